@@ -1,0 +1,25 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install
+
+# A virtualenv with everything installed; redone when a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# The portal on http://127.0.0.1:8000 with a worker and beat; Ctrl-C stops all three.
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_demo_admin
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+# Gates, then the suite on SQLite and on PostgreSQL, with service and browser tests.
+test: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/test

@@ -1,0 +1,19 @@
+"""The demo admin account that the README's run command creates and prints."""
+
+from django.contrib.auth import get_user_model
+
+DEMO_ADMIN_USERNAME = "admin"
+DEMO_ADMIN_PASSWORD = "portal-demo-admin"
+
+
+def ensure_demo_admin():
+    """Create the demo superuser, or reset its password if it exists. Returns (user, created)."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=DEMO_ADMIN_USERNAME,
+        defaults={"email": "admin@example.org", "is_staff": True, "is_superuser": True},
+    )
+    user.is_staff = user.is_superuser = True
+    user.set_password(DEMO_ADMIN_PASSWORD)
+    user.save()
+    return user, created

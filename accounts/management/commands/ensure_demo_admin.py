@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, ensure_demo_admin
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo admin account and print its credentials. DEBUG only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "Refusing to create a demo admin with a known password: DEBUG is off."
+            )
+        _, created = ensure_demo_admin()
+        verb = "Created" if created else "Reset"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} demo admin: username '{DEMO_ADMIN_USERNAME}', "
+                f"password '{DEMO_ADMIN_PASSWORD}' -> {settings.SITE_URL}/admin/"
+            )
+        )

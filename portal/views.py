@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from portal import health
+
+
+def site_context(request):
+    """Template context every page needs: the portal's name."""
+    return {"site_name": settings.SITE_NAME}
+
+
+def home(request):
+    return render(request, "portal/home.html")
+
+
+@never_cache
+def healthz(request):
+    checks = health.check_all()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
