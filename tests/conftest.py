@@ -1,0 +1,157 @@
+"""Shared fixtures: named users, real service processes, and the CI rule on skips."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from kombu import Connection
+
+from portal.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls our tests make
+# there are still synchronous, so Django's async-safety guard must stand aside.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def skip_or_fail(reason):
+    """Outside CI a missing service skips the test; in CI it is a failure."""
+    if IN_CI:
+        pytest.fail(f"CI requires this service: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # In CI every test must run: one skip fails the run.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI=true: {len(skipped)} test(s) skipped; failing the run.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium, quietly: no background calls to outside hosts."""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": flags}
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis of the service tests (TEST_REDIS_URL), checked reachable."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as error:
+        skip_or_fail(f"Redis at {url} is unreachable ({error})")
+    return url
+
+
+def database_url_of(connection):
+    """A DATABASE_URL for another process to reach the test database we are using."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess on the test database, on its own queue."""
+
+    def __init__(self, *, broker_url=None, queue=None):
+        from django.db import connection
+
+        self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.queue = queue or f"test-{uuid.uuid4().hex[:8]}"
+        # The client the test sends through: our app, or a bare one on the given broker
+        # (control commands go through an app's own producer pool, not a passed connection).
+        self.client = (
+            Celery("test-client", broker=broker_url, set_as_current=False)
+            if broker_url
+            else celery_app
+        )
+        env = {**os.environ, "DATABASE_URL": database_url_of(connection)}
+        if broker_url:
+            env["REDIS_URL"] = broker_url
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo"]
+        command += ["-n", self.name, "-Q", self.queue, "--loglevel=info", "--without-gossip"]
+        command += ["--without-mingle"]
+        self.log = open(ROOT / "var" / f"{self.name}.log", "w+")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait_until_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.output()}")
+            if self.client.control.ping([self.name], timeout=0.5):
+                return
+        raise RuntimeError(f"worker not ready in {timeout}s:\n{self.output()}")
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def send(self, task_name, *args):
+        """Enqueue a task by name on this worker's queue, through its broker."""
+        self.client.send_task(task_name, args=args, queue=self.queue)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db):
+    """Start real worker processes; each is stopped at the end of the test."""
+    workers = []
+    (ROOT / "var").mkdir(exist_ok=True)
+
+    def start(**kwargs):
+        worker = WorkerProcess(**kwargs)
+        workers.append(worker)
+        worker.wait_until_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(condition, *, timeout=30, interval=0.2):
+    """Poll until condition() is truthy; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
