@@ -1,0 +1,532 @@
+"""Parse Crossref ``/works/{doi}`` responses into plain, frozen dataclasses.
+
+This module only turns decoded JSON into values: no HTTP and no ORM. ``parse_work`` takes one
+work (a full ``{"message-type": "work", ...}`` envelope or a bare ``message``), ``iter_works``
+walks any shape of response (single work, ``work-list``, bare list) so that an importer can
+parse and reject records one at a time, and ``normalize_doi`` is the one place DOIs are
+compared. Text that Crossref delivers as JATS/HTML (titles, abstracts) comes out as plain text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+
+class CrossrefError(ValueError):
+    """The value is not a usable Crossref work record; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> str:
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    def isoformat(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p is not None]
+        return "-".join(parts)
+
+    def as_date(self) -> datetime.date:
+        """The first day the date could mean; for sorting, not for display."""
+        return datetime.date(self.year, self.month or 1, self.day or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    title: str
+    issns: tuple[tuple[str, str], ...]  # (kind, ISSN): kind is "print", "electronic", ...
+    publisher: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    given: str | None
+    family: str | None
+    name: str | None  # organisation name; None for people
+    is_organization: bool
+    orcid: str | None
+    orcid_authenticated: bool
+    affiliations: tuple[str, ...]
+    sequence: str | None
+    position: int
+
+    @property
+    def display_name(self) -> str:
+        if self.is_organization:
+            return self.name or ""
+        return " ".join(part for part in (self.given, self.family) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class FunderAward:
+    name: str
+    funder_doi: str | None
+    awards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateNotice:
+    kind: str
+    doi: str
+    date: datetime.date | None
+    direction: str  # "updated-by" or "update-to"
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """One Crossref work. Absent text is "", absent identifiers and numbers are None."""
+
+    doi: str
+    title: str
+    subtitle: str
+    work_type: str
+    work_subtype: str | None
+    abstract: str
+    published: PartialDate | None
+    journal: Journal | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    article_number: str | None
+    language: str | None
+    publisher: str
+    license_url: str | None
+    url: str | None
+    reference_count: int | None
+    citation_count: int | None
+    subjects: tuple[str, ...]
+    authors: tuple[Contributor, ...]
+    funders: tuple[FunderAward, ...]
+    updates: tuple[UpdateNotice, ...]
+    isbns: tuple[str, ...]
+
+    @property
+    def is_retracted(self) -> bool:
+        """True when a notice retracts, withdraws or removes this work."""
+        return any(u.direction == "updated-by" and u.kind in RETRACTION_KINDS for u in self.updates)
+
+
+RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
+
+# Print first, as it matches the volume and issue a citation gives; "created" (the date the
+# DOI was registered) is a last resort for records whose publication date is [[null]].
+DATE_FIELDS = ("published-print", "published-online", "published", "issued", "created")
+
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+
+
+def normalize_doi(value: str) -> str:
+    """Return ``value`` as a lower-case bare DOI (``10.1234/abc``).
+
+    Accepts ``doi:`` and ``https://doi.org/`` / ``http://dx.doi.org/`` forms, any case and
+    surrounding spaces. Raises CrossrefError for anything else.
+    """
+    if not isinstance(value, str):
+        raise CrossrefError(f"expected a DOI string, got {type(value).__name__}")
+    doi = _DOI_PREFIX.sub("", value.strip()).lower()
+    if not _DOI.fullmatch(doi):
+        raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
+    return doi
+
+
+def iter_works(data: object) -> Iterator[object]:
+    """Yield each work message in a decoded Crossref response, unparsed.
+
+    Takes a single-work envelope, a ``work-list`` envelope, a bare message or a bare list of
+    messages. List items are yielded as they are, even if they are not dicts, so the caller can
+    reject bad records one by one with ``parse_work``. Raises CrossrefError when the response
+    as a whole is not about works.
+    """
+    if isinstance(data, list):
+        yield from data
+        return
+    if not isinstance(data, dict):
+        raise CrossrefError(f"expected a JSON object or list, got {type(data).__name__}")
+    if not _is_envelope(data):
+        yield data
+        return
+    message_type = _check_envelope(data, allowed=("work", "work-list"))
+    message = data.get("message")
+    if message_type == "work":
+        yield message
+        return
+    items = message.get("items") if isinstance(message, dict) else None
+    if not isinstance(items, list):
+        raise CrossrefError("work-list response has no list of items")
+    yield from items
+
+
+def parse_work(data: object) -> Work:
+    """Parse one Crossref work (envelope or bare message) into a Work.
+
+    Pure and deterministic. Raises CrossrefError if it is not a work, has no valid DOI, or has
+    no title. Missing optional fields become None, "" or an empty tuple.
+    """
+    if not isinstance(data, dict):
+        raise CrossrefError(f"expected a JSON object for a work, got {type(data).__name__}")
+    if _is_envelope(data):
+        _check_envelope(data, allowed=("work",))
+        data = data.get("message")
+        if not isinstance(data, dict):
+            raise CrossrefError("work response has no message object")
+    if "DOI" not in data:
+        raise CrossrefError("work record has no DOI")
+    doi = normalize_doi(data["DOI"])
+    title = clean_text(_first(data.get("title")))
+    if not title:
+        raise CrossrefError(f"work {doi} has no title")
+    publisher = _string(data.get("publisher")) or ""
+    return Work(
+        doi=doi,
+        title=title,
+        subtitle=clean_text(_first(data.get("subtitle"))),
+        work_type=_string(data.get("type")) or "",
+        work_subtype=_string(data.get("subtype")),
+        abstract=clean_abstract(data.get("abstract")),
+        published=_pick_published(data),
+        journal=_parse_journal(data, publisher),
+        volume=_string(data.get("volume")),
+        issue=_string(data.get("issue")),
+        pages=_string(data.get("page")),
+        article_number=_string(data.get("article-number")),
+        language=_string(data.get("language")),
+        publisher=publisher,
+        license_url=_pick_license(data.get("license")),
+        url=_pick_url(data),
+        reference_count=_int(data.get("references-count", data.get("reference-count"))),
+        citation_count=_int(data.get("is-referenced-by-count")),
+        subjects=tuple(s for s in map(clean_text, _list(data.get("subject"))) if s),
+        authors=_parse_authors(data.get("author")),
+        funders=_parse_funders(data.get("funder")),
+        updates=_parse_updates(data),
+        isbns=_parse_isbns(data),
+    )
+
+
+def _is_envelope(data: dict) -> bool:
+    return "message-type" in data or ("status" in data and "message" in data)
+
+
+def _check_envelope(data: dict, *, allowed: tuple[str, ...]) -> str:
+    if data.get("status", "ok") != "ok":
+        raise CrossrefError(f"Crossref response status is {data.get('status')!r}, not 'ok'")
+    message_type = data.get("message-type")
+    if message_type not in allowed:
+        raise CrossrefError(f"expected message-type {' or '.join(allowed)}, got {message_type!r}")
+    return message_type
+
+
+# --- small readers: Crossref fields are usually lists or strings, but not always ---
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _first(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return next((v for v in _list(value) if isinstance(v, str)), "")
+
+
+def _string(value: object) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# --- dates ---
+
+
+def _parse_date_parts(value: object) -> PartialDate | None:
+    parts = _list(value.get("date-parts")) if isinstance(value, dict) else []
+    numbers = [
+        _int(int(p) if isinstance(p, str) and p.isdigit() else p)
+        for p in _list(parts[0] if parts else None)
+    ]
+    year, month, day = (numbers + [None, None, None])[:3]
+    if year is None or not 1 <= year <= 9999:
+        return None  # Crossref writes "no date" as [[null]]
+    # Keep only the parts that make a real calendar date: [[2019, 13]] is just 2019.
+    if month is None or not 1 <= month <= 12:
+        return PartialDate(year)
+    try:
+        datetime.date(year, month, day or 1)
+    except ValueError:
+        day = None
+    return PartialDate(year, month, day)
+
+
+def _pick_published(data: dict) -> PartialDate | None:
+    dates = (_parse_date_parts(data.get(field)) for field in DATE_FIELDS)
+    return next((date for date in dates if date is not None), None)
+
+
+# --- journal, licence, ISBN ---
+
+
+def _parse_journal(data: dict, publisher: str) -> Journal | None:
+    title = clean_text(_first(data.get("container-title")))
+    if not title:
+        return None
+    issns: list[tuple[str, str]] = []
+    for entry in _list(data.get("issn-type")):
+        if isinstance(entry, dict) and _string(entry.get("value")):
+            issns.append((_string(entry.get("type")) or "unspecified", _string(entry["value"])))
+    # Older records carry only the plain ISSN list; add whatever issn-type did not cover.
+    known = {value for _, value in issns}
+    for value in map(_string, _list(data.get("ISSN"))):
+        if value and value not in known:
+            issns.append(("unspecified", value))
+            known.add(value)
+    return Journal(title=title, issns=tuple(issns), publisher=publisher)
+
+
+def _pick_url(data: dict) -> str | None:
+    resource = data.get("resource")
+    primary = resource.get("primary") if isinstance(resource, dict) else None
+    url = primary.get("URL") if isinstance(primary, dict) else None
+    return _string(url) or _string(data.get("URL"))
+
+
+def _pick_license(value: object) -> str | None:
+    licenses = [lic for lic in _list(value) if isinstance(lic, dict) and _string(lic.get("URL"))]
+    # "vor" is the licence of the published version, the one a reader of the page gets.
+    best = next((lic for lic in licenses if lic.get("content-version") == "vor"), None)
+    best = best or (licenses[0] if licenses else None)
+    return _string(best["URL"]) if best else None
+
+
+def _parse_isbns(data: dict) -> tuple[str, ...]:
+    values = _list(data.get("ISBN")) + [
+        entry.get("value") for entry in _list(data.get("isbn-type")) if isinstance(entry, dict)
+    ]
+    return _unique(_string(v) for v in values)
+
+
+def _unique(values) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+# --- people ---
+
+
+def normalize_orcid(value: object) -> str | None:
+    """Return the bare ``0000-0002-1825-0097`` form of an ORCID iD or URL, or None.
+
+    None also when the check digit is wrong: a mistyped iD would link the wrong person.
+    """
+    match = _ORCID.search(value.strip().upper()) if isinstance(value, str) else None
+    if not match:
+        return None
+    orcid = match.group(1)
+    total = 0
+    for digit in orcid.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    return orcid if orcid[-1] == ("X" if check == 10 else str(check)) else None
+
+
+def _parse_authors(value: object) -> tuple[Contributor, ...]:
+    authors = []
+    for entry in _list(value):
+        if not isinstance(entry, dict):
+            continue
+        given, family = _string(entry.get("given")), _string(entry.get("family"))
+        name = None if family else _string(entry.get("name"))
+        if not (given or family or name):
+            continue
+        affiliations = (
+            clean_text(a.get("name"))
+            for a in _list(entry.get("affiliation"))
+            if isinstance(a, dict)
+        )
+        authors.append(
+            Contributor(
+                given=given,
+                family=family,
+                name=name,
+                is_organization=name is not None,
+                orcid=normalize_orcid(entry.get("ORCID")),
+                orcid_authenticated=entry.get("authenticated-orcid") is True,
+                affiliations=_unique(affiliations),
+                sequence=_string(entry.get("sequence")),
+                position=len(authors),
+            )
+        )
+    return tuple(authors)
+
+
+# --- funding and updates ---
+
+
+def _parse_funders(value: object) -> tuple[FunderAward, ...]:
+    merged: dict[tuple[str, str], FunderAward] = {}
+    for entry in _list(value):
+        if not isinstance(entry, dict):
+            continue
+        name = clean_text(entry.get("name"))
+        doi = _optional_doi(entry.get("DOI"))
+        # An entry with neither name nor DOI cannot be shown or linked to a Funder row, so it
+        # is dropped with its awards (real records have {} and {"award": [...]} entries).
+        if not (name or doi):
+            continue
+        awards = _list(entry.get("award")) + [
+            number
+            for info in _list(entry.get("award-info"))
+            if isinstance(info, dict)
+            for number in _list(info.get("award-number"))
+        ]
+        key = ("doi", doi) if doi else ("name", name.casefold())
+        previous = merged.get(key)
+        if previous:
+            name = previous.name or name
+            awards = list(previous.awards) + awards
+        merged[key] = FunderAward(name=name, funder_doi=doi, awards=_unique(map(_string, awards)))
+    return tuple(merged.values())
+
+
+def _optional_doi(value: object) -> str | None:
+    try:
+        return normalize_doi(value) if value else None
+    except CrossrefError:
+        return None
+
+
+def _parse_updates(data: dict) -> tuple[UpdateNotice, ...]:
+    notices = []
+    for direction in ("updated-by", "update-to"):
+        for entry in _list(data.get(direction)):
+            doi = _optional_doi(entry.get("DOI")) if isinstance(entry, dict) else None
+            if not doi:
+                continue
+            kind = (_string(entry.get("type")) or "unknown").lower()
+            updated = _parse_date_parts(entry.get("updated"))
+            notices.append(
+                UpdateNotice(
+                    kind=re.sub(r"[\s-]+", "_", kind),
+                    doi=doi,
+                    date=updated.as_date() if updated else None,
+                    direction=direction,
+                    label=_string(entry.get("label")),
+                )
+            )
+    return tuple(notices)
+
+
+# --- JATS / HTML to text ---
+
+_BLOCK_TAGS = frozenset({"p", "title", "sec", "list", "list-item", "disp-quote", "abstract"})
+_SKIPPED_TAGS = frozenset({"annotation", "annotation-xml"})  # TeX copies of MathML formulas
+# A tag: a name, then only name="value" attributes, so that "a<b and c>d" is not one.
+_TAG = r"</?{name}(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?>"
+_MARKUP = re.compile(_TAG.format(name=r"[A-Za-z][\w.:-]*"))
+# Markup that survived one round of decoding because the publisher escaped it twice
+# ("&lt;scp&gt;" in titles, "&amp;lt;" in abstracts). Only these known names are removed.
+_ESCAPED_TAG = re.compile(
+    _TAG.format(name=r"(?:[a-z]+:)?(scp|sc|i|b|em|strong|italic|bold|sub|sup|u|subtitle|p|br)"),
+    re.IGNORECASE,
+)
+_ESCAPED_BLOCKS = frozenset({"p", "subtitle", "br"})  # become a space, not glue two words
+_ESCAPED_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);", re.IGNORECASE)
+
+
+class _JatsText(HTMLParser):
+    """Collects the text of JATS/HTML markup as a list of paragraphs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self._buffer: list[str] = []
+        self._skipping = 0
+        self._after_inline_tag = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        self._on_tag(tag, opening=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._on_tag(tag, opening=False)
+
+    def _on_tag(self, tag: str, *, opening: bool) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping + (1 if opening else -1))
+        elif local in _BLOCK_TAGS:
+            self.flush()
+        else:
+            self._after_inline_tag = True
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping > 0:
+            return
+        last = self._buffer[-1][-1:] if self._buffer else ""
+        # "results.<italic>Method</italic>" is two sentences run together by the markup.
+        if self._after_inline_tag and last in ".!?" and data[:1].isupper():
+            self._buffer.append(" ")
+        self._after_inline_tag = False
+        self._buffer.append(data)
+
+    def flush(self) -> None:
+        text = "".join(self._buffer)
+        self._buffer = []
+        # Line breaks beside punctuation are pretty-printing of inline tags: "(\n  <italic>".
+        text = re.sub(r"([(\[/])\s*\n\s*", r"\1", text)
+        text = re.sub(r"\s*\n\s*([)\],;:./])", r"\1", text)
+        text = " ".join(_decode_leftovers(text).split())
+        if text:
+            self.paragraphs.append(text)
+
+
+def _decode_leftovers(text: str) -> str:
+    text = _ESCAPED_TAG.sub(lambda m: " " if m.group(1).lower() in _ESCAPED_BLOCKS else "", text)
+    return _ESCAPED_ENTITY.sub(lambda m: html.unescape(m.group()), text)
+
+
+def _paragraphs(value: str) -> list[str]:
+    if not _MARKUP.search(value):
+        # Plain text (maybe with a bare "x<y" a parser would swallow): blank lines split it.
+        chunks = re.split(r"\n\s*\n", html.unescape(value))
+        return [p for p in (" ".join(_decode_leftovers(c).split()) for c in chunks) if p]
+    parser = _JatsText()
+    parser.feed(value)
+    parser.close()
+    parser.flush()
+    return parser.paragraphs
+
+
+def clean_text(value: object) -> str:
+    """Return a one-line plain-text version of a Crossref string: tags dropped, entities
+    decoded, whitespace collapsed. Non-strings give ""."""
+    return " ".join(_paragraphs(value)) if isinstance(value, str) else ""
+
+
+def clean_abstract(value: object) -> str:
+    """Return a JATS/HTML abstract as plain text, paragraphs separated by a blank line.
+
+    Entities are decoded once, plus a second time only for markup the publisher escaped twice.
+    A leading "Abstract" heading is dropped; section headings stay as their own paragraphs.
+    """
+    paragraphs = _paragraphs(value) if isinstance(value, str) else []
+    if paragraphs and paragraphs[0].rstrip(".:").casefold() == "abstract":
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(paragraphs)
