@@ -1,0 +1,359 @@
+"""Crossref data -> catalogue rows: an idempotent upsert keyed on the DOI.
+
+``upsert_work`` writes one parsed ``crossref.Work`` in one transaction: importing the same
+record twice changes nothing, an updated record updates only what changed, and fields a
+curator locked are never touched. ``import_records`` and ``read_records`` feed it from
+files, rejecting bad records one by one with their reason.
+"""
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from papers import crossref
+from papers.models import Author, Authorship, Category, Funder, Funding, Journal, Notice, Paper
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def upsert_work(work, *, source="crossref"):
+    """Create or update the paper for ``work``; returns (paper, "created"|"updated"|"unchanged").
+
+    Idempotent and safe to run concurrently for the same DOI: the paper row is locked
+    (select_for_update) for the whole transaction, and a lost creation race is retried.
+    """
+    try:
+        with transaction.atomic():
+            return _upsert_locked(work, source=source)
+    except IntegrityError:
+        # Another process created the same DOI between our read and our insert.
+        with transaction.atomic():
+            return _upsert_locked(work, source=source)
+
+
+def _upsert_locked(work, *, source):
+    paper = Paper.objects.select_for_update().filter(doi=work.doi).first()
+    created = paper is None
+    if created:
+        paper = Paper(doi=work.doi)
+    stamp = {"source": source, "at": timezone.now().isoformat(timespec="seconds")}
+    locked = set(paper.locked_fields)
+    changed = set()
+
+    for name, value in _scalar_values(work).items():
+        lock_name = "published" if name.startswith("published_") else name
+        if lock_name in locked or getattr(paper, name) == value:
+            continue
+        setattr(paper, name, value)
+        changed.add(lock_name)
+    if "journal" not in locked:
+        journal = find_or_create_journal(work.journal) if work.journal else None
+        if paper.journal_id != (journal.pk if journal else None):
+            paper.journal = journal
+            changed.add("journal")
+    if paper.metadata_status != Paper.MetadataStatus.COMPLETE or paper.metadata_error:
+        paper.metadata_status, paper.metadata_error = Paper.MetadataStatus.COMPLETE, ""
+        changed.add("metadata_status")
+    if created or changed:
+        paper.save()
+
+    relations = {
+        "authors": _sync_authors,
+        "funding": _sync_funding,
+        "categories": _sync_categories,
+        "notices": _sync_notices,
+    }
+    for name, sync in relations.items():
+        if name not in locked and sync(paper, work):
+            changed.add(name)
+
+    retracted = paper.notices.filter(direction="updated-by", kind__in=crossref.RETRACTION_KINDS)
+    is_retracted = retracted.exists()
+    if is_retracted != paper.is_retracted:
+        paper.is_retracted = is_retracted
+        changed.add("is_retracted")
+
+    if not (created or changed):
+        return paper, UNCHANGED
+    for name in changed - {"metadata_status", "is_retracted"}:
+        paper.provenance[name] = stamp
+    paper.search_document = build_search_document(paper)
+    paper.save()
+    return paper, CREATED if created else UPDATED
+
+
+def _scalar_values(work):
+    published = work.published
+    return {
+        "title": work.title,
+        "subtitle": work.subtitle,
+        "work_type": work.work_type or "other",
+        "work_subtype": work.work_subtype or "",
+        "abstract": work.abstract,
+        "published_year": published.year if published else None,
+        "published_month": published.month if published else None,
+        "published_day": published.day if published else None,
+        "volume": work.volume or "",
+        "issue": work.issue or "",
+        "pages": work.pages or "",
+        "article_number": work.article_number or "",
+        "language": work.language or "",
+        "publisher": work.publisher,
+        "license_url": work.license_url or "",
+        "url": work.url or "",
+        "isbns": list(work.isbns),
+        "reference_count": work.reference_count,
+        "citation_count": work.citation_count,
+    }
+
+
+def find_or_create_journal(data):
+    """The Journal with one of ``data``'s ISSNs (or, without ISSNs, its exact title)."""
+    by_kind = {"print": "", "electronic": ""}
+    others = []
+    for kind, issn in data.issns:
+        if kind in by_kind and not by_kind[kind]:
+            by_kind[kind] = issn
+        else:
+            others.append(issn)
+    # An ISSN of unknown kind fills whichever slot is still empty.
+    for kind in by_kind:
+        if not by_kind[kind] and others:
+            by_kind[kind] = others.pop(0)
+    issns = [issn for _, issn in data.issns]
+    journal = None
+    if issns:
+        journal = (
+            Journal.objects.filter(issn_print__in=issns).first()
+            or Journal.objects.filter(issn_electronic__in=issns).first()
+        )
+    else:
+        journal = Journal.objects.filter(title__iexact=data.title).first()
+    if journal is None:
+        return Journal.objects.create(
+            title=data.title,
+            issn_print=by_kind["print"],
+            issn_electronic=by_kind["electronic"],
+            publisher=data.publisher,
+        )
+    # Fill gaps only: a curator's corrections to an existing journal stay.
+    updates = {
+        name: value
+        for name, value in (
+            ("issn_print", by_kind["print"]),
+            ("issn_electronic", by_kind["electronic"]),
+            ("publisher", data.publisher),
+        )
+        if value and not getattr(journal, name)
+    }
+    if updates:
+        Journal.objects.filter(pk=journal.pk).update(**updates)
+    return journal
+
+
+def _author_for(contributor, previous):
+    """The Author row for a contributor: by ORCID, else this paper's earlier row of that name."""
+    names = {
+        "given_name": contributor.given or "",
+        "family_name": contributor.family or "",
+        "name": contributor.display_name,
+        "is_organization": contributor.is_organization,
+    }
+    if contributor.orcid:
+        author, created = Author.objects.get_or_create(orcid=contributor.orcid, defaults=names)
+        if not created and any(getattr(author, k) != v for k, v in names.items()):
+            Author.objects.filter(pk=author.pk).update(**names)
+        return author
+    same_name = [a for a in previous if a.orcid is None and a.name == names["name"]]
+    if same_name:
+        return same_name[0]
+    return Author.objects.create(**names)
+
+
+def _sync_authors(paper, work):
+    """Authorships in the record's order; returns True if anything changed."""
+    existing = {a.position: a for a in paper.authorships.select_related("author")}
+    previous = [a.author for a in existing.values()]
+    changed = False
+    for contributor in work.authors:
+        author = _author_for(contributor, previous)
+        affiliations = list(contributor.affiliations)
+        current = existing.pop(contributor.position, None)
+        if current is None:
+            Authorship.objects.create(
+                paper=paper, author=author, position=contributor.position, affiliations=affiliations
+            )
+            changed = True
+        elif current.author_id != author.pk or current.affiliations != affiliations:
+            current.author, current.affiliations = author, affiliations
+            current.save(update_fields=["author", "affiliations"])
+            changed = True
+    if existing:
+        Authorship.objects.filter(pk__in=[a.pk for a in existing.values()]).delete()
+        changed = True
+    return changed
+
+
+def _funder_for(award):
+    if award.funder_doi:
+        funder, _ = Funder.objects.get_or_create(
+            funder_doi=award.funder_doi, defaults={"name": award.name or award.funder_doi}
+        )
+        return funder
+    funder = Funder.objects.filter(name__iexact=award.name).order_by("pk").first()
+    return funder or Funder.objects.create(name=award.name)
+
+
+def _sync_funding(paper, work):
+    wanted = [(_funder_for(award).pk, list(award.awards)) for award in work.funders]
+    current = [(f.funder_id, f.awards) for f in paper.fundings.order_by("position")]
+    if wanted == current:
+        return False
+    paper.fundings.all().delete()
+    Funding.objects.bulk_create(
+        Funding(paper=paper, funder_id=funder_id, awards=awards, position=position)
+        for position, (funder_id, awards) in enumerate(wanted)
+    )
+    return True
+
+
+def get_or_create_named(model, name):
+    """A Keyword or Category by case-insensitive name, created with a unique slug."""
+    row = model.objects.filter(name__iexact=name).first()
+    if row:
+        return row
+    base = slugify(name, allow_unicode=True)[:190] or "untitled"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return model.objects.create(name=name, slug=slug)
+
+
+def _sync_categories(paper, work):
+    wanted = {get_or_create_named(Category, subject).pk for subject in work.subjects}
+    if wanted == set(paper.categories.values_list("pk", flat=True)):
+        return False
+    paper.categories.set(wanted)
+    return True
+
+
+def _sync_notices(paper, work):
+    wanted = {(u.kind, u.doi, u.date, u.direction, u.label or "") for u in work.updates}
+    current = set(paper.notices.values_list("kind", "doi", "date", "direction", "label"))
+    if wanted == current:
+        return False
+    paper.notices.all().delete()
+    Notice.objects.bulk_create(
+        Notice(paper=paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
+        for k, d, dt, dr, lb in sorted(wanted, key=lambda n: (n[1], n[0], n[3]))
+    )
+    return True
+
+
+def build_search_document(paper):
+    """Authors, keywords, categories, journal and DOI as one text (three small queries)."""
+    parts = [paper.doi or "", paper.subtitle, paper.journal.title if paper.journal else ""]
+    parts += paper.authorships.values_list("author__name", flat=True)
+    parts += paper.keywords.values_list("name", flat=True)
+    parts += paper.categories.values_list("name", flat=True)
+    return "\n".join(part for part in parts if part)
+
+
+def refresh_search_documents(paper_ids):
+    """Rebuild the search text of these papers (after a curator edit or a merge)."""
+    for paper in Paper.objects.filter(pk__in=list(paper_ids)).select_related("journal"):
+        Paper.objects.filter(pk=paper.pk).update(search_document=build_search_document(paper))
+
+
+# --- files of records ---
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list = field(default_factory=list)  # (where, reason)
+
+    def add(self, outcome):
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def summary(self):
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+def read_records(path):
+    """Yield (where, record_or_error) for each work in a JSON or JSONL file (optionally .gz).
+
+    A file is JSON when it parses as a whole (one work, an envelope, an ``items`` list);
+    otherwise each non-blank line is one record. Errors are yielded, not raised, so that
+    one bad record never stops the rest.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        yield str(path), crossref.CrossrefError(f"cannot read file: {error}")
+        return
+    try:
+        documents = [(str(path), json.loads(text))]
+    except json.JSONDecodeError as whole_error:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if len(lines) < 2:
+            yield str(path), crossref.CrossrefError(f"not JSON: {whole_error}")
+            return
+        documents = []
+        for number, line in lines:
+            try:
+                documents.append((f"{path}:{number}", json.loads(line)))
+            except json.JSONDecodeError as error:
+                documents.append((f"{path}:{number}", crossref.CrossrefError(f"not JSON: {error}")))
+    for where, document in documents:
+        if isinstance(document, Exception):
+            yield where, document
+            continue
+        if isinstance(document, dict) and "item" in document and "DOI" not in document:
+            # Our recorded list items come wrapped with where they were recorded from.
+            document = document["item"]
+        try:
+            records = list(crossref.iter_works(document))
+        except crossref.CrossrefError as error:
+            yield where, error
+            continue
+        many = len(records) > 1
+        for index, record in enumerate(records, 1):
+            yield (f"{where} item {index}" if many else where), record
+
+
+def import_records(records, *, report=None, source="crossref"):
+    """Parse and upsert (where, record) pairs; a bad record is rejected with its reason.
+
+    Each record is its own transaction, so a rejected or failing record leaves nothing
+    half-written and does not undo the others.
+    """
+    report = report or ImportReport()
+    for where, record in records:
+        if isinstance(record, Exception):
+            report.rejected.append((where, str(record)))
+            continue
+        try:
+            work = crossref.parse_work(record)
+            _, outcome = upsert_work(work, source=source)
+        # DataError/IntegrityError: a value the database refuses (too long, ...); this
+        # record's transaction is rolled back, the others stand.
+        except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
+            report.rejected.append((where, str(error)))
+            continue
+        report.add(outcome)
+    return report

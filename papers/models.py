@@ -1,0 +1,376 @@
+"""The catalogue: papers, where they appeared, who wrote them, what funded them.
+
+Imported fields carry provenance (``Paper.provenance``: field -> source and time) and a
+curator can lock fields (``Paper.locked_fields``) so that a later import never overwrites
+them; ``papers.ingest`` honours both.
+"""
+
+from django.db import models
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+# Crossref's work types (https://api.crossref.org/types) with the label a reader sees.
+# Any other type string is accepted too and shown as it is, so a new Crossref type never
+# breaks an import.
+WORK_TYPES = {
+    "journal-article": "Journal article",
+    "proceedings-article": "Proceedings paper",
+    "book-chapter": "Book chapter",
+    "book": "Book",
+    "monograph": "Monograph",
+    "edited-book": "Edited book",
+    "reference-book": "Reference book",
+    "book-section": "Book section",
+    "book-part": "Book part",
+    "book-track": "Book track",
+    "book-series": "Book series",
+    "book-set": "Book set",
+    "reference-entry": "Reference entry",
+    "posted-content": "Preprint",
+    "dataset": "Dataset",
+    "dissertation": "Dissertation",
+    "report": "Report",
+    "report-component": "Report component",
+    "report-series": "Report series",
+    "peer-review": "Peer review",
+    "component": "Component",
+    "standard": "Standard",
+    "journal": "Journal",
+    "journal-issue": "Journal issue",
+    "journal-volume": "Journal volume",
+    "proceedings": "Proceedings",
+    "proceedings-series": "Proceedings series",
+    "grant": "Grant",
+    "database": "Database",
+    "other": "Other",
+}
+
+# Subtypes Crossref uses to narrow a type (e.g. posted-content/preprint); "review" is how a
+# curator marks a review article, which Crossref has no type for.
+WORK_SUBTYPES = {"preprint": "Preprint", "review": "Review", "working-paper": "Working paper"}
+
+
+def work_type_label(work_type, work_subtype=""):
+    if work_subtype in WORK_SUBTYPES:
+        return WORK_SUBTYPES[work_subtype]
+    return WORK_TYPES.get(work_type) or work_type.replace("-", " ").capitalize() or "Paper"
+
+
+class Journal(models.Model):
+    title = models.CharField(max_length=500)
+    issn_print = models.CharField("print ISSN", max_length=9, blank=True, db_index=True)
+    issn_electronic = models.CharField("electronic ISSN", max_length=9, blank=True, db_index=True)
+    publisher = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(Lower("title"), name="papers_journal_title_ci")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("papers:journal", args=[self.pk])
+
+    @property
+    def issns(self):
+        return [issn for issn in (self.issn_print, self.issn_electronic) if issn]
+
+
+class Author(models.Model):
+    """A person or an organisation credited on papers; one row per ORCID when known."""
+
+    given_name = models.CharField(max_length=300, blank=True)
+    family_name = models.CharField(max_length=300, blank=True)
+    # For organisations (consortia, groups) the whole name; for people given + family.
+    name = models.CharField(max_length=600)
+    is_organization = models.BooleanField(default=False)
+    orcid = models.CharField("ORCID", max_length=19, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "name"]
+        indexes = [models.Index(Lower("name"), name="papers_author_name_ci")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("papers:author", args=[self.pk])
+
+    @property
+    def orcid_url(self):
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
+
+
+class Keyword(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="papers_keyword_name_ci")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("papers:keyword", args=[self.slug])
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(Lower("name"), name="papers_category_name_ci")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("papers:category", args=[self.slug])
+
+
+class Funder(models.Model):
+    name = models.CharField(max_length=500)
+    # The Open Funder Registry DOI (10.13039/...), when Crossref gives one.
+    # NULL, not "", when missing: the unique constraint must allow many funders without one.
+    funder_doi = models.CharField(  # noqa: DJ001
+        "funder registry DOI", max_length=100, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("funder_doi", name="papers_funder_doi_unique")]
+        indexes = [models.Index(Lower("name"), name="papers_funder_name_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class PaperQuerySet(models.QuerySet):
+    def for_list(self):
+        """Rows for lists and cards: journal joined, first authors and categories prefetched.
+
+        Three queries whatever the number of rows: papers+journals, authorships+authors,
+        categories.
+        """
+        return self.select_related("journal").prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            "categories",
+        )
+
+    def for_page(self):
+        """Everything the paper page shows, in a constant number of queries.
+
+        paper+journal (1), authorships+authors (1), keywords (1), categories (1),
+        fundings+funders (1), notices (1).
+        """
+        return self.select_related("journal").prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            "keywords",
+            "categories",
+            Prefetch(
+                "fundings", queryset=Funding.objects.select_related("funder").order_by("position")
+            ),
+            "notices",
+        )
+
+
+class Paper(models.Model):
+    class MetadataStatus(models.TextChoices):
+        COMPLETE = "complete", "Complete"
+        PENDING = "pending", "Waiting for metadata"
+        FAILED = "failed", "Metadata fetch failed"
+
+    # Fields a curator may lock against later imports (scalar fields and whole relations).
+    LOCKABLE_FIELDS = (
+        "title",
+        "subtitle",
+        "work_type",
+        "work_subtype",
+        "abstract",
+        "summary",
+        "published",
+        "journal",
+        "volume",
+        "issue",
+        "pages",
+        "article_number",
+        "language",
+        "publisher",
+        "license_url",
+        "url",
+        "isbns",
+        "reference_count",
+        "citation_count",
+        "authors",
+        "funding",
+        "categories",
+        "keywords",
+        "notices",
+    )
+
+    # Stored normalised (lower case, no resolver prefix); unique whatever the case. NULL for
+    # papers without a DOI (e.g. arXiv-only), which the unique constraint allows many of.
+    doi = models.CharField("DOI", max_length=255, null=True, blank=True)  # noqa: DJ001
+    title = models.TextField()
+    subtitle = models.TextField(blank=True)
+    work_type = models.CharField(max_length=50, default="journal-article", db_index=True)
+    work_subtype = models.CharField(max_length=50, blank=True)
+    abstract = models.TextField(
+        blank=True, help_text="Plain text; paragraphs separated by a blank line."
+    )
+    summary = models.TextField(
+        blank=True, help_text="A short curated summary shown above the abstract."
+    )
+    # The publication date with the precision the source gives: year, year-month or full date.
+    published_year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    published_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    published_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal = models.ForeignKey(
+        Journal, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    volume = models.CharField(max_length=100, blank=True)
+    issue = models.CharField(max_length=100, blank=True)
+    pages = models.CharField(max_length=100, blank=True)
+    article_number = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    publisher = models.CharField(max_length=500, blank=True)
+    license_url = models.URLField("licence", max_length=500, blank=True)
+    url = models.URLField("landing page", max_length=1000, blank=True)
+    isbns = models.JSONField("ISBNs", default=list, blank=True)
+    reference_count = models.PositiveIntegerField(null=True, blank=True)
+    citation_count = models.PositiveIntegerField(null=True, blank=True)
+    is_retracted = models.BooleanField(default=False, db_index=True)
+
+    keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
+    categories = models.ManyToManyField(Category, blank=True, related_name="papers")
+
+    # Rating summary, stored so that lists can sort by it; recomputed by the reviews app.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+
+    # Author names, keywords, categories, journal and DOI as one text, for search.
+    search_document = models.TextField(blank=True, editable=False)
+
+    metadata_status = models.CharField(
+        max_length=20, choices=MetadataStatus.choices, default=MetadataStatus.COMPLETE
+    )
+    metadata_error = models.TextField(blank=True)
+    # {field: {"source": "crossref", "at": ISO time}} for every imported field.
+    provenance = models.JSONField(default=dict, blank=True)
+    locked_fields = models.JSONField(default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_year", "-published_month", "-published_day", "-id"]
+        constraints = [models.UniqueConstraint(Lower("doi"), name="papers_paper_doi_ci_unique")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        if self.doi:
+            return reverse("papers:paper-by-doi", args=[self.doi])
+        return reverse("papers:paper", args=[self.pk])
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def work_type_label(self):
+        return work_type_label(self.work_type, self.work_subtype)
+
+    @property
+    def published_display(self):
+        """The date at the precision known: "2021", "2021-09" or "2021-09-14"."""
+        parts = [self.published_year, self.published_month, self.published_day]
+        if parts[0] is None:
+            return ""
+        shown = [f"{parts[0]:04d}"] + [f"{p:02d}" for p in parts[1:] if p is not None]
+        return "-".join(shown)
+
+    @property
+    def pages_display(self):
+        return self.pages or self.article_number
+
+
+class Authorship(models.Model):
+    """One author's place on one paper, with affiliations as written on that paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveIntegerField()
+    affiliations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint("paper", "position", name="papers_authorship_position_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.paper_id} (#{self.position})"
+
+
+class Funding(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="fundings")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="fundings")
+    awards = models.JSONField("award numbers", default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint("paper", "funder", name="papers_funding_funder_unique")
+        ]
+
+    def __str__(self):
+        awards = ", ".join(self.awards)
+        return f"{self.funder} [{awards}]" if awards else str(self.funder)
+
+
+class Notice(models.Model):
+    """A Crossmark update: a retraction, correction, new version... of or by this paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=50)
+    doi = models.CharField("notice DOI", max_length=255)
+    date = models.DateField(null=True, blank=True)
+    # "updated-by": the notice DOI updates this paper; "update-to": this paper updates it.
+    direction = models.CharField(max_length=20)
+    label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "paper", "kind", "doi", "direction", name="papers_notice_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label or self.kind}: {self.doi}"
+
+    @property
+    def is_retraction(self):
+        return self.direction == "updated-by" and self.kind in {
+            "retraction",
+            "withdrawal",
+            "removal",
+        }

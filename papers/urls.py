@@ -1,0 +1,31 @@
+from django.urls import path, register_converter
+
+from papers import catalogue, views
+
+
+class DoiConverter:
+    """A DOI as it appears after /doi/: "10.", a registrant code, a slash, then anything."""
+
+    regex = r"10\.[^/]+/.+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(DoiConverter, "doi")
+
+app_name = "papers"
+urlpatterns = [
+    path("papers/", catalogue.paper_list, name="list"),
+    path("papers/<int:pk>/", views.paper_detail, name="paper"),
+    path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper-bibtex"),
+    path("papers/<int:pk>/cite.ris", views.paper_ris, name="paper-ris"),
+    path("doi/<doi:doi>", views.paper_by_doi, name="paper-by-doi"),
+    path("journals/<int:pk>/", catalogue.journal_detail, name="journal"),
+    path("authors/<int:pk>/", catalogue.author_detail, name="author"),
+    path("categories/<str:slug>/", catalogue.category_detail, name="category"),
+    path("keywords/<str:slug>/", catalogue.keyword_detail, name="keyword"),
+]

@@ -1,0 +1,98 @@
+"""factory_boy factories for named test data (users, papers and what hangs off them)."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Funder,
+    Funding,
+    Journal,
+    Keyword,
+    Paper,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class JournalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Journal
+
+    title = factory.Sequence(lambda n: f"Journal of Test Studies {n}")
+    issn_print = factory.Sequence(lambda n: f"{1000 + n:04d}-{n % 10000:04d}")
+    publisher = "Test Publisher"
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    given_name = "Ada"
+    family_name = factory.Sequence(lambda n: f"Lovelace{n}")
+    name = factory.LazyAttribute(lambda a: f"{a.given_name} {a.family_name}")
+
+
+class KeywordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Keyword
+
+    name = factory.Sequence(lambda n: f"keyword {n}")
+    slug = factory.Sequence(lambda n: f"keyword-{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class FunderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Funder
+
+    name = factory.Sequence(lambda n: f"Test Science Foundation {n}")
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paper
+
+    doi = factory.Sequence(lambda n: f"10.5555/test.{n}")
+    title = factory.Sequence(lambda n: f"A study of test paper number {n}")
+    work_type = "journal-article"
+    abstract = "We describe a test paper. It has two sentences."
+    published_year = 2021
+    journal = factory.SubFactory(JournalFactory)
+
+
+class AuthorshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authorship
+
+    paper = factory.SubFactory(PaperFactory)
+    author = factory.SubFactory(AuthorFactory)
+    position = factory.Sequence(lambda n: n)
+    affiliations = factory.LazyFunction(lambda: ["Test University"])
+
+
+class FundingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Funding
+
+    paper = factory.SubFactory(PaperFactory)
+    funder = factory.SubFactory(FunderFactory)
+    awards = factory.LazyFunction(lambda: ["ABC-123"])
+    position = factory.Sequence(lambda n: n)
