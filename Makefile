@@ -14,9 +14,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# The portal on http://127.0.0.1:8000 with a worker and beat; Ctrl-C stops all three.
+# The portal on http://127.0.0.1:8000 with a worker and beat and the demo catalogue;
+# Ctrl-C stops all three.
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 

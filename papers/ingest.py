@@ -47,13 +47,13 @@ def _upsert_locked(work, *, source):
 
     for name, value in _scalar_values(work).items():
         lock_name = "published" if name.startswith("published_") else name
-        if lock_name in locked or getattr(paper, name) == value:
+        if lock_name in locked or (getattr(paper, name) == value and not created):
             continue
         setattr(paper, name, value)
         changed.add(lock_name)
     if "journal" not in locked:
         journal = find_or_create_journal(work.journal) if work.journal else None
-        if paper.journal_id != (journal.pk if journal else None):
+        if created or paper.journal_id != (journal.pk if journal else None):
             paper.journal = journal
             changed.add("journal")
     if paper.metadata_status != Paper.MetadataStatus.COMPLETE or paper.metadata_error:
@@ -69,7 +69,8 @@ def _upsert_locked(work, *, source):
         "notices": _sync_notices,
     }
     for name, sync in relations.items():
-        if name not in locked and sync(paper, work):
+        # On creation every relation counts as imported, even an empty one.
+        if name not in locked and (sync(paper, work) or created):
             changed.add(name)
 
     retracted = paper.notices.filter(direction="updated-by", kind__in=crossref.RETRACTION_KINDS)
