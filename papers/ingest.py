@@ -16,7 +16,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from papers import crossref
-from papers.models import Author, Authorship, Category, Funder, Funding, Journal, Notice, Paper
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Funder,
+    Funding,
+    Journal,
+    Keyword,
+    Notice,
+    Paper,
+)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -358,3 +368,28 @@ def import_records(records, *, report=None, source="crossref"):
             continue
         report.add(outcome)
     return report
+
+
+def apply_keywords(doi, names, *, source):
+    """Set the keywords of the paper with this DOI; returns the outcome, or None if no paper.
+
+    Keywords come from curators and subject services (OpenAlex), never from Crossref, so a
+    Crossref re-import leaves them alone. A curator's lock on "keywords" is honoured.
+    """
+    with transaction.atomic():
+        paper = Paper.objects.select_for_update().filter(doi=doi).first()
+        if paper is None:
+            return None
+        if "keywords" in paper.locked_fields:
+            return UNCHANGED
+        wanted = {get_or_create_named(Keyword, name).pk for name in names}
+        if wanted == set(paper.keywords.values_list("pk", flat=True)):
+            return UNCHANGED
+        paper.keywords.set(wanted)
+        paper.provenance["keywords"] = {
+            "source": source,
+            "at": timezone.now().isoformat(timespec="seconds"),
+        }
+        paper.search_document = build_search_document(paper)
+        paper.save(update_fields=["provenance", "search_document", "updated_at"])
+        return UPDATED

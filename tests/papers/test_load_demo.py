@@ -12,14 +12,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_loads_every_bundled_record_and_is_safe_to_run_again():
-    bundled = len(list(DEMO_DIR.glob("*.json")))
+    bundled = len(list((DEMO_DIR / "crossref").glob("*.json")))
     out = StringIO()
 
     call_command("load_demo", stdout=out, stderr=StringIO())
     call_command("load_demo", stdout=out, stderr=StringIO())
 
-    first, second = out.getvalue().splitlines()
-    assert first == f"Demo catalogue: {bundled} created, 0 updated, 0 unchanged, 0 rejected"
-    assert second == f"Demo catalogue: 0 created, 0 updated, {bundled} unchanged, 0 rejected"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"Demo catalogue: {bundled} created, 0 updated, 0 unchanged, 0 rejected"
+    assert lines[1] == "Keywords from OpenAlex on 7 demo papers."
+    assert lines[2] == f"Demo catalogue: 0 created, 0 updated, {bundled} unchanged, 0 rejected"
     assert Paper.objects.count() == bundled
     assert Journal.objects.exists() and Author.objects.exists()
+    assert Paper.objects.filter(keywords__name="Hypocotyl").count() == 1
