@@ -155,6 +155,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Crossref's "polite pool" wants a contact address in every request.
 CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
+# The metadata registries. Outbound requests only ever go to these base URLs (tests point
+# them at a local replay server).
+CROSSREF_API_URL = env.str("CROSSREF_API_URL", default="https://api.crossref.org").rstrip("/")
+DATACITE_API_URL = env.str("DATACITE_API_URL", default="https://api.datacite.org").rstrip("/")
+OPENALEX_API_URL = env.str("OPENALEX_API_URL", default="https://api.openalex.org").rstrip("/")
+OPENALEX_API_KEY = env.str("OPENALEX_API_KEY", default="")
+REGISTRY_TIMEOUT = (
+    env.float("REGISTRY_CONNECT_TIMEOUT", default=5.0),
+    env.float("REGISTRY_READ_TIMEOUT", default=20.0),
+)
+REGISTRY_MAX_BYTES = env.int("REGISTRY_MAX_BYTES", default=5_000_000)
 
 # Security: on by default whenever DEBUG is off; each can be turned down by environment.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

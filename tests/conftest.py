@@ -155,3 +155,20 @@ def wait_for(condition, *, timeout=30, interval=0.2):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+@pytest.fixture
+def replay_server(settings):
+    """A local replay server standing in for Crossref, DataCite and OpenAlex."""
+    from django.core.cache import cache
+
+    from tests.replay import ReplayServer
+
+    server = ReplayServer().start()
+    settings.CROSSREF_API_URL = server.url + "/crossref"
+    settings.DATACITE_API_URL = server.url + "/datacite"
+    settings.OPENALEX_API_URL = server.url + "/openalex"
+    cache.clear()  # rate-limit state of earlier tests
+    yield server
+    server.stop()
+    cache.clear()
