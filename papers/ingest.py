@@ -47,7 +47,7 @@ def upsert_work(work, *, source="crossref"):
 
 
 def _upsert_locked(work, *, source):
-    paper = Paper.objects.select_for_update().filter(doi=work.doi).first()
+    paper = Paper.objects.select_for_update().with_doi(work.doi).first()
     created = paper is None
     if created:
         paper = Paper(doi=work.doi)
@@ -180,7 +180,9 @@ def _author_for(contributor, previous):
         if not created and any(getattr(author, k) != v for k, v in names.items()):
             Author.objects.filter(pk=author.pk).update(**names)
         return author
-    same_name = [a for a in previous if a.orcid is None and a.name == names["name"]]
+    # Any earlier author of this name on this paper, even one a curator merged into an
+    # ORCID-bearing author: a re-import must not undo the merge.
+    same_name = [a for a in previous if a.name == names["name"]]
     if same_name:
         return same_name[0]
     return Author.objects.create(**names)
@@ -377,7 +379,7 @@ def apply_keywords(doi, names, *, source):
     Crossref re-import leaves them alone. A curator's lock on "keywords" is honoured.
     """
     with transaction.atomic():
-        paper = Paper.objects.select_for_update().filter(doi=doi).first()
+        paper = Paper.objects.select_for_update().with_doi(doi).first()
         if paper is None:
             return None
         if "keywords" in paper.locked_fields:

@@ -152,6 +152,10 @@ class Funder(models.Model):
 
 
 class PaperQuerySet(models.QuerySet):
+    def with_doi(self, doi):
+        """Papers with this (normalised) DOI, through the unique index on lower(doi)."""
+        return self.alias(doi_lower=Lower("doi")).filter(doi_lower=doi.lower())
+
     def for_list(self):
         """Rows for lists and cards: journal joined, first authors and categories prefetched.
 
