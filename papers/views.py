@@ -1,19 +1,168 @@
-"""The paper page and its citation exports (placeholder until the page lands)."""
+"""The paper page (by DOI permalink or by id) and its citation exports (BibTeX, RIS).
 
-from django.http import Http404
+Each view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
+authorships+authors, keywords, categories, fundings+funders, notices) whatever the number of
+authors, funders or keywords, and the template runs no query of its own.
+"""
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from papers import citation
+from papers.crossref import CrossrefError, normalize_doi
+from papers.models import Paper
+
+# Below this many ratings the average is too noisy to show ("Not enough ratings").
+MIN_RATINGS_SHOWN = 3
+
+# The heading of the "Journal" block for works whose container is not a journal.
+CONTAINER_LABELS = {
+    "book-chapter": "Book",
+    "book-section": "Book",
+    "book-part": "Book",
+    "reference-entry": "Book",
+    "proceedings-article": "Proceedings",
+    "book": "Series",
+    "monograph": "Series",
+    "edited-book": "Series",
+    "reference-book": "Series",
+}
+
+# An abstract paragraph this short and without closing punctuation is a section heading
+# ("Background", "Methods") that the JATS markup carried as a <title>.
+_ABSTRACT_HEADING = re.compile(r"[^.?!:;,]{1,60}")
 
 
 def paper_detail(request, pk):
-    raise Http404
+    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    return _render_page(request, paper)
 
 
 def paper_by_doi(request, doi):
-    raise Http404
+    """The DOI permalink; any case finds the paper, then redirects to the canonical URL."""
+    paper = _paper_by_doi_or_404(doi)
+    if doi != paper.doi:
+        query = request.META.get("QUERY_STRING", "")
+        url = paper.get_absolute_url() + (f"?{query}" if query else "")
+        return redirect(url, permanent=True)
+    return _render_page(request, paper)
 
 
 def paper_bibtex(request, pk):
-    raise Http404
+    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    return _download(citation.bibtex(paper), "text/x-bibtex", f"{citation.citation_key(paper)}.bib")
 
 
 def paper_ris(request, pk):
-    raise Http404
+    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    return _download(
+        citation.ris(paper),
+        "application/x-research-info-systems",
+        f"{citation.citation_key(paper)}.ris",
+    )
+
+
+def _paper_by_doi_or_404(value):
+    """The paper whose DOI is ``value`` in any case; Http404 for unknown or malformed DOIs."""
+    try:
+        doi = normalize_doi(value)
+    except CrossrefError:
+        raise Http404("not a DOI") from None
+    # Control characters (NUL among them) are in no DOI, and PostgreSQL refuses NUL outright.
+    if len(doi) > 255 or any(unicodedata.category(char) == "Cc" for char in doi):
+        raise Http404("not a DOI")
+    paper = Paper.objects.for_page().with_doi(doi).first()
+    if paper is None:
+        raise Http404("no paper with this DOI")
+    return paper
+
+
+def _download(text, content_type, filename):
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    # The key is ASCII letters and digits only, so it needs no quoting rules beyond these.
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _render_page(request, paper):
+    # list() evaluates the prefetched rows once; the template only walks these lists.
+    notices = list(paper.notices.all())
+    retractions = [notice for notice in notices if notice.is_retraction]
+    enough_ratings = paper.rating_count >= MIN_RATINGS_SHOWN and paper.rating_average is not None
+    canonical_url = request.build_absolute_uri(paper.get_absolute_url())
+    context = {
+        "paper": paper,
+        "canonical_url": canonical_url,
+        "meta_tags": citation.meta_tags(paper, page_url=canonical_url),
+        "container_label": CONTAINER_LABELS.get(paper.work_type, "Journal"),
+        "authorships": list(paper.authorships.all()),
+        "keywords": list(paper.keywords.all()),
+        "categories": list(paper.categories.all()),
+        "fundings": list(paper.fundings.all()),
+        # A curator may set is_retracted without a notice row; the banner shows either way.
+        "is_retracted": paper.is_retracted or bool(retractions),
+        "retractions": [_notice(notice) for notice in retractions],
+        "other_notices": [_notice(notice) for notice in notices if not notice.is_retraction],
+        "abstract": abstract_blocks(paper.abstract),
+        "licence_label": licence_label(paper.license_url),
+        "landing_host": _host(paper.url),
+        "rating": f"{paper.rating_average:.1f}" if enough_ratings else None,
+    }
+    return render(request, "papers/paper_detail.html", context)
+
+
+def _notice(notice):
+    """What the page says about one Crossmark notice."""
+    kind = notice.label or notice.kind.replace("_", " ").capitalize()
+    return {
+        "kind": kind,
+        "doi": notice.doi,
+        "doi_url": f"https://doi.org/{notice.doi}",
+        "date": notice.date,
+        # "updated-by": the notice is about this paper; "update-to": this paper is a notice.
+        "about_this_paper": notice.direction == "updated-by",
+    }
+
+
+def licence_label(url):
+    """A short name for a licence URL: "CC BY-NC 4.0" for Creative Commons, else its site."""
+    match = re.search(
+        r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)(?:/(\d+(?:\.\d+)?))?", url or ""
+    )
+    if not match:
+        return _host(url)
+    family, code, version = match.groups()
+    if family == "publicdomain":
+        return f"CC0 {version or ''}".strip() if code == "zero" else "Public domain"
+    return f"CC {code.upper()} {version or ''}".strip()
+
+
+def _host(url):
+    host = urlsplit(url or "").hostname or url or ""
+    return host.removeprefix("www.")
+
+
+def abstract_blocks(text):
+    """The abstract as [(kind, text)], kind "heading" or "paragraph", split on blank lines.
+
+    Structured abstracts ("Background", "Methods", ...) keep their section names as
+    headings; a one-paragraph abstract is never a heading.
+    """
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", text or "")]
+    paragraphs = [part for part in paragraphs if part]
+    if len(paragraphs) < 2:
+        return [("paragraph", part) for part in paragraphs]
+    # A heading needs text after it, so a short closing line ("Copyright 2021") stays text.
+    return [
+        (
+            "heading"
+            if n + 1 < len(paragraphs) and _ABSTRACT_HEADING.fullmatch(part)
+            else "paragraph",
+            part,
+        )
+        for n, part in enumerate(paragraphs)
+    ]
