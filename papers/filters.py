@@ -1,0 +1,116 @@
+"""The catalogue's search, filters and sorts as one django-filter FilterSet.
+
+Used by the /papers/ page and by the API, so both accept the same query parameters:
+``q``, ``year_min``, ``year_max``, ``journal`` (id), ``category`` (slug), ``keyword``
+(slug), ``funder`` (id), ``type`` (work_type), ``has_abstract`` and ``sort``.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import F
+
+from papers.models import WORK_TYPES, Paper
+from papers.search import clean_query, search_papers
+
+RELEVANCE, NEWEST, BEST_RATED, MOST_RATED = "relevance", "newest", "best_rated", "most_rated"
+SORT_CHOICES = [
+    (RELEVANCE, "Relevance"),
+    (NEWEST, "Newest"),
+    (BEST_RATED, "Best rated"),
+    (MOST_RATED, "Most rated"),
+]
+
+# The types a reader can pick on the list page, by label.
+TYPE_CHOICES = sorted(WORK_TYPES.items(), key=lambda choice: choice[1])
+
+# Every order ends with -id so that ties (same year, same rating) page deterministically.
+ORDERINGS = {
+    RELEVANCE: [F("search_rank").desc(), F("id").desc()],
+    NEWEST: [
+        F("published_year").desc(nulls_last=True),
+        F("published_month").desc(nulls_last=True),
+        F("published_day").desc(nulls_last=True),
+        F("id").desc(),
+    ],
+    BEST_RATED: [
+        F("rating_average").desc(nulls_last=True),
+        F("rating_count").desc(),
+        F("id").desc(),
+    ],
+    MOST_RATED: [F("rating_count").desc(), F("id").desc()],
+}
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    # NumberFilter takes decimals; ids and years are whole numbers, and an int compares
+    # with an integer column without a cast that would stop an index from serving.
+    field_class = forms.IntegerField
+
+
+class PaperFilter(django_filters.FilterSet):
+    """Search text, filters and a sort over a Paper queryset.
+
+    The text search runs after the other filters, so that search_papers' bounded candidate
+    set is drawn from papers that pass them. ``sort`` defaults to relevance when ``q`` is
+    given, else newest; relevance without ``q`` means newest. Invalid values (a year that is
+    not a number, an unknown sort) are form errors and that parameter is ignored; the page
+    or the API decides how to report them. Adds no query of its own.
+    """
+
+    q = django_filters.CharFilter(label="Search", method="_skip")
+    year_min = IntegerFilter(
+        field_name="published_year",
+        lookup_expr="gte",
+        label="From year",
+        min_value=0,
+        max_value=9999,
+    )
+    year_max = IntegerFilter(
+        field_name="published_year",
+        lookup_expr="lte",
+        label="To year",
+        min_value=0,
+        max_value=9999,
+    )
+    journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1)
+    category = django_filters.CharFilter(field_name="categories__slug", label="Category")
+    keyword = django_filters.CharFilter(field_name="keywords__slug", label="Keyword")
+    funder = IntegerFilter(field_name="fundings__funder_id", label="Funder", min_value=1)
+    # Free text, not a choice: a work type Crossref adds later is still a valid filter.
+    type = django_filters.CharFilter(field_name="work_type", label="Type")
+    has_abstract = django_filters.BooleanFilter(label="Has an abstract", method="_has_abstract")
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=SORT_CHOICES, method="_skip", empty_label=None
+    )
+
+    class Meta:
+        model = Paper
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        text = self.form.cleaned_data.get("q") or ""
+        sort = self.sort_key()
+        # Sorting by relevance ranks a bounded set of matches; other sorts need them all.
+        candidates = {} if sort == RELEVANCE else {"candidates": None}
+        queryset = search_papers(queryset, text, **candidates)
+        if "search_rank" not in queryset.query.annotations:
+            sort = NEWEST if sort == RELEVANCE else sort  # text that searched nothing
+        return queryset.order_by(*ORDERINGS[sort])
+
+    def sort_key(self):
+        """The sort in effect: the valid ``sort`` asked for, else the default."""
+        self.form.errors  # noqa: B018 -- validates the form once, filling cleaned_data
+        data = getattr(self.form, "cleaned_data", {})
+        has_text = bool(clean_query(data.get("q")))
+        sort = data.get("sort") or (RELEVANCE if has_text else NEWEST)
+        return NEWEST if sort == RELEVANCE and not has_text else sort
+
+    def _skip(self, queryset, name, value):
+        # q and sort are applied together in filter_queryset, after the other filters.
+        return queryset
+
+    def _has_abstract(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(abstract="") if value else queryset.filter(abstract="")

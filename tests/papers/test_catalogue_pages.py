@@ -1,0 +1,158 @@
+"""Journal, author, category and keyword pages: their papers, newest first, 20 a page."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from papers.crossref import parse_work
+from papers.ingest import upsert_work
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    CategoryFactory,
+    JournalFactory,
+    KeywordFactory,
+    PaperFactory,
+)
+
+CROSSREF = Path(__file__).resolve().parents[1] / "fixtures" / "crossref"
+
+
+def import_record(name):
+    paper, _ = upsert_work(parse_work(json.loads((CROSSREF / name).read_text())))
+    return paper
+
+
+def titles(response):
+    return [paper.title for paper in response.context["papers"]]
+
+
+def test_a_journal_page_shows_the_journal_and_its_papers_newest_first(client, db):
+    paper = import_record("10.1136_jclinpath-2020-206745.json")
+    journal = paper.journal
+    PaperFactory(title="An older paper", journal=journal, published_year=1999)
+    PaperFactory(title="Another journal's paper")
+
+    response = client.get(journal.get_absolute_url())
+
+    assert response.status_code == 200
+    assert titles(response) == [paper.title, "An older paper"]
+    html = response.content.decode()
+    assert "<h1>Journal of Clinical Pathology</h1>" in html
+    assert journal.publisher and journal.publisher in html
+    for issn in journal.issns:
+        assert issn in html
+    assert f"/papers/?journal={journal.pk}" in html
+
+
+def test_an_author_page_shows_their_papers_with_their_affiliations(client, db):
+    paper = import_record("10.1136_jclinpath-2020-206745.json")
+    authorship = paper.authorships.select_related("author").get(position=0)
+    author = authorship.author
+    assert authorship.affiliations  # the record gives affiliations for this author
+    PaperFactory(title="Not theirs")
+
+    response = client.get(author.get_absolute_url())
+
+    assert response.status_code == 200
+    assert titles(response) == [paper.title]
+    html = response.content.decode()
+    assert f"<h1>{author.name}</h1>" in html
+    assert authorship.affiliations[0] in html
+
+
+def test_an_author_page_links_the_orcid(client, db):
+    author = AuthorFactory(orcid="0000-0002-1825-0097")
+    AuthorshipFactory(author=author, position=0)
+
+    html = client.get(author.get_absolute_url()).content.decode()
+
+    assert 'href="https://orcid.org/0000-0002-1825-0097"' in html
+
+
+def test_an_author_listed_twice_on_a_paper_gets_it_once(client, db):
+    author = AuthorFactory()
+    paper = PaperFactory()
+    AuthorshipFactory(paper=paper, author=author, position=0, affiliations=["Uni A"])
+    AuthorshipFactory(paper=paper, author=author, position=1, affiliations=["Uni B"])
+
+    response = client.get(author.get_absolute_url())
+
+    assert titles(response) == [paper.title]
+    assert "Uni A; Uni B" in response.content.decode()
+
+
+def test_a_category_page_lists_its_papers(client, db):
+    category = CategoryFactory(name="Soil Science", slug="soil-science")
+    inside = PaperFactory(title="Inside")
+    inside.categories.add(category)
+    PaperFactory(title="Outside")
+
+    response = client.get("/categories/soil-science/")
+
+    assert titles(response) == ["Inside"]
+    assert "<h1>Soil Science</h1>" in response.content.decode()
+
+
+def test_a_keyword_page_lists_its_papers_and_takes_a_unicode_slug(client, db):
+    keyword = KeywordFactory(name="Ökologie", slug="ökologie")
+    tagged = PaperFactory(title="Tagged")
+    tagged.keywords.add(keyword)
+    PaperFactory(title="Untagged")
+
+    response = client.get(keyword.get_absolute_url())
+
+    assert response.status_code == 200
+    assert titles(response) == ["Tagged"]
+    assert "<h1>Ökologie</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/journals/999999/", "/authors/999999/", "/categories/nope/", "/keywords/nope/"]
+)
+def test_unknown_ids_and_slugs_are_404(client, db, url):
+    assert client.get(url).status_code == 404
+
+
+def test_pages_are_paginated_and_a_bad_page_number_is_not_a_500(client, db):
+    journal = JournalFactory()
+    PaperFactory.create_batch(25, journal=journal)
+
+    second = client.get(journal.get_absolute_url(), {"page": "2"})
+    bad = client.get(journal.get_absolute_url(), {"page": "zzz"})
+
+    assert len(second.context["papers"]) == 5
+    assert bad.status_code == 200 and bad.context["page"].number == 1
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_an_author_page_runs_the_same_queries_for_one_or_forty_papers(
+    client, db, django_assert_num_queries, count
+):
+    author = AuthorFactory()
+    categories = CategoryFactory.create_batch(3)
+    for _ in range(count):
+        paper = PaperFactory()
+        paper.categories.add(*categories)
+        AuthorshipFactory(paper=paper, author=author, position=0)
+        for position in range(1, 5):
+            AuthorshipFactory(paper=paper, position=position)
+
+    # 1 author, 2 count, 3 rows with journals, 4 authorships+authors, 5 categories.
+    with django_assert_num_queries(5):
+        response = client.get(author.get_absolute_url())
+    assert len(response.context["papers"]) == min(count, 20)
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_a_journal_page_runs_the_same_queries_for_one_or_forty_papers(
+    client, db, django_assert_num_queries, count
+):
+    journal = JournalFactory()
+    for _ in range(count):
+        AuthorshipFactory(paper=PaperFactory(journal=journal), position=0)
+
+    # 1 journal, 2 count, 3 rows with journals, 4 authorships+authors, 5 categories.
+    with django_assert_num_queries(5):
+        client.get(journal.get_absolute_url())
