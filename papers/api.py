@@ -1,5 +1,444 @@
-"""The catalogue API under /api/v1/ (placeholder until the API lands)."""
+"""The catalogue API under /api/v1/: papers, journals, authors, categories, keywords, funders.
 
+Read-only: anonymous writes are refused (403) and, as no endpoint takes writes, logged-in
+ones get 405. Every list and detail runs a constant number of SQL queries, whatever the
+number of rows, authors, funders or keywords: rows come from the QuerySet methods on the
+models (``Paper.objects.for_list()`` / ``for_page()``, counts annotated here) and the
+serializers only read what those loaded (``paper.authorships.all()``, never a filtered
+queryset).
+"""
+
+import django_filters
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from papers import crossref
+from papers.filters import PaperFilter
+from papers.models import (
+    Author,
+    Category,
+    Funder,
+    Funding,
+    Journal,
+    Keyword,
+    Notice,
+    Paper,
+)
+
+
+class CataloguePagination(PageNumberPagination):
+    """Page-number pages with a total count; clients may ask for up to 100 rows a page."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+# --- serializers ---
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class AbsoluteUrlField(serializers.Field):
+    """The object's HTML page (``get_absolute_url()``) as an absolute URL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        url = value.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class JournalBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Journal
+        fields = ["id", "title"]
+        read_only_fields = fields
+
+
+class JournalOnPaperSerializer(serializers.ModelSerializer):
+    issns = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Journal
+        fields = ["id", "title", "issns", "publisher"]
+        read_only_fields = fields
+
+
+class AuthorBriefSerializer(serializers.Serializer):
+    """An author as a list shows them: from an Authorship row with its author joined."""
+
+    id = serializers.IntegerField(source="author_id")
+    name = serializers.CharField(source="author.name")
+    orcid = serializers.CharField(source="author.orcid", allow_null=True)
+
+
+class AuthorOnPaperSerializer(AuthorBriefSerializer):
+    """An author's place on one paper, with the affiliations written on that paper."""
+
+    given_name = serializers.CharField(source="author.given_name")
+    family_name = serializers.CharField(source="author.family_name")
+    is_organization = serializers.BooleanField(source="author.is_organization")
+    position = serializers.IntegerField()
+    affiliations = serializers.ListField(child=serializers.CharField())
+
+
+class TermSerializer(serializers.Serializer):
+    """A keyword or a category as a paper shows it."""
+
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class FunderBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Funder
+        fields = ["id", "name", "funder_doi"]
+        read_only_fields = fields
+
+
+class FundingSerializer(serializers.ModelSerializer):
+    funder = FunderBriefSerializer()
+    awards = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Funding
+        fields = ["funder", "awards"]
+        read_only_fields = fields
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["kind", "doi", "date", "direction", "label"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="PaperSummary")
+class PaperListSerializer(serializers.ModelSerializer):
+    """A paper in a list: reads the journal, authorships and categories of ``for_list()``."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="paper-detail")
+    html_url = AbsoluteUrlField()
+    work_type_label = serializers.CharField(read_only=True)
+    published = serializers.CharField(
+        source="published_display",
+        read_only=True,
+        help_text='The date at the precision known: "2021", "2021-09" or "2021-09-14"; '
+        '"" when unknown.',
+    )
+    journal = JournalBriefSerializer(read_only=True, allow_null=True)
+    authors = AuthorBriefSerializer(source="authorships", many=True, read_only=True)
+    categories = TermSerializer(many=True, read_only=True)
+    rating_average = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Paper
+        fields = [
+            "id",
+            "doi",
+            "url",
+            "html_url",
+            "title",
+            "work_type",
+            "work_type_label",
+            "published",
+            "journal",
+            "authors",
+            "categories",
+            "is_retracted",
+            "rating_average",
+            "rating_count",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="PaperDetail")
+class PaperDetailSerializer(PaperListSerializer):
+    """Everything about a paper: reads only what ``for_page()`` loads."""
+
+    journal = JournalOnPaperSerializer(read_only=True, allow_null=True)
+    authors = AuthorOnPaperSerializer(source="authorships", many=True, read_only=True)
+    keywords = TermSerializer(many=True, read_only=True)
+    funding = FundingSerializer(source="fundings", many=True, read_only=True)
+    notices = NoticeSerializer(many=True, read_only=True)
+    # "url" is the API link, so the publisher's landing page gets a clearer name.
+    landing_page_url = serializers.URLField(source="url", read_only=True)
+    isbns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    provenance = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text='For each imported field, where it came from and when: {"source", "at"}.',
+    )
+
+    class Meta(PaperListSerializer.Meta):
+        fields = PaperListSerializer.Meta.fields + [
+            "subtitle",
+            "work_subtype",
+            "abstract",
+            "summary",
+            "volume",
+            "issue",
+            "pages",
+            "article_number",
+            "language",
+            "publisher",
+            "license_url",
+            "landing_page_url",
+            "isbns",
+            "reference_count",
+            "citation_count",
+            "keywords",
+            "funding",
+            "notices",
+            "provenance",
+            "metadata_status",
+        ]
+        read_only_fields = fields
+
+
+class JournalSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="journal-detail")
+    html_url = AbsoluteUrlField()
+    issns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    paper_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Journal
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "title",
+            "issns",
+            "issn_print",
+            "issn_electronic",
+            "publisher",
+            "paper_count",
+        ]
+        read_only_fields = fields
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="author-detail")
+    html_url = AbsoluteUrlField()
+    paper_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Author
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "name",
+            "given_name",
+            "family_name",
+            "orcid",
+            "is_organization",
+            "paper_count",
+        ]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="category-detail", lookup_field="slug")
+    html_url = AbsoluteUrlField()
+    paper_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "url", "html_url", "name", "slug", "paper_count"]
+        read_only_fields = fields
+
+
+class KeywordSerializer(CategorySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="keyword-detail", lookup_field="slug")
+
+    class Meta(CategorySerializer.Meta):
+        model = Keyword
+
+
+class FunderSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="funder-detail")
+    paper_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Funder
+        fields = ["id", "url", "name", "funder_doi", "paper_count"]
+        read_only_fields = fields
+
+
+# --- filters of the small lists (the paper filters are papers.filters.PaperFilter) ---
+
+
+class JournalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Title contains, or ISSN is")
+
+    class Meta:
+        model = Journal
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(title__icontains=value) | Q(issn_print=value) | Q(issn_electronic=value)
+        )
+
+
+class AuthorFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    orcid = django_filters.CharFilter(
+        method="filter_orcid", label="ORCID iD or URL, e.g. 0000-0002-1825-0097"
+    )
+
+    class Meta:
+        model = Author
+        fields = ["q", "orcid"]
+
+    def filter_orcid(self, queryset, name, value):
+        # Stored bare and checked; a URL is accepted, a mistyped iD matches nobody.
+        orcid = crossref.normalize_orcid(value)
+        return queryset.filter(orcid=orcid) if orcid else queryset.none()
+
+
+class NameFilter(django_filters.FilterSet):
+    """``q``: name contains; for categories, keywords and funders alike (no model needed)."""
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+
+
+# --- viewsets ---
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Papers",
+        description="Filters, search (q) and sort work as on the papers page. "
+        "A bad filter value gives 400 with the reason per parameter.",
+    ),
+    retrieve=extend_schema(summary="A paper by its id"),
+)
+class PaperViewSet(viewsets.ReadOnlyModelViewSet):
+    """Papers: the list takes the same filters, search and sort as the papers page.
+
+    List: 4 queries (count, papers+journals, authorships+authors, categories).
+    Detail: 6 queries (paper+journal, authorships+authors, keywords, categories,
+    fundings+funders, notices).
+    """
+
+    queryset = Paper.objects.all()
+    filterset_class = PaperFilter
+    pagination_class = CataloguePagination
+
+    def get_queryset(self):
+        if self.action == "list":
+            return Paper.objects.for_list()
+        return Paper.objects.for_page()
+
+    def get_serializer_class(self):
+        return PaperListSerializer if self.action == "list" else PaperDetailSerializer
+
+    def filter_queryset(self, queryset):
+        # The filters describe the list; a paper's own URL answers whatever the query string.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    @extend_schema(
+        summary="A paper by its DOI",
+        description="Any case, with or without a https://doi.org/ prefix. "
+        "An unknown or malformed DOI gives 404.",
+        parameters=[
+            OpenApiParameter(
+                "doi", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. 10.1234/abc"
+            )
+        ],
+        responses=PaperDetailSerializer,
+    )
+    @action(detail=False, url_path=r"doi/(?P<doi>.+)", pagination_class=None)
+    def by_doi(self, request, doi):
+        try:
+            doi = crossref.normalize_doi(doi)
+        except crossref.CrossrefError as error:
+            raise NotFound(str(error)) from error
+        paper = get_object_or_404(self.get_queryset().with_doi(doi))
+        self.check_object_permissions(request, paper)
+        return Response(self.get_serializer(paper).data)
+
+
+class JournalViewSet(viewsets.ReadOnlyModelViewSet):
+    """Journals with their number of papers (list: 2 queries; detail: 1)."""
+
+    # These lists are ordered explicitly: Django drops Meta.ordering from GROUP BY queries,
+    # and pages need a stable order (the id breaks ties).
+    queryset = Journal.objects.annotate(paper_count=Count("papers")).order_by("title", "id")
+    serializer_class = JournalSerializer
+    filterset_class = JournalFilter
+    pagination_class = CataloguePagination
+
+
+class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Authors with their number of papers (list: 2 queries; detail: 1)."""
+
+    queryset = Author.objects.annotate(
+        paper_count=Count("authorships__paper", distinct=True)
+    ).order_by("family_name", "given_name", "name", "id")
+    serializer_class = AuthorSerializer
+    filterset_class = AuthorFilter
+    pagination_class = CataloguePagination
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Subject categories by slug, with their number of papers (list: 2 queries; detail: 1)."""
+
+    queryset = Category.objects.annotate(paper_count=Count("papers")).order_by("name", "id")
+    serializer_class = CategorySerializer
+    filterset_class = NameFilter
+    pagination_class = CataloguePagination
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+
+
+class KeywordViewSet(CategoryViewSet):
+    """Keywords by slug, with their number of papers (list: 2 queries; detail: 1)."""
+
+    queryset = Keyword.objects.annotate(paper_count=Count("papers")).order_by("name", "id")
+    serializer_class = KeywordSerializer
+    filterset_class = NameFilter
+
+
+class FunderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Funders with their number of funded papers (list: 2 queries; detail: 1)."""
+
+    queryset = Funder.objects.annotate(
+        paper_count=Count("fundings__paper", distinct=True)
+    ).order_by("name", "id")
+    serializer_class = FunderSerializer
+    filterset_class = NameFilter
+    pagination_class = CataloguePagination
+
+
 router = DefaultRouter()
+# No ".json" URL suffixes (?format=json still works): a DOI often ends in ".008", which would
+# be read as a format when the trailing slash is left off.
+router.include_format_suffixes = False
+router.register("papers", PaperViewSet)
+router.register("journals", JournalViewSet)
+router.register("authors", AuthorViewSet)
+router.register("categories", CategoryViewSet)
+router.register("keywords", KeywordViewSet)
+router.register("funders", FunderViewSet)
