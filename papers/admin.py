@@ -1,0 +1,465 @@
+"""The curators' admin for the catalogue.
+
+Papers: search by title, DOI and author; filters; ordered authorship and funding inlines;
+provenance shown read-only; field locks as checkboxes. Authors, journals, keywords and
+categories: paper counts (annotated, one query per page) and a "merge" action that asks
+which row to keep, then calls ``papers.merge``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import IntegrityError, models
+from django.db.models import Count, F, Max
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from papers import merge
+from papers.crossref import CrossrefError, normalize_doi
+from papers.ingest import refresh_search_documents
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Funder,
+    Funding,
+    Journal,
+    Keyword,
+    Notice,
+    Paper,
+)
+
+# --- papers ---
+
+
+class PaperAdminForm(forms.ModelForm):
+    locked_fields = forms.MultipleChoiceField(
+        choices=[(name, name.replace("_", " ")) for name in Paper.LOCKABLE_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Locked fields",
+        help_text="Imports never overwrite a locked field (or list, such as authors).",
+    )
+
+    class Meta:
+        model = Paper
+        fields = ["doi", "locked_fields"]  # the admin adds the rest from its fieldsets
+
+    def clean_doi(self):
+        value = (self.cleaned_data.get("doi") or "").strip()
+        if not value:
+            return None  # NULL, not "": the unique constraint allows many papers without one
+        try:
+            doi = normalize_doi(value)
+        except CrossrefError as error:
+            raise forms.ValidationError(str(error)) from None
+        # The database compares DOIs case-insensitively; say so here rather than fail on save.
+        other = Paper.objects.filter(doi__iexact=doi).exclude(pk=self.instance.pk).first()
+        if other:
+            raise forms.ValidationError(
+                f"Another paper already has this DOI: “{other}” (id {other.pk})."
+            )
+        return doi
+
+    def clean_locked_fields(self):
+        chosen = set(self.cleaned_data["locked_fields"])
+        return [name for name in Paper.LOCKABLE_FIELDS if name in chosen]
+
+
+class AuthorshipForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # Positions are checked across the whole formset (AuthorshipFormSet.clean), so that
+        # swapping two authors is not refused because the other row still holds the number.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("position")
+        return exclude
+
+
+class AuthorshipFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            position = form.cleaned_data.get("position")
+            if position is None:
+                continue  # the form itself reports the missing position
+            if position in seen:
+                raise forms.ValidationError(f"Two authorships have position {position}.")
+            seen.add(position)
+
+    def save(self, commit=True):
+        # Rows that change position (or go) first step aside, above every position in use,
+        # so that the row-by-row saves never collide on the (paper, position) constraint.
+        moving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form in self.deleted_forms or "position" in form.changed_data
+        ]
+        if commit and moving:
+            top = self.instance.authorships.aggregate(top=Max("position"))["top"] or 0
+            wanted = [f.cleaned_data.get("position") or 0 for f in self.forms if f.cleaned_data]
+            step = max([top, *wanted]) + 1
+            Authorship.objects.filter(pk__in=moving).update(position=F("position") + step)
+        return super().save(commit=commit)
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    form = AuthorshipForm
+    formset = AuthorshipFormSet
+    fields = ["position", "author", "affiliations"]
+    autocomplete_fields = ["author"]
+    ordering = ["position"]
+    extra = 0
+
+    def get_queryset(self, request):
+        # Each row prints its authorship (author name): join, not one query per row.
+        return super().get_queryset(request).select_related("author")
+
+
+class FundingInline(admin.TabularInline):
+    model = Funding
+    fields = ["position", "funder", "awards"]
+    autocomplete_fields = ["funder"]
+    ordering = ["position"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funder")
+
+
+class NoticeInline(admin.TabularInline):
+    """Crossmark notices come from the record (and decide ``is_retracted``): shown, not edited."""
+
+    model = Notice
+    fields = readonly_fields = ["label", "kind", "direction", "doi", "date"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class JournalListFilter(admin.SimpleListFilter):
+    """The journals with most papers; a filter listing every journal would not fit a page.
+
+    Any journal can still be chosen through its paper count on the journal list, which links
+    here with the same parameter.
+    """
+
+    title = "journal (most papers)"
+    parameter_name = "journal__id__exact"
+    shown = 15
+
+    def lookups(self, request, model_admin):
+        journals = list(
+            Journal.objects.annotate(paper_count=Count("papers"))
+            .filter(paper_count__gt=0)
+            .order_by("-paper_count", "title")[: self.shown]
+        )
+        choices = [(str(j.pk), f"{j.title} ({j.paper_count})") for j in journals]
+        selected = self.value()
+        if selected and selected not in {pk for pk, _ in choices}:
+            current = Journal.objects.filter(pk=selected if selected.isdigit() else None).first()
+            if current:
+                choices.insert(0, (selected, current.title))
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(journal_id=self.value())
+        return queryset
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    form = PaperAdminForm
+    # A pasted "example.org/paper" means https, as Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "title",
+        "doi",
+        "work_type",
+        "published_year",
+        "journal",
+        "is_retracted",
+        "metadata_status",
+        "rating_count",
+    ]
+    list_select_related = ["journal"]
+    list_filter = [
+        "work_type",
+        "published_year",
+        JournalListFilter,
+        "is_retracted",
+        "metadata_status",
+    ]
+    # Author names go through a to-many join; the changelist removes the duplicate rows.
+    search_fields = ["title", "doi", "authorships__author__name"]
+    search_help_text = "Title, DOI (or a doi.org link) or an author's name."
+    ordering = ["-published_year", "-id"]
+    autocomplete_fields = ["journal", "keywords", "categories"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = [
+        "provenance_table",
+        "is_retracted",
+        "rating_average",
+        "rating_count",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [AuthorshipInline, FundingInline, NoticeInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "subtitle",
+                    "doi",
+                    ("work_type", "work_subtype"),
+                    ("published_year", "published_month", "published_day"),
+                ]
+            },
+        ),
+        (
+            "Where it appeared",
+            {"fields": ["journal", ("volume", "issue", "pages", "article_number"), "publisher"]},
+        ),
+        ("Content", {"fields": ["abstract", "summary", "language", "keywords", "categories"]}),
+        (
+            "Links and counts",
+            {"fields": ["url", "license_url", "isbns", ("reference_count", "citation_count")]},
+        ),
+        (
+            "Status",
+            {
+                "fields": [
+                    "metadata_status",
+                    "metadata_error",
+                    "is_retracted",
+                    ("rating_average", "rating_count"),
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
+        ("Imports", {"fields": ["provenance_table", "locked_fields"]}),
+    ]
+
+    @admin.display(description="Provenance")
+    def provenance_table(self, paper):
+        if not paper.provenance:
+            return "Nothing imported yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (name.replace("_", " "), entry.get("source", "?"), entry.get("at", "?"))
+                for name, entry in sorted(paper.provenance.items())
+                if isinstance(entry, dict)
+            ),
+        )
+        return format_html(
+            '<table class="provenance"><thead><tr><th scope="col">Field</th>'
+            '<th scope="col">Source</th><th scope="col">Time</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # A pasted "https://doi.org/10.1/ABC" is searched as the stored form "10.1/abc".
+        try:
+            search_term = normalize_doi(search_term)
+        except CrossrefError:
+            pass
+        return super().get_search_results(request, queryset, search_term)
+
+    def save_model(self, request, obj, form, change):
+        stamp = _curator_stamp(request)
+        for name in form.changed_data:
+            lock_name = "published" if name.startswith("published_") else name
+            if lock_name in Paper.LOCKABLE_FIELDS:
+                obj.provenance[lock_name] = stamp
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        paper = form.instance
+        lock_names = {Authorship: "authors", Funding: "funding"}
+        edited = {
+            lock_names[fs.model] for fs in formsets if fs.model in lock_names and fs.has_changed()
+        }
+        if edited:
+            stamp = _curator_stamp(request)
+            paper.provenance.update({name: stamp for name in edited})
+            Paper.objects.filter(pk=paper.pk).update(provenance=paper.provenance)
+        # Author names, keywords, categories and the journal feed the search text.
+        refresh_search_documents([paper.pk])
+
+
+def _curator_stamp(request):
+    return {
+        "source": f"curator {request.user.get_username()}",
+        "at": timezone.now().isoformat(timespec="seconds"),
+    }
+
+
+# --- merging duplicates ---
+
+
+def confirm_and_merge(modeladmin, request, queryset, *, merge_function, describe):
+    """The merge action: a confirmation page choosing the row to keep, then the merge.
+
+    ``queryset`` carries ``paper_count`` (from the admin's get_queryset); ``describe(row)``
+    gives the detail shown beside each row so the curator can tell them apart.
+    """
+    opts = modeladmin.model._meta
+    rows = sorted(queryset, key=lambda row: (-row.paper_count, row.pk))
+    if len(rows) < 2:
+        modeladmin.message_user(
+            request, f"Select at least two {opts.verbose_name_plural} to merge.", messages.WARNING
+        )
+        return None
+    if "apply" in request.POST:
+        by_id = {str(row.pk): row for row in rows}
+        keep = by_id.get(request.POST.get("keep", ""))
+        if keep is None:
+            modeladmin.message_user(
+                request, f"Choose the {opts.verbose_name} to keep.", messages.ERROR
+            )
+            return None
+        others = [row for row in rows if row is not keep]
+        try:
+            result = merge_function(keep=keep, others=others)
+        except (merge.MergeRefused, IntegrityError) as error:
+            modeladmin.message_user(request, f"Not merged: {error}", messages.ERROR)
+            return None
+        modeladmin.message_user(
+            request,
+            f"Merged {len(rows)} {opts.verbose_name_plural} into “{result.kept}”: {result}.",
+            messages.SUCCESS,
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": f"Merge {opts.verbose_name_plural}",
+        "subtitle": None,
+        "opts": opts,
+        "rows": [(row, describe(row), row is rows[0]) for row in rows],
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/papers/merge_confirm.html", context)
+
+
+class CountedAdmin(admin.ModelAdmin):
+    """A catalogue list with a paper count per row, annotated in one query."""
+
+    paper_count_of = "papers"  # the relation to count papers through
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        match = request.resolver_match
+        if match and match.url_name == "autocomplete":
+            return qs  # the autocomplete box shows names only; skip the GROUP BY
+        return qs.annotate(paper_count=Count(self.paper_count_of, distinct=True))
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, row):
+        return row.paper_count
+
+    def has_merge_permission(self, request):
+        # A merge changes one row and deletes the others: it needs both rights.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+
+@admin.register(Journal)
+class JournalAdmin(CountedAdmin):
+    list_display = ["title", "issn_print", "issn_electronic", "publisher", "paper_count"]
+    search_fields = ["title", "issn_print", "issn_electronic"]
+    actions = ["merge_journals"]
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, journal):
+        # Links to the paper list filtered by this journal (JournalListFilter's parameter).
+        url = reverse("admin:papers_paper_changelist")
+        return format_html(
+            '<a href="{}?journal__id__exact={}">{}</a>', url, journal.pk, journal.paper_count
+        )
+
+    @admin.action(description="Merge selected journals into one", permissions=["merge"])
+    def merge_journals(self, request, queryset):
+        return confirm_and_merge(
+            self,
+            request,
+            queryset,
+            merge_function=merge.merge_journals,
+            describe=lambda j: ", ".join([*j.issns, j.publisher]) or "no ISSN",
+        )
+
+
+@admin.register(Author)
+class AuthorAdmin(CountedAdmin):
+    list_display = ["name", "family_name", "given_name", "orcid", "is_organization", "paper_count"]
+    list_filter = ["is_organization"]
+    search_fields = ["name", "=orcid"]
+    paper_count_of = "authorships__paper"
+    actions = ["merge_authors"]
+
+    @admin.action(description="Merge selected authors into one", permissions=["merge"])
+    def merge_authors(self, request, queryset):
+        return confirm_and_merge(
+            self,
+            request,
+            queryset,
+            merge_function=merge.merge_authors,
+            describe=lambda a: f"ORCID {a.orcid}" if a.orcid else "no ORCID",
+        )
+
+
+@admin.register(Keyword)
+class KeywordAdmin(CountedAdmin):
+    list_display = ["name", "slug", "paper_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge_keywords"]
+
+    @admin.action(description="Merge selected keywords into one", permissions=["merge"])
+    def merge_keywords(self, request, queryset):
+        return confirm_and_merge(
+            self,
+            request,
+            queryset,
+            merge_function=merge.merge_keywords,
+            describe=lambda k: k.slug,
+        )
+
+
+@admin.register(Category)
+class CategoryAdmin(CountedAdmin):
+    list_display = ["name", "slug", "paper_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge_categories"]
+
+    @admin.action(description="Merge selected categories into one", permissions=["merge"])
+    def merge_categories(self, request, queryset):
+        return confirm_and_merge(
+            self,
+            request,
+            queryset,
+            merge_function=merge.merge_categories,
+            describe=lambda c: c.slug,
+        )
+
+
+@admin.register(Funder)
+class FunderAdmin(CountedAdmin):
+    list_display = ["name", "funder_doi", "paper_count"]
+    search_fields = ["name", "funder_doi"]
+    paper_count_of = "fundings__paper"

@@ -1,0 +1,276 @@
+"""Merge duplicate catalogue rows (authors, journals, keywords, categories) into one.
+
+Each ``merge_*`` function takes the row to keep and the rows (or ids) to fold into it, and in
+one ``transaction.atomic()``:
+
+1. locks the kept row and the others (``select_for_update``, in id order, so two merges of
+   overlapping rows wait for each other instead of deadlocking);
+2. checks the merge loses nothing it cannot afford to lose (two different ORCIDs, two
+   different print ISSNs, ...) and raises ``MergeRefused`` before changing anything;
+3. moves every link to the kept row, dropping only exact duplicates (a paper linked to both);
+4. fills the kept row's empty fields from the others, deletes the others;
+5. rebuilds the search text of every paper whose links changed.
+
+If anything fails, the transaction rolls back and nothing has changed. They are the one
+implementation behind the admin's merge actions; call them from a shell or a command too.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+
+from papers.ingest import refresh_search_documents
+from papers.models import Author, Authorship, Category, Journal, Keyword, Paper
+
+
+class MergeRefused(Exception):
+    """The rows cannot be merged without losing something; nothing was changed."""
+
+
+@dataclass
+class MergeResult:
+    kept: models.Model
+    merged: int  # rows folded into ``kept`` and deleted
+    moved: int  # links now pointing at ``kept`` (authorships, papers, paper links)
+    moved_noun: str  # what ``moved`` counts: "authorship", "paper", "paper link"
+    duplicates: int = 0  # links dropped because the kept row already had them
+    paper_ids: set = field(default_factory=set)  # papers whose search text was rebuilt
+
+    def __str__(self):
+        text = f"{self.moved} {self.moved_noun}{'s' if self.moved != 1 else ''} moved"
+        if self.duplicates:
+            text += f", {self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} removed"
+        return text
+
+
+def merge_authors(*, keep, others):
+    """Fold the authors ``others`` into ``keep``; returns a MergeResult.
+
+    What moves:
+    - every Authorship of the others now points at ``keep``. Where the merged authors both
+      sit on one paper, the authorship with the lower position stays (pointing at ``keep``)
+      and the other is deleted; its affiliations are added to the one that stays (union,
+      first-seen order). Positions are not renumbered: they mirror the source record.
+    - every other relation to Author (any model's ForeignKey, OneToOneField or
+      ManyToManyField pointing at Author, found through ``Author._meta.related_objects``,
+      e.g. author claims) is moved with one queryset ``.update()`` per relation (duplicate
+      many-to-many links are dropped). A one-to-one held by both sides is refused.
+    - ``keep``'s empty ORCID, given name and family name are filled from the others.
+
+    Refused (MergeRefused, nothing changed) when the authors carry two different ORCIDs.
+    """
+    with transaction.atomic():
+        keep, others = _lock(Author, keep, others)
+        orcids = sorted({a.orcid for a in [keep, *others] if a.orcid})
+        if len(orcids) > 1:
+            raise MergeRefused(
+                f"These authors have different ORCIDs ({', '.join(orcids)}): they are different "
+                "people, or one ORCID is wrong. Correct it first. Nothing was changed."
+            )
+        other_ids = [a.pk for a in others]
+        moved, duplicates, paper_ids = _move_authorships(keep, other_ids)
+        _move_relations(Author, keep, other_ids, skip={Authorship})
+        fills = _fills(keep, others, ["orcid", "given_name", "family_name"])
+        Author.objects.filter(pk__in=other_ids).delete()
+        # After the delete: the ORCID is unique, and may have been one of the others'.
+        _apply_fills(keep, fills)
+        refresh_search_documents(paper_ids)
+    return MergeResult(keep, len(others), moved, "authorship", duplicates, paper_ids)
+
+
+def merge_journals(*, keep, others):
+    """Fold the journals ``others`` into ``keep``; returns a MergeResult.
+
+    What moves: every paper of the others (``Paper.journal``), and any other relation to
+    Journal (moved generically, as for authors). ``keep``'s empty print ISSN, electronic ISSN
+    and publisher are filled from the others, so that later imports carrying either ISSN find
+    the kept journal.
+
+    Refused (MergeRefused, nothing changed) when an ISSN of the others has no place on
+    ``keep`` (two different print, or two different electronic, ISSNs): it would be lost,
+    and the next import carrying it would create the duplicate again.
+    """
+    with transaction.atomic():
+        keep, others = _lock(Journal, keep, others)
+        fills = {}
+        for kind in ("issn_print", "issn_electronic"):
+            wanted = {getattr(j, kind) for j in others if getattr(j, kind)} - set(keep.issns)
+            have = getattr(keep, kind)
+            if len(wanted) > 1 or (have and wanted):
+                issns = ", ".join(sorted(wanted | ({have} if have else set())))
+                label = Journal._meta.get_field(kind).verbose_name
+                raise MergeRefused(
+                    f"These journals have different {label}s ({issns}); the kept journal can "
+                    "hold only one. Nothing was changed."
+                )
+            if wanted:
+                fills[kind] = wanted.pop()
+        fills.update(_fills(keep, others, ["publisher"]))
+        other_ids = [j.pk for j in others]
+        paper_ids = set(Paper.objects.filter(journal__in=other_ids).values_list("pk", flat=True))
+        moved = _move_relations(Journal, keep, other_ids)
+        Journal.objects.filter(pk__in=other_ids).delete()
+        _apply_fills(keep, fills)
+        refresh_search_documents(paper_ids)
+    return MergeResult(keep, len(others), moved["papers.Paper.journal"][0], "paper", 0, paper_ids)
+
+
+def merge_keywords(*, keep, others):
+    """Fold the keywords ``others`` into ``keep``; returns a MergeResult.
+
+    What moves: every paper's link to the others (the ``Paper.keywords`` through table),
+    without duplicates: a paper linked to ``keep`` and an other keeps one link. Any other
+    relation to Keyword moves too. The others' slugs (and their pages) go away.
+    """
+    return _merge_tags(Keyword, "keywords", keep=keep, others=others)
+
+
+def merge_categories(*, keep, others):
+    """Fold the categories ``others`` into ``keep``; returns a MergeResult.
+
+    What moves: every paper's link to the others (the ``Paper.categories`` through table),
+    without duplicates, as for keywords.
+    """
+    return _merge_tags(Category, "categories", keep=keep, others=others)
+
+
+def _merge_tags(model, paper_field, *, keep, others):
+    with transaction.atomic():
+        keep, others = _lock(model, keep, others)
+        other_ids = [row.pk for row in others]
+        paper_ids = set(
+            Paper.objects.filter(**{f"{paper_field}__in": other_ids}).values_list("pk", flat=True)
+        )
+        moved, duplicates = _move_relations(model, keep, other_ids)[f"papers.Paper.{paper_field}"]
+        model.objects.filter(pk__in=other_ids).delete()
+        refresh_search_documents(paper_ids)
+    return MergeResult(keep, len(others), moved, "paper link", duplicates, paper_ids)
+
+
+# --- the moving parts ---
+
+
+def _lock(model, keep, others):
+    """Lock and reload ``keep`` and ``others`` (rows or ids); returns (keep, [others])."""
+    keep_id = getattr(keep, "pk", keep)
+    other_ids = {getattr(o, "pk", o) for o in others} - {keep_id}
+    if not other_ids:
+        raise ValueError(f"merging needs at least one other {model._meta.verbose_name}")
+    rows = {
+        row.pk: row
+        for row in model.objects.select_for_update()
+        .filter(pk__in=[keep_id, *other_ids])
+        .order_by("pk")
+    }
+    missing = ({keep_id} | other_ids) - rows.keys()
+    if missing:
+        raise MergeRefused(
+            f"{model._meta.verbose_name_plural.capitalize()} {sorted(missing)} no longer exist "
+            "(merged or deleted meanwhile). Nothing was changed."
+        )
+    return rows[keep_id], [rows[pk] for pk in sorted(other_ids)]
+
+
+def _fills(keep, others, names):
+    """Values for ``keep``'s empty fields, taken from the first other that has one."""
+    fills = {}
+    for name in names:
+        if getattr(keep, name):
+            continue
+        value = next((getattr(o, name) for o in others if getattr(o, name)), None)
+        if value:
+            fills[name] = value
+    return fills
+
+
+def _apply_fills(row, fills):
+    if fills:
+        type(row).objects.filter(pk=row.pk).update(**fills)
+        for name, value in fills.items():
+            setattr(row, name, value)
+
+
+def _move_authorships(keep, other_ids):
+    """Point the others' authorships at ``keep``; one authorship per paper survives.
+
+    Returns (moved, duplicates removed, ids of the papers touched).
+    """
+    rows = list(
+        Authorship.objects.select_for_update()
+        .filter(author__in=[keep.pk, *other_ids])
+        .order_by("paper_id", "position")
+    )
+    survivors = {}  # paper id -> the authorship that stays (lowest position)
+    doomed = []
+    for row in rows:
+        survivor = survivors.setdefault(row.paper_id, row)
+        if survivor is not row:
+            doomed.append(row)
+            for affiliation in row.affiliations:
+                if affiliation not in survivor.affiliations:
+                    survivor.affiliations.append(affiliation)
+    Authorship.objects.filter(pk__in=[row.pk for row in doomed]).delete()
+    merged_on = {row.paper_id for row in doomed}
+    moved = 0
+    for row in survivors.values():
+        update = {}
+        if row.author_id != keep.pk:
+            update["author"] = keep
+            moved += 1
+        if row.paper_id in merged_on:
+            update["affiliations"] = row.affiliations
+        if update:
+            Authorship.objects.filter(pk=row.pk).update(**update)
+    paper_ids = {row.paper_id for row in rows if row.author_id != keep.pk}
+    return moved, len(doomed), paper_ids
+
+
+def _move_relations(model, keep, other_ids, *, skip=()):
+    """Re-point every reverse relation of ``model`` from ``other_ids`` to ``keep``.
+
+    Generic on purpose, so that a relation added later (say, an author claim in accounts)
+    is carried along by a merge without changing this module: each ForeignKey is moved
+    with one queryset ``.update()``; each many-to-many through table drops the others'
+    links that would duplicate one of ``keep``'s and moves the rest with one ``.update()``.
+    A one-to-one (or unique ForeignKey) present on both sides is refused. Relations to
+    models in ``skip`` are left to the caller.
+
+    Returns {"app.Model.field": (moved, duplicates removed)}.
+    """
+    counts = {}
+    for rel in model._meta.related_objects:
+        related = rel.through if rel.many_to_many else rel.related_model
+        if rel.related_model in skip:
+            continue
+        label = f"{rel.related_model._meta.label}.{rel.field.name}"
+        if rel.many_to_many:
+            target = rel.field.m2m_reverse_field_name()  # the column pointing at ``model``
+            source = rel.field.m2m_field_name()  # the column pointing at the other side
+            counts[label] = _move_m2m(related, target, source, keep, other_ids)
+            continue
+        name = rel.field.name
+        rows = related._base_manager.filter(**{f"{name}__in": other_ids})
+        if rel.one_to_one or rel.field.unique:
+            holders = related._base_manager.filter(**{f"{name}__in": [keep.pk, *other_ids]})
+            if holders.count() > 1:
+                raise MergeRefused(
+                    f"More than one of these rows has a {related._meta.verbose_name}; only one "
+                    "can be kept. Nothing was changed."
+                )
+        counts[label] = (rows.update(**{name: keep}), 0)
+    return counts
+
+
+def _move_m2m(through, target, source, keep, other_ids):
+    already = set(through.objects.filter(**{target: keep.pk}).values_list(source, flat=True))
+    move, drop = [], []
+    links = through.objects.filter(**{f"{target}__in": other_ids}).order_by("pk")
+    for pk, other_side in links.values_list("pk", source):
+        if other_side in already:
+            drop.append(pk)
+        else:
+            already.add(other_side)
+            move.append(pk)
+    through.objects.filter(pk__in=drop).delete()
+    through.objects.filter(pk__in=move).update(**{target: keep.pk})
+    return len(move), len(drop)
