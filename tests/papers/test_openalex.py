@@ -67,3 +67,141 @@ def test_keywords_for_a_paper_not_in_the_catalogue_are_skipped():
     doi, keywords = openalex.parse_keywords(openalex_work("W2054094521.json"))
 
     assert apply_keywords(doi, keywords, source="openalex") is None
+
+
+# --- parse_enrichment: everything else OpenAlex adds to a work ---------------------------------
+
+
+def test_the_enrichment_rebuilds_the_abstract_from_the_inverted_index():
+    enrichment = openalex.parse_enrichment(openalex_work("W2121398592.json"))
+
+    # Positions 0..12 of the index: "Among" at 0, "various" at 1, ... "investigation." at 12.
+    assert enrichment.abstract.startswith(
+        "Among various advantages, their small size makes model organisms preferred subjects "
+        "of investigation. Yet,"
+    )
+    assert enrichment.abstract.endswith("DOI: http://dx.doi.org/10.7554/eLife.01567.001.")
+    assert len(enrichment.abstract.split()) == 151  # one word per position 0..150
+
+
+def test_the_enrichment_of_the_elife_paper_has_its_ids_counts_and_links():
+    enrichment = openalex.parse_enrichment(openalex_work("W2121398592.json"))
+
+    assert enrichment.doi == "10.7554/elife.01567"
+    assert enrichment.openalex_id == "W2121398592"
+    assert enrichment.citation_count == 45
+    assert enrichment.is_retracted is False
+    assert enrichment.open_access_url == "https://doi.org/10.7554/elife.01567"
+    # The same keywords as parse_keywords, as a tuple.
+    assert (
+        list(enrichment.keywords) == openalex.parse_keywords(openalex_work("W2121398592.json"))[1]
+    )
+    assert enrichment.keywords[:3] == ("Hypocotyl", "Secondary growth", "Arabidopsis")
+
+
+def test_topics_come_primary_first_as_domain_field_subfield_topic():
+    topics = openalex.parse_enrichment(openalex_work("W1982728624.json")).topics
+
+    assert topics == (
+        ("Health Sciences", "Medicine", "Physiology", "Erythrocyte Function and Pathophysiology"),
+        ("Health Sciences", "Medicine", "Surgery", "Pancreatic function and diabetes"),
+        (
+            "Life Sciences",
+            "Biochemistry, Genetics and Molecular Biology",
+            "Cell Biology",
+            "Endoplasmic Reticulum Stress and Disease",
+        ),
+    )
+
+
+def test_the_primary_topic_leads_even_when_the_topic_list_has_another_order():
+    data = openalex_work("W3174427814.json")
+    data["topics"].reverse()
+
+    topics = openalex.parse_enrichment(data).topics
+
+    assert [topic[-1] for topic in topics] == [
+        "Caching and Content Delivery",
+        "Advanced Data Storage Technologies",
+    ]
+
+
+def test_a_book_chapter_without_an_abstract_or_open_access_gives_empty_values():
+    enrichment = openalex.parse_enrichment(openalex_work("W2800740883.json"))
+
+    assert enrichment.doi == "10.1007/978-3-319-75889-3_1"
+    assert enrichment.abstract == ""
+    assert enrichment.open_access_url is None  # closed access, best_oa_location is null
+    assert enrichment.citation_count == 4
+    assert enrichment.topics[0][-1] == "Climate Change and Health Impacts"
+
+
+def test_the_open_access_url_falls_back_to_the_pdf_and_then_to_oa_url():
+    data = openalex_work("W1982728624.json")
+    # Both are given: the landing page is what a reader should open first.
+    assert openalex.parse_enrichment(data).open_access_url == (
+        "https://doi.org/10.1371/journal.pone.0000030"
+    )
+    data["best_oa_location"]["landing_page_url"] = None
+    pdf = "https://journals.plos.org/plosone/article/file?id=10.1371/journal.pone.0000030&type=printable"
+
+    assert openalex.parse_enrichment(data).open_access_url == pdf
+    data["best_oa_location"] = None
+    assert openalex.parse_enrichment(data).open_access_url == data["open_access"]["oa_url"]
+
+
+def test_the_abstract_heading_carried_over_from_the_pdf_is_dropped():
+    # The bioRxiv preprint's index has "Abstract" at position 0.
+    enrichment = openalex.parse_enrichment(openalex_work("W2581393460.json"))
+
+    assert enrichment.abstract.startswith("This article presents a practical roadmap")
+
+
+def test_a_retracted_flag_is_read_as_a_bool():
+    data = openalex_work("W2157853701.json")
+    data["is_retracted"] = True
+
+    assert openalex.parse_enrichment(data).is_retracted is True
+
+
+def test_a_list_response_is_refused_not_read_as_its_first_work():
+    sample = openalex_work("works_sample_5.json")
+
+    with pytest.raises(openalex.OpenAlexError, match="list response"):
+        openalex.parse_enrichment(sample)
+    with pytest.raises(openalex.OpenAlexError, match="list response"):
+        openalex.parse_enrichment(sample["results"])
+
+
+@pytest.mark.parametrize("value", [None, "W2121398592", 42])
+def test_an_enrichment_of_something_not_a_work_is_refused(value):
+    with pytest.raises(openalex.OpenAlexError, match="expected an OpenAlex work object"):
+        openalex.parse_enrichment(value)
+
+
+def test_an_enrichment_of_a_work_without_a_doi_is_refused():
+    sample = openalex_work("works_sample_5.json")
+    without_doi = next(work for work in sample["results"] if not work.get("doi"))
+
+    with pytest.raises(openalex.OpenAlexError, match="no usable DOI"):
+        openalex.parse_enrichment(without_doi)
+
+
+def test_odd_values_in_an_enrichment_give_empty_values_not_errors():
+    data = openalex_work("W2121398592.json")
+    data.update(
+        abstract_inverted_index={"word": "not positions", "other": [True]},
+        topics=None,
+        primary_topic="T10184",
+        cited_by_count="45",
+        open_access=None,
+        best_oa_location={"landing_page_url": "doi.org/10.7554/elife.01567"},
+        id=None,
+    )
+
+    enrichment = openalex.parse_enrichment(data)
+
+    assert enrichment.abstract == ""
+    assert enrichment.topics == ()
+    assert (enrichment.citation_count, enrichment.open_access_url) == (None, None)
+    assert enrichment.openalex_id is None
