@@ -10,6 +10,7 @@ The list adds one small query per active journal/category/keyword/funder filter,
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 
@@ -18,6 +19,7 @@ from papers.models import Author, Authorship, Category, Funder, Journal, Keyword
 from papers.search import RANKED_CANDIDATES
 
 PAGE_SIZE = 20
+HOME_PAPERS, HOME_CATEGORIES = 6, 16
 # Counting every row of a large catalogue costs more than the page itself (a full scan:
 # ~50 ms per 200k papers on PostgreSQL); past this many the list says "10000+".
 MAX_COUNTED = 10_000
@@ -30,6 +32,21 @@ LINKED_FILTERS = [
     ("keyword", Keyword, "slug", "Keyword"),
     ("funder", Funder, "pk", "Funder"),
 ]
+
+
+def home(request):
+    """The home page: the search box, the newest papers and the biggest categories.
+
+    Four queries: newest papers with journals, their authorships+authors, their categories,
+    and the categories with their paper counts.
+    """
+    newest = list(Paper.objects.for_list().order_by(*ORDERINGS[NEWEST])[:HOME_PAPERS])
+    categories = list(
+        Category.objects.annotate(paper_count=Count("papers"))
+        .filter(paper_count__gt=0)
+        .order_by("-paper_count", "name")[:HOME_CATEGORIES]
+    )
+    return render(request, "papers/home.html", {"newest": newest, "categories": categories})
 
 
 def paper_list(request):

@@ -19,6 +19,7 @@ register_converter(DoiConverter, "doi")
 
 app_name = "papers"
 urlpatterns = [
+    path("", catalogue.home, name="home"),
     path("papers/", catalogue.paper_list, name="list"),
     path("papers/<int:pk>/", views.paper_detail, name="paper"),
     path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper-bibtex"),

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from portal import health
@@ -9,10 +8,6 @@ from portal import health
 def site_context(request):
     """Template context every page needs: the portal's name."""
     return {"site_name": settings.SITE_NAME}
-
-
-def home(request):
-    return render(request, "portal/home.html")
 
 
 @never_cache
