@@ -66,8 +66,12 @@ def _upsert_locked(work, *, source):
         if created or paper.journal_id != (journal.pk if journal else None):
             paper.journal = journal
             changed.add("journal")
-    if paper.metadata_status != Paper.MetadataStatus.COMPLETE or paper.metadata_error:
-        paper.metadata_status, paper.metadata_error = Paper.MetadataStatus.COMPLETE, ""
+    if paper.metadata_status != Paper.MetadataStatus.FETCHED or paper.metadata_error:
+        # First import, or a pending/failed paper now filled: record what filled it. (A
+        # refresh of a fetched paper updates metadata_fetched_at in papers.metadata.)
+        paper.metadata_status, paper.metadata_error = Paper.MetadataStatus.FETCHED, ""
+        paper.metadata_source, paper.metadata_fetched_at = source, timezone.now()
+        paper.metadata_retry_at = None
         changed.add("metadata_status")
     if created or changed:
         paper.save()

@@ -192,9 +192,12 @@ class PaperQuerySet(models.QuerySet):
 
 class Paper(models.Model):
     class MetadataStatus(models.TextChoices):
-        COMPLETE = "complete", "Complete"
+        CURATED = "curated", "Entered by a curator"
         PENDING = "pending", "Waiting for metadata"
-        FAILED = "failed", "Metadata fetch failed"
+        FETCHING = "fetching", "Fetching metadata"
+        FETCHED = "fetched", "Fetched"
+        NOT_FOUND = "not_found", "Not found in any registry"
+        FAILED = "failed", "Fetch failed"
 
     # Fields a curator may lock against later imports (scalar fields and whole relations).
     LOCKABLE_FIELDS = (
@@ -267,9 +270,15 @@ class Paper(models.Model):
     # Author names, keywords, categories, journal and DOI as one text, for search.
     search_document = models.TextField(blank=True, editable=False)
 
+    # Where the record's metadata stands; papers.metadata moves it along.
     metadata_status = models.CharField(
-        max_length=20, choices=MetadataStatus.choices, default=MetadataStatus.COMPLETE
+        max_length=20, choices=MetadataStatus.choices, default=MetadataStatus.CURATED
     )
+    metadata_source = models.CharField(max_length=20, blank=True)  # "crossref", "datacite"
+    metadata_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Failed or not found: when the next try is due. Pending or fetching: when the task is
+    # taken for lost and enqueued again.
+    metadata_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
     metadata_error = models.TextField(blank=True)
     # {field: {"source": "crossref", "at": ISO time}} for every imported field.
     provenance = models.JSONField(default=dict, blank=True)

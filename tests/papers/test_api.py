@@ -158,7 +158,7 @@ def test_the_paper_detail_has_everything_the_paper_page_shows(client, jclinpath)
     assert paper["keywords"] == []
     assert paper["categories"] == []
     assert paper["notices"] == []
-    assert paper["metadata_status"] == "complete"
+    assert paper["metadata_status"] == "fetched"
     assert paper["provenance"]["title"]["source"] == "crossref"
 
 
