@@ -166,6 +166,11 @@ REGISTRY_TIMEOUT = (
     env.float("REGISTRY_READ_TIMEOUT", default=20.0),
 )
 REGISTRY_MAX_BYTES = env.int("REGISTRY_MAX_BYTES", default=5_000_000)
+# Fetching metadata: tries per fetch before a paper is marked failed (then retried daily),
+# age after which fetched metadata is refreshed, and papers enqueued per beat run.
+METADATA_MAX_ATTEMPTS = env.int("METADATA_MAX_ATTEMPTS", default=6)
+METADATA_MAX_AGE_DAYS = env.int("METADATA_MAX_AGE_DAYS", default=90)
+METADATA_REFRESH_BATCH = env.int("METADATA_REFRESH_BATCH", default=200)
 
 # Security: on by default whenever DEBUG is off; each can be turned down by environment.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -206,6 +211,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.
 CELERY_BEAT_SCHEDULE = {
+    "refresh-due-metadata": {
+        "task": "papers.tasks.refresh_due_metadata",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

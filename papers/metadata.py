@@ -1,0 +1,159 @@
+"""DOI metadata in the background: add a paper by DOI, then fetch and store its record.
+
+``add_by_doi`` is the one way in (site form, admin, API, ``fetch_dois``): it answers at once
+with a pending paper and enqueues ``papers.tasks.fetch_metadata`` after commit. That task
+calls ``fetch_and_store``, which asks Crossref, then DataCite, stores the record through
+``papers.ingest.upsert_work`` (locks honoured, one transaction), and records the outcome on
+the paper: fetched, not found, or failed with a plain reason and the time of the next try.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from papers import crossref, datacite, registries
+from papers.ingest import upsert_work
+from papers.models import Paper
+
+Status = Paper.MetadataStatus
+DAY, WEEK = 86400, 7 * 86400
+LOST_TASK_AFTER = 3600  # seconds; far longer than a fetch with all its retries
+
+
+class RetryLater(Exception):
+    """The fetch hit a transient fault; the task should run again after ``delay`` seconds."""
+
+    def __init__(self, delay):
+        super().__init__(f"retry in {delay:.0f}s")
+        self.delay = delay
+
+
+def add_by_doi(text):
+    """Return (paper, created) for a DOI in any accepted form; enqueue a fetch if new.
+
+    Raises crossref.CrossrefError with a message saying what a DOI looks like when ``text``
+    is not one. An existing DOI (any case or form) returns the existing paper.
+    """
+    doi = crossref.normalize_doi(text)
+    with transaction.atomic():
+        paper, created = Paper.objects.get_or_create(
+            doi=doi,
+            defaults={
+                "title": doi,
+                "metadata_status": Status.PENDING,
+                "metadata_retry_at": _in(LOST_TASK_AFTER),
+            },
+        )
+        if created:
+            enqueue_fetch(paper.pk)
+    return paper, created
+
+
+def request_refresh(paper_ids):
+    """Mark papers pending and enqueue a fetch for each (admin "Refresh metadata")."""
+    ids = list(paper_ids)
+    with transaction.atomic():
+        Paper.objects.filter(pk__in=ids).update(
+            metadata_status=Status.PENDING, metadata_retry_at=_in(LOST_TASK_AFTER)
+        )
+        for paper_id in ids:
+            enqueue_fetch(paper_id)
+    return len(ids)
+
+
+def enqueue_fetch(paper_id):
+    from papers.tasks import fetch_metadata  # tasks import this module
+
+    # After commit: a worker must find the row we just wrote.
+    transaction.on_commit(lambda: fetch_metadata.delay(paper_id))
+
+
+def fetch_record(doi):
+    """(Work, source) from Crossref, or from DataCite when Crossref does not know the DOI.
+
+    Raises registries.NotFound when neither does; other registry errors pass through, and
+    a record that does not parse is a registries.PermanentError.
+    """
+    try:
+        return _parse(crossref.parse_work, registries.fetch_json("crossref", doi)), "crossref"
+    except registries.NotFound:
+        pass
+    try:
+        return _parse(datacite.parse_work, registries.fetch_json("datacite", doi)), "datacite"
+    except registries.NotFound as error:
+        raise registries.NotFound("Neither Crossref nor DataCite knows this DOI.") from error
+
+
+def _parse(parse, data):
+    try:
+        return parse(data)
+    except crossref.CrossrefError as error:
+        raise registries.PermanentError(f"the registry's record is unusable: {error}") from error
+
+
+def fetch_and_store(paper_id, *, attempt=1):
+    """Fetch one paper's metadata and store it; returns the new status.
+
+    Safe to run twice and concurrently: the upsert locks the paper row, and the outcome is
+    written with a plain update. Raises RetryLater on a transient fault while tries remain.
+    """
+    paper = Paper.objects.filter(pk=paper_id).only("doi").first()
+    if paper is None or not paper.doi:
+        return None
+    Paper.objects.filter(pk=paper_id).update(
+        metadata_status=Status.FETCHING, metadata_retry_at=_in(LOST_TASK_AFTER)
+    )
+    try:
+        work, source = fetch_record(paper.doi)
+    except registries.NotFound as error:
+        # A DOI can be registered later: look again in a week.
+        return _record_outcome(paper_id, Status.NOT_FOUND, error=str(error), retry_in=WEEK)
+    except registries.TransientError as error:
+        if attempt >= settings.METADATA_MAX_ATTEMPTS:
+            reason = f"{error}; gave up after {attempt} tries"
+            return _record_outcome(paper_id, Status.FAILED, error=reason, retry_in=DAY)
+        delay = registries.backoff_delay(attempt, retry_after=error.retry_after)
+        _record_outcome(paper_id, Status.FAILED, error=str(error), retry_in=delay)
+        raise RetryLater(delay) from error
+    except (registries.PermanentError, TimeoutError) as error:
+        return _record_outcome(paper_id, Status.FAILED, error=str(error), retry_in=DAY)
+
+    with transaction.atomic():
+        upsert_work(work, source=source)
+        status = _record_outcome(paper_id, Status.FETCHED, source=source)
+    return status
+
+
+def _in(seconds):
+    return timezone.now() + datetime.timedelta(seconds=seconds)
+
+
+def _record_outcome(paper_id, status, *, error="", source=None, retry_in=None):
+    now = timezone.now()
+    fields = {"metadata_status": status, "metadata_error": error}
+    if status == Status.FETCHED:
+        fields.update(metadata_fetched_at=now, metadata_source=source, metadata_retry_at=None)
+    else:
+        fields["metadata_retry_at"] = now + datetime.timedelta(seconds=retry_in)
+    Paper.objects.filter(pk=paper_id).update(**fields)
+    return status
+
+
+def papers_due_for_refresh(*, limit, now=None):
+    """Ids of papers whose metadata should be fetched again, at most ``limit``, oldest first.
+
+    Fetched longer ago than METADATA_MAX_AGE_DAYS, or failed / not found / pending /
+    fetching with their retry time come (a pending or fetching paper's retry time passes
+    only when its task was lost).
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(days=settings.METADATA_MAX_AGE_DAYS)
+    due = Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale) | Q(
+        metadata_retry_at__lte=now, metadata_status__in=[s for s in Status if s != Status.FETCHED]
+    )
+    rows = Paper.objects.filter(due).exclude(doi=None)
+    rows = rows.order_by(F("metadata_fetched_at").asc(nulls_first=True), "pk")
+    return list(rows.values_list("pk", flat=True)[:limit])
