@@ -182,5 +182,5 @@ def backoff_delay(attempt, *, retry_after=None, base=10.0, cap=3600.0):
     """Seconds before try ``attempt`` (1, 2, ...): the registry's Retry-After when it gave
     one, else exponential backoff with full jitter so that workers don't retry in step."""
     if retry_after is not None:
-        return retry_after
+        return min(retry_after, cap)  # a countdown must stay under the broker's visibility
     return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))

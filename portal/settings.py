@@ -197,6 +197,12 @@ if not REDIS_URL:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
     }
+else:
+    # Redis keeps a delivered, unacknowledged task and gives it to another worker when this
+    # long has passed (a worker died mid-task). It must outlast the longest retry countdown.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -79,7 +79,7 @@ def database_url_of(connection):
 class WorkerProcess:
     """A real `celery worker` subprocess on the test database, on its own queue."""
 
-    def __init__(self, *, broker_url=None, queue=None):
+    def __init__(self, *, broker_url=None, queue=None, env=None):
         from django.db import connection
 
         self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
@@ -91,7 +91,7 @@ class WorkerProcess:
             if broker_url
             else celery_app
         )
-        env = {**os.environ, "DATABASE_URL": database_url_of(connection)}
+        env = {**os.environ, "DATABASE_URL": database_url_of(connection), **(env or {})}
         if broker_url:
             env["REDIS_URL"] = broker_url
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo"]
