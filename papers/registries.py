@@ -71,7 +71,7 @@ def session():
     global _session
     if _session is None:
         _session = requests.Session()
-        _session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
+        _session.headers.update({"Accept": "application/json"})
     return _session
 
 
@@ -91,6 +91,8 @@ def fetch_json(registry, doi):
         response = session().get(
             url,
             params=params,
+            # Built per request: settings (the contact address) may change while we run.
+            headers={"User-Agent": user_agent()},
             timeout=settings.REGISTRY_TIMEOUT,
             allow_redirects=False,
             stream=True,

@@ -1,0 +1,164 @@
+"""Fetching DOI metadata through real `celery worker` processes on the real Redis.
+
+The workers fetch from the local replay server (their environment points the registries at
+it) and write to the test database, as a deployment does: the task is acknowledged only
+after it ran (acks_late), so a worker killed mid-task leaves it in Redis for another one.
+"""
+
+import json
+import re
+import time
+
+import pytest
+from django.conf import settings
+
+from papers.models import Paper
+from tests.conftest import ROOT, wait_for
+from tests.replay import Reply
+
+pytestmark = pytest.mark.service
+
+Status = Paper.MetadataStatus
+TASK = "papers.tasks.fetch_metadata"
+DOI = "10.1038/srep16696"
+PATH = "/crossref/works/10.1038/srep16696"
+RECORD = ROOT / "tests" / "fixtures" / "crossref" / "10.1038_srep16696.json"
+AUTHORS = 8  # in the recorded record
+VISIBILITY = 5  # seconds before Redis gives an unacknowledged task to another worker
+
+
+def record():
+    return RECORD.read_bytes()
+
+
+def recorded_title():
+    message = json.loads(record())["message"]
+    return message["title"][0]
+
+
+def registries_at(server, **extra):
+    """A worker's environment: the registries are the replay server."""
+    return {
+        "CROSSREF_API_URL": server.url + "/crossref",
+        "DATACITE_API_URL": server.url + "/datacite",
+        "OPENALEX_API_URL": server.url + "/openalex",
+        **extra,
+    }
+
+
+def pending_paper():
+    return Paper.objects.create(doi=DOI, title=DOI, metadata_status=Status.PENDING)
+
+
+def fetched(paper):
+    """The paper, reloaded, once it is fetched; else None."""
+    paper.refresh_from_db()
+    return paper if paper.metadata_status == Status.FETCHED else None
+
+
+def kill(worker):
+    """SIGKILL: the worker dies at once, without acknowledging or giving back its task."""
+    worker.process.kill()
+    worker.process.wait(timeout=10)  # stop() at teardown then finds it already dead
+
+
+def test_a_worker_on_redis_fills_a_pending_paper_from_the_registry(
+    start_worker, redis_url, replay_server
+):
+    replay_server.reply(PATH, Reply(200, record()))
+    paper = pending_paper()
+    worker = start_worker(broker_url=redis_url, env=registries_at(replay_server))
+
+    worker.send(TASK, paper.pk)
+
+    assert wait_for(lambda: fetched(paper)), worker.output()
+    assert paper.title == recorded_title()
+    assert paper.metadata_source == "crossref"
+    assert paper.authorships.count() == AUTHORS
+    assert [path for path, _ in replay_server.requests] == [PATH]
+    _, headers = replay_server.requests[0]
+    assert headers["User-Agent"].startswith(settings.SITE_NAME.replace(" ", "") + "/")
+
+
+@pytest.mark.parametrize(
+    "status, retry_after",
+    [(500, "1"), (429, "1")],
+    ids=["server-error", "rate-limited"],
+)
+def test_a_worker_retries_after_a_transient_fault_and_then_stores_the_record(
+    start_worker, redis_url, replay_server, status, retry_after
+):
+    # The registry's Retry-After sets the countdown (papers.registries.backoff_delay): 1 s.
+    fault = Reply(status, b"", {"Retry-After": retry_after})
+    replay_server.reply(PATH, fault, Reply(200, record()))
+    paper = pending_paper()
+    worker = start_worker(broker_url=redis_url, env=registries_at(replay_server))
+
+    worker.send(TASK, paper.pk)
+
+    assert wait_for(lambda: fetched(paper), timeout=40), worker.output()
+    assert paper.title == recorded_title()
+    assert paper.metadata_error == ""
+    assert paper.authorships.count() == AUTHORS
+    assert [path for path, _ in replay_server.requests] == [PATH, PATH]
+    assert re.search(r"retry: Retry in 1(\.0)?s", worker.output())  # the countdown
+
+
+def test_a_task_whose_worker_is_killed_mid_fetch_is_done_by_another_worker(
+    start_worker, redis_url, replay_server
+):
+    # The first answer is slow, so the task is inside the HTTP call when its worker dies.
+    replay_server.reply(PATH, Reply(200, record(), delay=8))
+    paper = pending_paper()
+    env = registries_at(replay_server, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY))
+    first = start_worker(broker_url=redis_url, env=env)
+
+    first.send(TASK, paper.pk)
+    assert wait_for(lambda: replay_server.requests, timeout=20), first.output()
+    in_flight_since = time.monotonic()  # the task was delivered a moment before this
+    kill(first)
+
+    paper.refresh_from_db()
+    assert paper.metadata_status == Status.FETCHING  # nothing half-written
+    assert paper.title == DOI
+    assert not paper.authorships.exists()
+
+    # A worker gives back unacknowledged tasks older than the visibility timeout when it
+    # starts (kombu's restore_visible; its periodic sweep is too rare for a test), so the
+    # second worker comes once that time has passed, as a restarted worker would.
+    time.sleep(max(0.0, in_flight_since + VISIBILITY + 1 - time.monotonic()))
+    replay_server.reply(PATH, Reply(200, record()))
+    second = start_worker(broker_url=redis_url, env=env, queue=first.queue)
+
+    assert wait_for(lambda: fetched(paper), timeout=30), second.output()
+    assert paper.title == recorded_title()
+    assert paper.authorships.count() == AUTHORS
+    assert Paper.objects.count() == 1
+    assert len(replay_server.requests) == 2
+    assert "succeeded in" in second.output()
+
+
+def test_two_workers_fetching_the_same_paper_at_once_store_one_correct_record(
+    start_worker, redis_url, replay_server
+):
+    # A slow answer keeps both fetches in flight together.
+    replay_server.reply(PATH, Reply(200, record(), delay=4))
+    paper = pending_paper()
+    env = registries_at(replay_server)
+    one = start_worker(broker_url=redis_url, env=env)
+    two = start_worker(broker_url=redis_url, env=env, queue=one.queue)
+
+    one.send(TASK, paper.pk)
+    one.send(TASK, paper.pk)
+
+    assert wait_for(lambda: len(replay_server.requests) == 2, timeout=3.5), "not concurrent"
+    done = "succeeded in"
+    assert wait_for(lambda: done in one.output() and done in two.output(), timeout=30), (
+        one.output() + two.output()
+    )
+    assert wait_for(lambda: fetched(paper)), one.output() + two.output()
+    assert "ERROR" not in one.output() + two.output()
+    assert paper.title == recorded_title()
+    assert Paper.objects.count() == 1
+    positions = list(paper.authorships.values_list("position", flat=True))
+    assert len(positions) == AUTHORS and len(set(positions)) == AUTHORS
