@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -122,6 +123,8 @@ RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
 
 # Print first, as it matches the volume and issue a citation gives; "created" (the date the
 # DOI was registered) is a last resort for records whose publication date is [[null]].
+MAX_DOI_LENGTH = 255  # the length of Paper.doi
+
 DATE_FIELDS = ("published-print", "published-online", "published", "issued", "created")
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
@@ -140,6 +143,14 @@ def normalize_doi(value: str) -> str:
     doi = _DOI_PREFIX.sub("", value.strip()).lower()
     if not _DOI.fullmatch(doi):
         raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
+    # No DOI has control characters (PostgreSQL refuses NUL outright), and we store at most
+    # MAX_DOI_LENGTH characters: refuse here, so every way in gives the same clear message.
+    if any(unicodedata.category(char) == "Cc" for char in doi):
+        raise CrossrefError("A DOI has no control characters: a DOI looks like 10.1234/abc")
+    if len(doi) > MAX_DOI_LENGTH:
+        raise CrossrefError(
+            f"This DOI is longer than {MAX_DOI_LENGTH} characters; a DOI looks like 10.1234/abc"
+        )
     return doi
 
 

@@ -68,7 +68,9 @@ def enqueue_fetch(paper_id):
     from papers.tasks import fetch_metadata  # tasks import this module
 
     # After commit: a worker must find the row we just wrote.
-    transaction.on_commit(lambda: fetch_metadata.delay(paper_id))
+    # robust: with the broker down the paper stays pending (the answer still goes out), and
+    # the periodic refresh enqueues it once its retry time has passed.
+    transaction.on_commit(lambda: fetch_metadata.delay(paper_id), robust=True)
 
 
 def fetch_record(doi):

@@ -21,6 +21,7 @@ app_name = "papers"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("papers/", catalogue.paper_list, name="list"),
+    path("papers/add/", views.add_paper, name="add"),
     path("papers/<int:pk>/", views.paper_detail, name="paper"),
     path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper-bibtex"),
     path("papers/<int:pk>/cite.ris", views.paper_ris, name="paper-ris"),

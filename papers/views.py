@@ -1,19 +1,26 @@
-"""The paper page (by DOI permalink or by id) and its citation exports (BibTeX, RIS).
+"""The paper page (by DOI permalink or by id), its citation exports (BibTeX, RIS), and
+"Add a paper by DOI".
 
-Each view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
+Each page view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
 authorships+authors, keywords, categories, fundings+funders, notices) whatever the number of
 authors, funders or keywords, and the template runs no query of its own.
 """
 
+import datetime
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.timesince import timeuntil
+from django.views.decorators.http import require_http_methods
 
-from papers import citation
+from papers import citation, metadata
 from papers.crossref import CrossrefError, normalize_doi
+from papers.forms import AddPaperForm
 from papers.models import Paper
 
 # Below this many ratings the average is too noisy to show ("Not enough ratings").
@@ -31,6 +38,11 @@ CONTAINER_LABELS = {
     "edited-book": "Series",
     "reference-book": "Series",
 }
+
+# Seconds between reloads of a page whose metadata is on its way (no JavaScript needed).
+WAITING_REFRESH_SECONDS = 5
+
+REGISTRY_NAMES = {"crossref": "Crossref", "datacite": "DataCite"}
 
 # An abstract paragraph this short and without closing punctuation is a section heading
 # ("Background", "Methods") that the JATS markup carried as a <title>.
@@ -50,6 +62,25 @@ def paper_by_doi(request, doi):
         url = paper.get_absolute_url() + (f"?{query}" if query else "")
         return redirect(url, permanent=True)
     return _render_page(request, paper)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_paper(request):
+    """Add a paper by DOI: a pending paper at once, its metadata fetched in the background."""
+    form = AddPaperForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            paper, created = metadata.add_by_doi(form.cleaned_data["doi"])
+        except CrossrefError as error:  # the form checks the same rules; kept for safety
+            form.add_error("doi", str(error))
+        else:
+            if created:
+                messages.success(request, "Added: its metadata is on its way.")
+            else:
+                messages.info(request, "This paper is already in the catalogue.")
+            return redirect(paper.get_absolute_url())
+    return render(request, "papers/add_paper.html", {"form": form})
 
 
 def paper_bibtex(request, pk):
@@ -72,9 +103,6 @@ def _paper_by_doi_or_404(value):
         doi = normalize_doi(value)
     except CrossrefError:
         raise Http404("not a DOI") from None
-    # Control characters (NUL among them) are in no DOI, and PostgreSQL refuses NUL outright.
-    if len(doi) > 255 or any(unicodedata.category(char) == "Cc" for char in doi):
-        raise Http404("not a DOI")
     paper = Paper.objects.for_page().with_doi(doi).first()
     if paper is None:
         raise Http404("no paper with this DOI")
@@ -111,8 +139,36 @@ def _render_page(request, paper):
         "licence_label": licence_label(paper.license_url),
         "landing_host": _host(paper.url),
         "rating": f"{paper.rating_average:.1f}" if enough_ratings else None,
+        **metadata_status_context(paper),
     }
     return render(request, "papers/paper_detail.html", context)
+
+
+def metadata_status_context(paper, *, now=None):
+    """What the page says about where the paper's metadata stands; no query.
+
+    ``metadata_waiting``: pending or fetching, so the page reloads itself until it is not.
+    """
+    Status = Paper.MetadataStatus
+    waiting = paper.metadata_status in (Status.PENDING, Status.FETCHING)
+    return {
+        "metadata_waiting": waiting,
+        "refresh_seconds": WAITING_REFRESH_SECONDS if waiting else None,
+        "metadata_retry": "" if waiting else retry_phrase(paper.metadata_retry_at, now=now),
+        "metadata_source_label": REGISTRY_NAMES.get(paper.metadata_source, paper.metadata_source),
+        # The page adds its own full stop.
+        "metadata_reason": paper.metadata_error.strip().rstrip("."),
+    }
+
+
+def retry_phrase(when, *, now=None):
+    """When the next try is: "in 12 minutes", "in 6 days", "shortly" (due or past), or ""."""
+    if when is None:
+        return ""
+    now = now or timezone.now()
+    if when <= now + datetime.timedelta(minutes=1):
+        return "shortly"
+    return f"in {timeuntil(when, now, depth=1)}"
 
 
 def _notice(notice):

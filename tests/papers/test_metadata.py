@@ -53,7 +53,17 @@ def test_every_accepted_form_of_a_doi_leads_to_one_paper(text, django_capture_on
     assert len(callbacks) == 1  # the fetch is enqueued once, after commit
 
 
-@pytest.mark.parametrize("text", ["", "srep16696", "10.1038", "https://example.org/10.1038/x y"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "srep16696",
+        "10.1038",
+        "https://example.org/10.1038/x y",
+        "10.1038/a\x00b",  # PostgreSQL would refuse the NUL
+        "10.1038/" + "a" * 300,  # longer than the column
+    ],
+)
 def test_anything_else_is_refused_with_what_a_doi_looks_like(text):
     with pytest.raises(crossref.CrossrefError, match="a DOI looks like 10.1234/abc"):
         metadata.add_by_doi(text)

@@ -450,7 +450,7 @@ def test_a_paper_whose_metadata_fetch_failed_says_so(client):
     html = get_page(client, paper)
 
     assert "We could not fetch this paper's details" in html
-    assert "Crossref said 404" not in html
+    assert "Crossref said 404" in html  # the reason, in plain words
 
 
 # --- citation meta tags ---

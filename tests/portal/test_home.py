@@ -11,6 +11,7 @@ def test_the_home_page_has_the_header_search_and_footer(client):
     assert '<form class="search" role="search" action="/papers/"' in html
     assert '<label for="site-search" class="visually-hidden">Search papers</label>' in html
     assert ">Log in</a>" in html
+    assert "Add a paper" not in html
     assert '<footer class="site-footer">' in html
     assert "/static/portal/site.css" in html
 
@@ -24,6 +25,7 @@ def test_a_logged_in_user_sees_their_name_and_log_out(client, django_user_model)
 
     assert "alice" in html
     assert "Log out" in html
+    assert '<a href="/papers/add/">Add a paper</a>' in html
     assert ">Log in</a>" not in html
 
 

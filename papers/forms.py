@@ -1,0 +1,35 @@
+"""Forms of the catalogue's pages."""
+
+from django import forms
+
+from papers.crossref import MAX_DOI_LENGTH, CrossrefError, normalize_doi
+
+
+class AddPaperForm(forms.Form):
+    """ "Add a paper by DOI": one field, checked the way papers.metadata.add_by_doi checks it.
+
+    ``cleaned_data["doi"]`` is the text as typed (stripped), for add_by_doi to normalise.
+    """
+
+    doi = forms.CharField(
+        label="DOI",
+        # Room for a resolver URL around the longest DOI we store.
+        max_length=MAX_DOI_LENGTH + 40,
+        help_text="For example 10.1038/srep16696, doi:10.1038/srep16696 or "
+        "https://doi.org/10.1038/srep16696.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "10.1234/abc"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # "DOI", as the site's other labels read
+        super().__init__(*args, **kwargs)
+
+    def clean_doi(self):
+        text = self.cleaned_data["doi"]
+        try:
+            normalize_doi(text)
+        except CrossrefError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        return text
