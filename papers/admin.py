@@ -1,9 +1,10 @@
 """The curators' admin for the catalogue.
 
 Papers: search by title, DOI and author; filters; ordered authorship and funding inlines;
-provenance shown read-only; field locks as checkboxes. Authors, journals, keywords and
-categories: paper counts (annotated, one query per page) and a "merge" action that asks
-which row to keep, then calls ``papers.merge``.
+provenance and where the metadata stands shown read-only; field locks as checkboxes; a
+"Refresh metadata" action that calls ``papers.metadata.request_refresh``. Authors,
+journals, keywords and categories: paper counts (annotated, one query per page) and a
+"merge" action that asks which row to keep, then calls ``papers.merge``.
 """
 
 from django import forms
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from papers import merge
+from papers import merge, metadata
 from papers.crossref import CrossrefError, normalize_doi
 from papers.ingest import refresh_search_documents
 from papers.models import (
@@ -212,8 +213,15 @@ class PaperAdmin(admin.ModelAdmin):
         "rating_count",
         "created_at",
         "updated_at",
+        # The fetch task writes these; a curator asks for a refresh instead (the action).
+        "metadata_status",
+        "metadata_source",
+        "metadata_fetched_at",
+        "metadata_retry_at",
+        "metadata_error",
     ]
     inlines = [AuthorshipInline, FundingInline, NoticeInline]
+    actions = ["refresh_metadata"]
     fieldsets = [
         (
             None,
@@ -240,12 +248,22 @@ class PaperAdmin(admin.ModelAdmin):
             "Status",
             {
                 "fields": [
-                    "metadata_status",
-                    "metadata_error",
                     "is_retracted",
                     ("rating_average", "rating_count"),
                     ("created_at", "updated_at"),
                 ]
+            },
+        ),
+        (
+            "Metadata",
+            {
+                "fields": [
+                    ("metadata_status", "metadata_source"),
+                    ("metadata_fetched_at", "metadata_retry_at"),
+                    "metadata_error",
+                ],
+                "description": "Where the record from Crossref or DataCite stands. "
+                "To fetch it again, use “Refresh metadata” on the paper list.",
             },
         ),
         ("Imports", {"fields": ["provenance_table", "locked_fields"]}),
@@ -270,6 +288,22 @@ class PaperAdmin(admin.ModelAdmin):
             "<tbody>{}</tbody></table>",
             rows,
         )
+
+    @admin.action(description="Refresh metadata", permissions=["change"])
+    def refresh_metadata(self, request, queryset):
+        ids = list(queryset.exclude(doi=None).values_list("pk", flat=True))
+        skipped = queryset.filter(doi=None).count()
+        if ids:
+            count = metadata.request_refresh(ids)
+            self.message_user(
+                request, f"Metadata refresh requested for {_papers(count)}.", messages.SUCCESS
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {_papers(skipped)} without a DOI: there is no record to fetch.",
+                messages.WARNING,
+            )
 
     def get_search_results(self, request, queryset, search_term):
         # A pasted "https://doi.org/10.1/ABC" is searched as the stored form "10.1/abc".
@@ -300,6 +334,10 @@ class PaperAdmin(admin.ModelAdmin):
             Paper.objects.filter(pk=paper.pk).update(provenance=paper.provenance)
         # Author names, keywords, categories and the journal feed the search text.
         refresh_search_documents([paper.pk])
+
+
+def _papers(count):
+    return f"{count} paper" if count == 1 else f"{count} papers"
 
 
 def _curator_stamp(request):

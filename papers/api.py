@@ -1,8 +1,10 @@
 """The catalogue API under /api/v1/: papers, journals, authors, categories, keywords, funders.
 
-Read-only: anonymous writes are refused (403) and, as no endpoint takes writes, logged-in
-ones get 405. Every list and detail runs a constant number of SQL queries, whatever the
-number of rows, authors, funders or keywords: rows come from the QuerySet methods on the
+Read-only but for one write: a logged-in user may add a paper by its DOI
+(``POST /api/v1/papers/``), which calls ``papers.metadata.add_by_doi`` and answers at once
+while the metadata is fetched in the background. Anonymous writes are refused (403); any
+other write gets 405. Every list and detail runs a constant number of SQL queries, whatever
+the number of rows, authors, funders or keywords: rows come from the QuerySet methods on the
 models (``Paper.objects.for_list()`` / ``for_page()``, counts annotated here) and the
 serializers only read what those loaded (``paper.authorships.all()``, never a filtered
 queryset).
@@ -14,19 +16,21 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
+    inline_serializer,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from papers import crossref
+from papers import crossref, metadata
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -38,6 +42,11 @@ from papers.models import (
     Notice,
     Paper,
 )
+
+DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
+# What a client may send, with a resolver prefix and spaces; far below any real request size.
+DOI_INPUT_MAX_LENGTH = DOI_MAX_LENGTH + 100
+ADD_BODY_MAX_BYTES = 4096
 
 
 class CataloguePagination(PageNumberPagination):
@@ -184,6 +193,9 @@ class PaperDetailSerializer(PaperListSerializer):
         read_only=True,
         help_text='For each imported field, where it came from and when: {"source", "at"}.',
     )
+    metadata_status_label = serializers.CharField(
+        source="get_metadata_status_display", read_only=True
+    )
 
     class Meta(PaperListSerializer.Meta):
         fields = PaperListSerializer.Meta.fields + [
@@ -207,7 +219,43 @@ class PaperDetailSerializer(PaperListSerializer):
             "notices",
             "provenance",
             "metadata_status",
+            "metadata_status_label",
+            "metadata_source",
+            "metadata_fetched_at",
+            "metadata_retry_at",
+            "metadata_error",
         ]
+        read_only_fields = fields
+
+
+class AddPaperSerializer(serializers.Serializer):
+    """What a client sends to add a paper: its DOI in any accepted form."""
+
+    doi = serializers.CharField(
+        max_length=DOI_INPUT_MAX_LENGTH,
+        help_text="e.g. 10.1234/abc, doi:10.1234/abc or https://doi.org/10.1234/abc; any case.",
+    )
+
+    def validate_doi(self, value):
+        try:
+            doi = crossref.normalize_doi(value)
+        except crossref.CrossrefError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return doi
+
+
+class PaperAddedSerializer(serializers.ModelSerializer):
+    """The answer to adding a paper: where it is, and where its metadata stands."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="paper-detail")
+    html_url = AbsoluteUrlField()
+    metadata_status_label = serializers.CharField(
+        source="get_metadata_status_display", read_only=True
+    )
+
+    class Meta:
+        model = Paper
+        fields = ["id", "doi", "url", "html_url", "metadata_status", "metadata_status_label"]
         read_only_fields = fields
 
 
@@ -338,6 +386,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     List: 4 queries (count, papers+journals, authorships+authors, categories).
     Detail: 6 queries (paper+journal, authorships+authors, keywords, categories,
     fundings+funders, notices).
+    Create (add by DOI, logged-in users): one lookup by DOI, and the insert when it is new.
     """
 
     queryset = Paper.objects.all()
@@ -350,6 +399,8 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         return Paper.objects.for_page()
 
     def get_serializer_class(self):
+        if self.action == "create":
+            return AddPaperSerializer  # also the form of the browsable API
         return PaperListSerializer if self.action == "list" else PaperDetailSerializer
 
     def filter_queryset(self, queryset):
@@ -357,6 +408,61 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+    @extend_schema(
+        summary="Add a paper by its DOI",
+        description="For logged-in users. A new DOI gives 202: the paper exists at once, "
+        'with metadata_status "pending", and its metadata is fetched in the background '
+        "(Crossref, then DataCite); follow its url to see the status change. A DOI already "
+        "in the catalogue, in any case or form, gives 200 with that paper. Either way the "
+        "Location header is the paper's API URL. Nothing is created on an error.",
+        request=AddPaperSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[200, 202],
+                description="The paper's API URL (the body's url).",
+            )
+        ],
+        responses={
+            202: OpenApiResponse(
+                PaperAddedSerializer, description="Added; the metadata is being fetched."
+            ),
+            200: OpenApiResponse(
+                PaperAddedSerializer, description="Already in the catalogue; nothing changed."
+            ),
+            400: OpenApiResponse(
+                inline_serializer(
+                    "AddPaperError",
+                    {"doi": serializers.ListField(child=serializers.CharField())},
+                ),
+                description='Not a DOI, or no "doi" given; the reason is under "doi" '
+                '(e.g. "a DOI looks like 10.1234/abc"). A malformed body gives {"detail"}.',
+            ),
+            403: OpenApiResponse(description="Not logged in."),
+            413: OpenApiResponse(
+                description=f"A body longer than {ADD_BODY_MAX_BYTES} bytes is not read."
+            ),
+        },
+    )
+    def create(self, request):
+        # Read no more than a DOI needs: DRF's parsers would take any size of JSON.
+        if _content_length(request) > ADD_BODY_MAX_BYTES:
+            return Response(
+                {"detail": f"The request body is larger than {ADD_BODY_MAX_BYTES} bytes."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        form = AddPaperSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        paper, created = metadata.add_by_doi(form.validated_data["doi"])
+        body = PaperAddedSerializer(paper, context=self.get_serializer_context()).data
+        return Response(
+            body,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            headers={"Location": body["url"]},
+        )
 
     @extend_schema(
         summary="A paper by its DOI",
@@ -378,6 +484,13 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         paper = get_object_or_404(self.get_queryset().with_doi(doi))
         self.check_object_permissions(request, paper)
         return Response(self.get_serializer(paper).data)
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 class JournalViewSet(viewsets.ReadOnlyModelViewSet):

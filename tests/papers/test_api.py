@@ -159,6 +159,10 @@ def test_the_paper_detail_has_everything_the_paper_page_shows(client, jclinpath)
     assert paper["categories"] == []
     assert paper["notices"] == []
     assert paper["metadata_status"] == "fetched"
+    assert paper["metadata_status_label"] == "Fetched"
+    assert paper["metadata_source"] == "crossref"
+    assert paper["metadata_retry_at"] is None
+    assert paper["metadata_error"] == ""
     assert paper["provenance"]["title"]["source"] == "crossref"
 
 
@@ -614,10 +618,11 @@ def test_anonymous_writes_are_refused(client, ffa, method, path):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("post", "/api/v1/papers/"),
+        # POST /api/v1/papers/ adds a paper by DOI (tests/papers/test_api_add.py).
         ("put", "/api/v1/papers/{pk}/"),
         ("patch", "/api/v1/papers/{pk}/"),
         ("delete", "/api/v1/papers/{pk}/"),
+        ("post", "/api/v1/papers/{pk}/"),
         ("post", "/api/v1/funders/"),
     ],
 )

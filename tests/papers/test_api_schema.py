@@ -43,7 +43,6 @@ def test_the_schema_validates_without_a_single_warning(tmp_path):
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/v1/papers/",
         "/api/v1/papers/{id}/",
         "/api/v1/papers/doi/{doi}/",
         "/api/v1/journals/",
@@ -60,6 +59,31 @@ def test_the_schema_validates_without_a_single_warning(tmp_path):
 )
 def test_the_schema_describes_each_endpoint_as_read_only(schema, path):
     assert set(schema["paths"][path]) == {"get"}
+
+
+def test_the_paper_list_also_takes_a_doi_to_add(schema):
+    operations = schema["paths"]["/api/v1/papers/"]
+    components = schema["components"]["schemas"]
+
+    assert set(operations) == {"get", "post"}
+    post = operations["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AddPaper"
+    }
+    assert components["AddPaper"]["required"] == ["doi"]
+    assert set(post["responses"]) == {"200", "202", "400", "403", "413"}
+    assert "Location" in post["responses"]["202"]["headers"]
+    added = post["responses"]["202"]["content"]["application/json"]["schema"]
+    assert added == {"$ref": "#/components/schemas/PaperAdded"}
+    assert set(components["PaperAdded"]["properties"]) == {
+        "id",
+        "doi",
+        "url",
+        "html_url",
+        "metadata_status",
+        "metadata_status_label",
+    }
+    assert {} not in post["security"]  # logged-in users only
 
 
 def test_the_paper_list_documents_every_filter_of_the_papers_page(schema):
