@@ -101,26 +101,22 @@ def author_detail(request, pk):
 
 
 def category_detail(request, slug):
-    category = get_object_or_404(Category, slug=slug)
-    papers = Paper.objects.filter(categories=category).for_list().order_by(*ORDERINGS[NEWEST])
-    page = paginate(request, papers)
-    context = {
-        "heading": category.name,
-        "kind": "Category",
-        "filter_query": urlencode({"category": category.slug}),
-        **page_context(request, page),
-    }
-    return render(request, "papers/category_detail.html", context)
+    return term_page(request, Category, slug, relation="categories", parameter="category")
 
 
 def keyword_detail(request, slug):
-    keyword = get_object_or_404(Keyword, slug=slug)
-    papers = Paper.objects.filter(keywords=keyword).for_list().order_by(*ORDERINGS[NEWEST])
-    page = paginate(request, papers)
+    return term_page(request, Keyword, slug, relation="keywords", parameter="keyword")
+
+
+def term_page(request, model, slug, *, relation, parameter):
+    """A category's or keyword's papers, newest first (``parameter`` is the list's filter)."""
+    term = get_object_or_404(model, slug=slug)
+    papers = Paper.objects.filter(**{relation: term}).for_list()
+    page = paginate(request, papers.order_by(*ORDERINGS[NEWEST]))
     context = {
-        "heading": keyword.name,
-        "kind": "Keyword",
-        "filter_query": urlencode({"keyword": keyword.slug}),
+        "heading": term.name,
+        "kind": model._meta.verbose_name.capitalize(),
+        "filter_query": urlencode({parameter: term.slug}),
         **page_context(request, page),
     }
     return render(request, "papers/category_detail.html", context)

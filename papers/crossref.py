@@ -200,27 +200,27 @@ def parse_work(data: object) -> Work:
     title = clean_text(_first(data.get("title")))
     if not title:
         raise CrossrefError(f"work {doi} has no title")
-    publisher = _string(data.get("publisher")) or ""
+    publisher = as_text(data.get("publisher")) or ""
     return Work(
         doi=doi,
         title=title,
         subtitle=clean_text(_first(data.get("subtitle"))),
-        work_type=_string(data.get("type")) or "",
-        work_subtype=_string(data.get("subtype")),
+        work_type=as_text(data.get("type")) or "",
+        work_subtype=as_text(data.get("subtype")),
         abstract=clean_abstract(data.get("abstract")),
         published=_pick_published(data),
         journal=_parse_journal(data, publisher),
-        volume=_string(data.get("volume")),
-        issue=_string(data.get("issue")),
-        pages=_string(data.get("page")),
-        article_number=_string(data.get("article-number")),
-        language=_string(data.get("language")),
+        volume=as_text(data.get("volume")),
+        issue=as_text(data.get("issue")),
+        pages=as_text(data.get("page")),
+        article_number=as_text(data.get("article-number")),
+        language=as_text(data.get("language")),
         publisher=publisher,
         license_url=_pick_license(data.get("license")),
         url=_pick_url(data),
-        reference_count=_int(data.get("references-count", data.get("reference-count"))),
-        citation_count=_int(data.get("is-referenced-by-count")),
-        subjects=tuple(s for s in map(clean_text, _list(data.get("subject"))) if s),
+        reference_count=as_int(data.get("references-count", data.get("reference-count"))),
+        citation_count=as_int(data.get("is-referenced-by-count")),
+        subjects=tuple(s for s in map(clean_text, as_list(data.get("subject"))) if s),
         authors=_parse_authors(data.get("author")),
         funders=_parse_funders(data.get("funder")),
         updates=_parse_updates(data),
@@ -241,20 +241,21 @@ def _check_envelope(data: dict, *, allowed: tuple[str, ...]) -> str:
     return message_type
 
 
-# --- small readers: Crossref fields are usually lists or strings, but not always ---
+# --- small readers (shared with papers.datacite): registry fields are usually lists or
+# strings, but not always ---
 
 
-def _list(value: object) -> list:
+def as_list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
 def _first(value: object) -> str:
     if isinstance(value, str):
         return value
-    return next((v for v in _list(value) if isinstance(v, str)), "")
+    return next((v for v in as_list(value) if isinstance(v, str)), "")
 
 
-def _string(value: object) -> str | None:
+def as_text(value: object) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -262,7 +263,7 @@ def _string(value: object) -> str | None:
     return " ".join(value.split()) or None
 
 
-def _int(value: object) -> int | None:
+def as_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -270,10 +271,10 @@ def _int(value: object) -> int | None:
 
 
 def _parse_date_parts(value: object) -> PartialDate | None:
-    parts = _list(value.get("date-parts")) if isinstance(value, dict) else []
+    parts = as_list(value.get("date-parts")) if isinstance(value, dict) else []
     numbers = [
-        _int(int(p) if isinstance(p, str) and p.isdigit() else p)
-        for p in _list(parts[0] if parts else None)
+        as_int(int(p) if isinstance(p, str) and p.isdigit() else p)
+        for p in as_list(parts[0] if parts else None)
     ]
     year, month, day = (numbers + [None, None, None])[:3]
     if year is None or not 1 <= year <= 9999:
@@ -301,12 +302,12 @@ def _parse_journal(data: dict, publisher: str) -> Journal | None:
     if not title:
         return None
     issns: list[tuple[str, str]] = []
-    for entry in _list(data.get("issn-type")):
-        if isinstance(entry, dict) and _string(entry.get("value")):
-            issns.append((_string(entry.get("type")) or "unspecified", _string(entry["value"])))
+    for entry in as_list(data.get("issn-type")):
+        if isinstance(entry, dict) and as_text(entry.get("value")):
+            issns.append((as_text(entry.get("type")) or "unspecified", as_text(entry["value"])))
     # Older records carry only the plain ISSN list; add whatever issn-type did not cover.
     known = {value for _, value in issns}
-    for value in map(_string, _list(data.get("ISSN"))):
+    for value in map(as_text, as_list(data.get("ISSN"))):
         if value and value not in known:
             issns.append(("unspecified", value))
             known.add(value)
@@ -317,25 +318,25 @@ def _pick_url(data: dict) -> str | None:
     resource = data.get("resource")
     primary = resource.get("primary") if isinstance(resource, dict) else None
     url = primary.get("URL") if isinstance(primary, dict) else None
-    return _string(url) or _string(data.get("URL"))
+    return as_text(url) or as_text(data.get("URL"))
 
 
 def _pick_license(value: object) -> str | None:
-    licenses = [lic for lic in _list(value) if isinstance(lic, dict) and _string(lic.get("URL"))]
+    licenses = [lic for lic in as_list(value) if isinstance(lic, dict) and as_text(lic.get("URL"))]
     # "vor" is the licence of the published version, the one a reader of the page gets.
     best = next((lic for lic in licenses if lic.get("content-version") == "vor"), None)
     best = best or (licenses[0] if licenses else None)
-    return _string(best["URL"]) if best else None
+    return as_text(best["URL"]) if best else None
 
 
 def _parse_isbns(data: dict) -> tuple[str, ...]:
-    values = _list(data.get("ISBN")) + [
-        entry.get("value") for entry in _list(data.get("isbn-type")) if isinstance(entry, dict)
+    values = as_list(data.get("ISBN")) + [
+        entry.get("value") for entry in as_list(data.get("isbn-type")) if isinstance(entry, dict)
     ]
-    return _unique(_string(v) for v in values)
+    return unique_values(as_text(v) for v in values)
 
 
-def _unique(values) -> tuple[str, ...]:
+def unique_values(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
@@ -360,16 +361,16 @@ def normalize_orcid(value: object) -> str | None:
 
 def _parse_authors(value: object) -> tuple[Contributor, ...]:
     authors = []
-    for entry in _list(value):
+    for entry in as_list(value):
         if not isinstance(entry, dict):
             continue
-        given, family = _string(entry.get("given")), _string(entry.get("family"))
-        name = None if family else _string(entry.get("name"))
+        given, family = as_text(entry.get("given")), as_text(entry.get("family"))
+        name = None if family else as_text(entry.get("name"))
         if not (given or family or name):
             continue
         affiliations = (
             clean_text(a.get("name"))
-            for a in _list(entry.get("affiliation"))
+            for a in as_list(entry.get("affiliation"))
             if isinstance(a, dict)
         )
         authors.append(
@@ -380,8 +381,8 @@ def _parse_authors(value: object) -> tuple[Contributor, ...]:
                 is_organization=name is not None,
                 orcid=normalize_orcid(entry.get("ORCID")),
                 orcid_authenticated=entry.get("authenticated-orcid") is True,
-                affiliations=_unique(affiliations),
-                sequence=_string(entry.get("sequence")),
+                affiliations=unique_values(affiliations),
+                sequence=as_text(entry.get("sequence")),
                 position=len(authors),
             )
         )
@@ -393,7 +394,7 @@ def _parse_authors(value: object) -> tuple[Contributor, ...]:
 
 def _parse_funders(value: object) -> tuple[FunderAward, ...]:
     merged: dict[tuple[str, str], FunderAward] = {}
-    for entry in _list(value):
+    for entry in as_list(value):
         if not isinstance(entry, dict):
             continue
         name = clean_text(entry.get("name"))
@@ -402,18 +403,20 @@ def _parse_funders(value: object) -> tuple[FunderAward, ...]:
         # is dropped with its awards (real records have {} and {"award": [...]} entries).
         if not (name or doi):
             continue
-        awards = _list(entry.get("award")) + [
+        awards = as_list(entry.get("award")) + [
             number
-            for info in _list(entry.get("award-info"))
+            for info in as_list(entry.get("award-info"))
             if isinstance(info, dict)
-            for number in _list(info.get("award-number"))
+            for number in as_list(info.get("award-number"))
         ]
         key = ("doi", doi) if doi else ("name", name.casefold())
         previous = merged.get(key)
         if previous:
             name = previous.name or name
             awards = list(previous.awards) + awards
-        merged[key] = FunderAward(name=name, funder_doi=doi, awards=_unique(map(_string, awards)))
+        merged[key] = FunderAward(
+            name=name, funder_doi=doi, awards=unique_values(map(as_text, awards))
+        )
     return tuple(merged.values())
 
 
@@ -427,11 +430,11 @@ def _optional_doi(value: object) -> str | None:
 def _parse_updates(data: dict) -> tuple[UpdateNotice, ...]:
     notices = []
     for direction in ("updated-by", "update-to"):
-        for entry in _list(data.get(direction)):
+        for entry in as_list(data.get(direction)):
             doi = _optional_doi(entry.get("DOI")) if isinstance(entry, dict) else None
             if not doi:
                 continue
-            kind = (_string(entry.get("type")) or "unknown").lower()
+            kind = (as_text(entry.get("type")) or "unknown").lower()
             updated = _parse_date_parts(entry.get("updated"))
             notices.append(
                 UpdateNotice(
@@ -439,7 +442,7 @@ def _parse_updates(data: dict) -> tuple[UpdateNotice, ...]:
                     doi=doi,
                     date=updated.as_date() if updated else None,
                     direction=direction,
-                    label=_string(entry.get("label")),
+                    label=as_text(entry.get("label")),
                 )
             )
     return tuple(notices)

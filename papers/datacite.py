@@ -19,10 +19,14 @@ from papers.crossref import (
     Journal,
     PartialDate,
     Work,
+    as_int,
+    as_list,
+    as_text,
     clean_abstract,
     clean_text,
     normalize_doi,
     normalize_orcid,
+    unique_values,
 )
 
 
@@ -102,16 +106,16 @@ def parse_work(data: object) -> Work:
         abstract=_pick_abstract(attributes.get("descriptions")),
         published=_pick_published(attributes),
         journal=_journal(container, publisher),
-        volume=_string(container.get("volume")) if container else None,
-        issue=_string(container.get("issue")) if container else None,
+        volume=as_text(container.get("volume")) if container else None,
+        issue=as_text(container.get("issue")) if container else None,
         pages=_pages(container) if container else None,
         article_number=_article_number(container) if container else None,
-        language=_string(attributes.get("language")),
+        language=as_text(attributes.get("language")),
         publisher=publisher,
         license_url=_pick_license(attributes.get("rightsList")),
         url=_http_url(attributes.get("url")),
-        reference_count=_int(attributes.get("referenceCount")),
-        citation_count=_int(attributes.get("citationCount")),
+        reference_count=as_int(attributes.get("referenceCount")),
+        citation_count=as_int(attributes.get("citationCount")),
         subjects=_parse_subjects(attributes.get("subjects")),
         authors=_parse_creators(attributes.get("creators")),
         funders=_parse_funders(attributes.get("fundingReferences")),
@@ -127,9 +131,9 @@ def _attributes(data: object) -> tuple[dict, str | None]:
     if not isinstance(data, dict):
         raise DataCiteError(f"expected a JSON object for a DataCite record, got {_kind(data)}")
     if "errors" in data:
-        errors = _list(data["errors"])
+        errors = as_list(data["errors"])
         first = errors[0] if errors and isinstance(errors[0], dict) else {}
-        reason = _string(first.get("title")) or "no reason given"
+        reason = as_text(first.get("title")) or "no reason given"
         raise DataCiteError(f"DataCite returned an error: {reason}")
     if "data" in data:
         resource = data["data"]
@@ -147,7 +151,7 @@ def _attributes(data: object) -> tuple[dict, str | None]:
     attributes = resource.get("attributes")
     if not isinstance(attributes, dict):
         raise DataCiteError("DataCite record has no attributes object")
-    return attributes, _string(resource.get("id"))
+    return attributes, as_text(resource.get("id"))
 
 
 def _kind(value: object) -> str:
@@ -157,32 +161,12 @@ def _kind(value: object) -> str:
 # --- small readers ---
 
 
-def _list(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
 def _dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _string(value: object) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    return " ".join(value.split()) or None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _unique(values) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
 def _http_url(value: object) -> str | None:
-    url = _string(value)
+    url = as_text(value)
     return url if url and re.match(r"^https?://", url, re.I) else None
 
 
@@ -190,7 +174,7 @@ def _http_url(value: object) -> str | None:
 
 
 def _pick_titles(value: object) -> tuple[str, str]:
-    entries = [e for e in _list(value) if isinstance(e, dict) and clean_text(e.get("title"))]
+    entries = [e for e in as_list(value) if isinstance(e, dict) and clean_text(e.get("title"))]
     # The main title has no titleType; translated and alternative titles have one.
     main = next((e for e in entries if not e.get("titleType")), entries[0] if entries else None)
     subtitle = next((e for e in entries if e.get("titleType") == "Subtitle"), None)
@@ -202,15 +186,15 @@ def _pick_titles(value: object) -> tuple[str, str]:
 
 def _map_type(value: object) -> tuple[str, str | None]:
     types = _dict(value)
-    general = _string(types.get("resourceTypeGeneral"))
+    general = as_text(types.get("resourceTypeGeneral"))
     if general in GENERAL_TYPES:
         return GENERAL_TYPES[general]
     if general == "Text" or not general:
         # Crossref types a blog post as posted-content with subtype "blog".
-        if _string(types.get("resourceType")) == "BlogPosting":
+        if as_text(types.get("resourceType")) == "BlogPosting":
             return "posted-content", "blog"
         for scheme, hint, work_type in TEXT_HINTS:
-            if _string(types.get(scheme)) == hint:
+            if as_text(types.get(scheme)) == hint:
                 return work_type, None
         return "other", None
     if general == "Other":
@@ -220,7 +204,7 @@ def _map_type(value: object) -> tuple[str, str | None]:
 
 
 def _pick_abstract(value: object) -> str:
-    for entry in _list(value):
+    for entry in as_list(value):
         if isinstance(entry, dict) and entry.get("descriptionType") == "Abstract":
             text = entry.get("description")
             # Older records give a description as a list of strings.
@@ -241,7 +225,7 @@ def _publisher(value: object) -> str:
 
 def _parse_subjects(value: object) -> tuple[str, ...]:
     subjects = []
-    for entry in _list(value):
+    for entry in as_list(value):
         text = clean_text(entry.get("subject") if isinstance(entry, dict) else entry)
         text = re.sub(r"^FOS:\s*", "", text)  # "FOS: Computer and information sciences"
         # Free-text keywords often come as one "a; b; c" subject.
@@ -259,7 +243,7 @@ def _parse_subjects(value: object) -> tuple[str, ...]:
 def _parse_date(value: object) -> PartialDate | None:
     """A DataCite date ("2019", "2019-02", "2019-02-09", "2011-02-01T17:22:41Z", or a range
     "2009-10-01/2014-01-23", of which the start counts) at the precision it has."""
-    text = _string(value)
+    text = as_text(value)
     match = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T/ ])", text or "")
     if not match:
         return None
@@ -278,7 +262,7 @@ def _parse_date(value: object) -> PartialDate | None:
 def _pick_published(attributes: dict) -> PartialDate | None:
     issued = (
         _parse_date(entry.get("date"))
-        for entry in _list(attributes.get("dates"))
+        for entry in as_list(attributes.get("dates"))
         if isinstance(entry, dict) and entry.get("dateType") == "Issued"
     )
     date = next((d for d in issued if d is not None), None)
@@ -301,7 +285,7 @@ def _pick_container(attributes: dict) -> dict | None:
     if _is_name(container.get("title")):
         issns = [container.get("identifier")] if container.get("identifierType") == "ISSN" else []
         return {**container, "issns": issns}
-    for item in _list(attributes.get("relatedItems")):
+    for item in as_list(attributes.get("relatedItems")):
         if not isinstance(item, dict) or item.get("relationType") != "IsPublishedIn":
             continue
         title, _ = _pick_titles(item.get("titles"))
@@ -324,14 +308,14 @@ def _journal(container: dict | None, publisher: str) -> Journal | None:
         return None
     issns = []
     for value in container["issns"]:
-        match = _ISSN.match(_string(value) or "")
+        match = _ISSN.match(as_text(value) or "")
         if match:
             issns.append(("unspecified", f"{match.group(1)}-{match.group(2).upper()}"))
     return Journal(title=clean_text(container["title"]), issns=tuple(issns), publisher=publisher)
 
 
 def _pages(container: dict) -> str | None:
-    first, last = _string(container.get("firstPage")), _string(container.get("lastPage"))
+    first, last = as_text(container.get("firstPage")), as_text(container.get("lastPage"))
     if first and last and last != first:
         return f"{first}-{last}"
     return first or last
@@ -339,31 +323,33 @@ def _pages(container: dict) -> str | None:
 
 def _article_number(container: dict) -> str | None:
     # "number" may be an issue, chapter or report number; only an explicit article counts.
-    return _string(container.get("number")) if container.get("numberType") == "Article" else None
+    return as_text(container.get("number")) if container.get("numberType") == "Article" else None
 
 
 def _pick_license(value: object) -> str | None:
     # rightsList also holds access statements such as "info:eu-repo/semantics/openAccess".
-    uris = (_http_url(entry.get("rightsUri")) for entry in _list(value) if isinstance(entry, dict))
+    uris = (
+        _http_url(entry.get("rightsUri")) for entry in as_list(value) if isinstance(entry, dict)
+    )
     return next((uri for uri in uris if uri), None)
 
 
 def _parse_isbns(attributes: dict) -> tuple[str, ...]:
     values = [
         entry.get("identifier")
-        for entry in _list(attributes.get("identifiers"))
+        for entry in as_list(attributes.get("identifiers"))
         if isinstance(entry, dict) and entry.get("identifierType") == "ISBN"
     ]
     # The ISBN of the book or proceedings the work is part of, as Crossref gives for chapters;
     # never the ISBN of a work it cites or supplements.
     values += [
         entry.get("relatedIdentifier")
-        for entry in _list(attributes.get("relatedIdentifiers"))
+        for entry in as_list(attributes.get("relatedIdentifiers"))
         if isinstance(entry, dict)
         and entry.get("relatedIdentifierType") == "ISBN"
         and entry.get("relationType") in ("IsPartOf", "IsPublishedIn", "IsIdenticalTo")
     ]
-    return _unique(_string(v) for v in values)
+    return unique_values(as_text(v) for v in values)
 
 
 # --- people ---
@@ -371,7 +357,7 @@ def _parse_isbns(attributes: dict) -> tuple[str, ...]:
 
 def _parse_creators(value: object) -> tuple[Contributor, ...]:
     authors = []
-    for entry in _list(value):
+    for entry in as_list(value):
         if not isinstance(entry, dict):
             continue
         name = _known(entry.get("name"))
@@ -387,7 +373,7 @@ def _parse_creators(value: object) -> tuple[Contributor, ...]:
             continue
         affiliation = entry.get("affiliation")
         # A list of strings, or of {"name": ...} with affiliation=true; one string in old records.
-        listed = [affiliation] if isinstance(affiliation, (str, dict)) else _list(affiliation)
+        listed = [affiliation] if isinstance(affiliation, (str, dict)) else as_list(affiliation)
         affiliations = (clean_text(a.get("name") if isinstance(a, dict) else a) for a in listed)
         authors.append(
             Contributor(
@@ -397,7 +383,7 @@ def _parse_creators(value: object) -> tuple[Contributor, ...]:
                 is_organization=is_organization,
                 orcid=_pick_orcid(entry.get("nameIdentifiers")),
                 orcid_authenticated=False,
-                affiliations=_unique(affiliations),
+                affiliations=unique_values(affiliations),
                 sequence=None,
                 position=len(authors),
             )
@@ -411,7 +397,7 @@ def _known(value: object) -> str | None:
 
 
 def _pick_orcid(value: object) -> str | None:
-    for entry in _list(value):
+    for entry in as_list(value):
         if isinstance(entry, dict) and str(entry.get("nameIdentifierScheme")).upper() == "ORCID":
             orcid = normalize_orcid(entry.get("nameIdentifier"))
             if orcid:
@@ -424,20 +410,20 @@ def _pick_orcid(value: object) -> str | None:
 
 def _parse_funders(value: object) -> tuple[FunderAward, ...]:
     merged: dict[tuple[str, str], FunderAward] = {}
-    for entry in _list(value):
+    for entry in as_list(value):
         if not isinstance(entry, dict):
             continue
         name = clean_text(entry.get("funderName"))
         doi = _funder_doi(entry)
         if not (name or doi):
             continue  # nothing to show or link, as in the Crossref parser
-        awards = [_string(entry.get("awardNumber"))]
+        awards = [as_text(entry.get("awardNumber"))]
         key = ("doi", doi) if doi else ("name", name.casefold())
         previous = merged.get(key)
         if previous:
             name = previous.name or name
             awards = list(previous.awards) + awards
-        merged[key] = FunderAward(name=name, funder_doi=doi, awards=_unique(awards))
+        merged[key] = FunderAward(name=name, funder_doi=doi, awards=unique_values(awards))
     return tuple(merged.values())
 
 
@@ -445,7 +431,7 @@ def _funder_doi(entry: dict) -> str | None:
     """The Crossref Funder Registry DOI (10.13039/...) of a funding reference, or None."""
     if entry.get("funderIdentifierType") != "Crossref Funder ID":
         return None
-    identifier = _string(entry.get("funderIdentifier")) or ""
+    identifier = as_text(entry.get("funderIdentifier")) or ""
     if _FUNDER_ID.match(identifier):
         return f"10.13039/{identifier}"
     try:

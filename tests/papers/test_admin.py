@@ -27,6 +27,7 @@ from tests.factories import (
     KeywordFactory,
     PaperFactory,
 )
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 JCLINPATH = "10.1136_jclinpath-2020-206745.json"
@@ -46,11 +47,6 @@ def admin_client(client, django_user_model):
 
 def record(name):
     return parse_work(json.loads((CROSSREF / name).read_text("utf-8")))
-
-
-def import_record(name):
-    paper, _ = upsert_work(record(name))
-    return paper
 
 
 def change_url(paper):

@@ -5,14 +5,11 @@ volume (300 authors, 50 papers) comes from the factories.
 """
 
 import datetime
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from papers.models import Notice
 from tests.factories import (
     AuthorFactory,
@@ -25,16 +22,11 @@ from tests.factories import (
     PaperFactory,
     UserFactory,
 )
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 
 pytestmark = pytest.mark.django_db
-
-
-def import_record(name):
-    with open(CROSSREF / name, encoding="utf-8") as f:
-        paper, _ = upsert_work(parse_work(json.load(f)))
-    return paper
 
 
 @pytest.fixture

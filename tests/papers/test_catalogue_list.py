@@ -1,6 +1,5 @@
 """The /papers/ page: search box, filters, cards, pagination, constant queries."""
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,20 +7,14 @@ import pytest
 from django.urls import reverse
 
 from papers.catalogue import MAX_COUNTED
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from papers.models import Paper
 from papers.search import RANKED_CANDIDATES
 from tests.factories import AuthorshipFactory, CategoryFactory, JournalFactory, PaperFactory
 from tests.papers.test_search import ODD_QUERIES
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parents[1] / "fixtures" / "crossref"
 URL = "/papers/"
-
-
-def import_record(name):
-    paper, _ = upsert_work(parse_work(json.loads((CROSSREF / name).read_text())))
-    return paper
 
 
 def titles(response):

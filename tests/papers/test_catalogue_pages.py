@@ -1,12 +1,9 @@
 """Journal, author, category and keyword pages: their papers, newest first, 20 a page."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -15,13 +12,9 @@ from tests.factories import (
     KeywordFactory,
     PaperFactory,
 )
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parents[1] / "fixtures" / "crossref"
-
-
-def import_record(name):
-    paper, _ = upsert_work(parse_work(json.loads((CROSSREF / name).read_text())))
-    return paper
 
 
 def titles(response):

@@ -1,16 +1,14 @@
 """papers.citation (BibTeX, RIS, citation keys) and the two download views, on real records."""
 
-import json
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from papers import citation
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from papers.models import Paper
 from tests.factories import AuthorFactory, AuthorshipFactory, KeywordFactory, PaperFactory
+from tests.records import import_record as import_crossref_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 
@@ -18,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def import_record(name):
-    record = json.loads((CROSSREF / name).read_text(encoding="utf-8"))
-    paper, _ = upsert_work(parse_work(record))
-    return Paper.objects.for_page().get(pk=paper.pk)
+    return Paper.objects.for_page().get(pk=import_crossref_record(name).pk)
 
 
 def loaded(paper):

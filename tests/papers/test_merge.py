@@ -5,14 +5,11 @@ duplicates are the ones imports really make (one person with and without an ORCI
 ones a curator would find (two spellings of one keyword).
 """
 
-import json
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection
 
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from papers.merge import (
     MergeRefused,
     merge_authors,
@@ -22,16 +19,12 @@ from papers.merge import (
 )
 from papers.models import Author, Authorship, Category, Journal, Keyword, Paper
 from tests.factories import KeywordFactory, PaperFactory
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 FENNER_ORCID = "0000-0003-1419-2405"
 
 pytestmark = pytest.mark.django_db
-
-
-def import_record(name):
-    paper, _ = upsert_work(parse_work(json.loads((CROSSREF / name).read_text("utf-8"))))
-    return paper
 
 
 def authorship_rows():

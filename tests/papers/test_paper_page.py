@@ -4,7 +4,6 @@ Records are imported the way the portal imports them (parse_work + upsert_work),
 page shows is what a reader would see for that DOI.
 """
 
-import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,8 +11,6 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from papers.crossref import parse_work
-from papers.ingest import upsert_work
 from papers.models import Authorship, Notice
 from papers.views import MIN_RATINGS_SHOWN, licence_label
 from tests.factories import (
@@ -25,16 +22,11 @@ from tests.factories import (
     PaperFactory,
     UserFactory,
 )
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 
 pytestmark = pytest.mark.django_db
-
-
-def import_record(name):
-    record = json.loads((CROSSREF / name).read_text(encoding="utf-8"))
-    paper, _ = upsert_work(parse_work(record))
-    return paper
 
 
 def get_page(client, paper):

@@ -1,15 +1,13 @@
 """papers.search.search_papers and papers.filters.PaperFilter, on SQLite and PostgreSQL."""
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from papers.crossref import parse_work
 from papers.filters import PaperFilter
-from papers.ingest import refresh_search_documents, upsert_work
+from papers.ingest import refresh_search_documents
 from papers.models import Keyword, Paper
 from papers.search import search_papers, sqlite_match_string
 from tests.factories import (
@@ -19,6 +17,7 @@ from tests.factories import (
     KeywordFactory,
     PaperFactory,
 )
+from tests.records import import_record
 
 CROSSREF = Path(__file__).resolve().parents[1] / "fixtures" / "crossref"
 
@@ -49,11 +48,6 @@ ODD_QUERIES = [
     "x" * 5000,
     "stem cells " * 500,
 ]
-
-
-def import_record(name):
-    paper, _ = upsert_work(parse_work(json.loads((CROSSREF / name).read_text())))
-    return paper
 
 
 def search(text, queryset=None, **kwargs):
