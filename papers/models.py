@@ -6,7 +6,7 @@ them; ``papers.ingest`` honours both.
 """
 
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -290,7 +290,13 @@ class Paper(models.Model):
     objects = PaperQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_year", "-published_month", "-published_day", "-id"]
+        # Undated papers last on every database (PostgreSQL puts NULLs first when descending).
+        ordering = [
+            F("published_year").desc(nulls_last=True),
+            F("published_month").desc(nulls_last=True),
+            F("published_day").desc(nulls_last=True),
+            "-id",
+        ]
         constraints = [models.UniqueConstraint(Lower("doi"), name="papers_paper_doi_ci_unique")]
 
     def __str__(self):
