@@ -1,0 +1,249 @@
+"""Search latency on PostgreSQL: ``papers.search.search_papers`` next to raw SQL.
+
+    .venv/bin/python bench/search.py --papers 100000 1000000
+
+For each catalogue size (built by bench/build_catalogue.py; a missing one is built first)
+it runs the same realistic queries through five paths and prints p50/p95/p99/max in ms:
+
+- ``orm``: what the catalogue list and the API do for a search sorted by relevance:
+  ``search_papers(for_list(), text)`` in ``papers.filters.ORDERINGS["relevance"]``, first 20
+  rows as model instances (three queries: papers, authors, categories).
+- ``orm_1query``: the same search query alone, 20 model instances, no prefetch.
+- ``orm_count``: the ``.count()`` the list's pagination adds on top of ``orm``.
+- ``orm_newest``: the same search sorted by newest (``candidates=None``: every match, no
+  ranking), first 20 rows.
+- ``raw``: the same ranked-candidates SQL as ``orm`` written by hand (same candidate
+  bound, ``papers.search.RANKED_CANDIDATES``), 20 rows of 6 columns as tuples.
+- ``obvious``: ``WHERE search_vector @@ q ORDER BY ts_rank(search_vector, q) DESC
+  LIMIT 20``, which ranks every match.
+- ``match``: the unranked match alone (``WHERE search_vector @@ q LIMIT 20``), the floor.
+
+Queries: one, two and three consecutive words (no stop words) from real corpus titles,
+drawn with a fixed seed. One unmeasured pass warms the caches, then every query runs
+``--passes`` times per path. Each statement is cut at ``--timeout`` seconds (counted at
+that value), so a run is bounded.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.build_catalogue import CORPUS, default_database_url  # noqa: E402
+
+SEED = 7
+STOP_WORDS = set(
+    "a an and are as at be by for from how in into is it its of on or over than that the "
+    "their them these this to towards under using via what when which while with without "
+    "we our can do does not more most new via vs versus based through".split()
+)
+
+RAW_SQL = """
+    SELECT p.id, p.doi, p.title, p.published_year, p.journal_id,
+           ts_rank_cd('{0.0, 0.1, 0.4, 1.0}', p.search_vector, q) AS rank
+    FROM papers_paper p, websearch_to_tsquery('english', %(text)s) q
+    WHERE p.id IN (
+        SELECT id FROM papers_paper WHERE search_vector @@ websearch_to_tsquery('english', %(text)s)
+        LIMIT %(candidates)s
+    )
+    ORDER BY rank DESC LIMIT 20
+"""
+OBVIOUS_SQL = """
+    SELECT p.id, p.doi, p.title, p.published_year, p.journal_id, ts_rank(p.search_vector, q) AS rank
+    FROM papers_paper p, websearch_to_tsquery('english', %(text)s) q
+    WHERE p.search_vector @@ q
+    ORDER BY rank DESC LIMIT 20
+"""
+MATCH_SQL = """
+    SELECT p.id, p.doi, p.title, p.published_year, p.journal_id
+    FROM papers_paper p
+    WHERE p.search_vector @@ websearch_to_tsquery('english', %(text)s)
+    LIMIT 20
+"""
+
+
+def make_queries(per_length, seed=SEED):
+    """{1: [...], 2: [...], 3: [...]}: runs of consecutive content words from real titles."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as file:
+        titles = [json.loads(line)["title"] for line in file]
+    pick = random.Random(seed)
+    queries = {}
+    for length in (1, 2, 3):
+        chosen = []
+        while len(chosen) < per_length:
+            words = re.findall(r"[A-Za-z][A-Za-z-]+", pick.choice(titles).lower())
+            runs = [
+                words[i : i + length]
+                for i in range(len(words) - length + 1)
+                if not STOP_WORDS & set(words[i : i + length])
+                and all(len(w) > 2 for w in words[i : i + length])
+            ]
+            if runs:
+                query = " ".join(pick.choice(runs))
+                if query not in chosen:
+                    chosen.append(query)
+        queries[length] = chosen
+    return queries
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+
+    def at(p):
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+    return {
+        "p50": statistics.median(ordered),
+        "p95": at(95),
+        "p99": at(99),
+        "max": ordered[-1],
+    }
+
+
+def measure(database_url, queries, *, passes, timeout):
+    """{path: {length: [ms, ...]}} for one database."""
+    os.environ["DATABASE_URL"] = database_url
+    from django.db import connection, connections
+    from django.db.utils import OperationalError
+
+    from papers.filters import NEWEST, ORDERINGS, RELEVANCE
+    from papers.models import Paper
+    from papers.search import RANKED_CANDIDATES, search_papers
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = database_url.rsplit("/", 1)[1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+
+    def orm(text):
+        queryset = search_papers(Paper.objects.for_list(), text)
+        return list(queryset.order_by(*ORDERINGS[RELEVANCE])[:20])
+
+    def orm_one_query(text):
+        queryset = search_papers(Paper.objects.all(), text)
+        return list(queryset.order_by(*ORDERINGS[RELEVANCE])[:20])
+
+    def orm_count(text):
+        return search_papers(Paper.objects.all(), text).count()
+
+    def orm_newest(text):
+        queryset = search_papers(Paper.objects.for_list(), text, candidates=None)
+        return list(queryset.order_by(*ORDERINGS[NEWEST])[:20])
+
+    def raw(sql):
+        def run(text):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, {"text": text, "candidates": RANKED_CANDIDATES})
+                return cursor.fetchall()
+
+        return run
+
+    paths = {
+        "orm": orm,
+        "orm_1query": orm_one_query,
+        "orm_count": orm_count,
+        "orm_newest": orm_newest,
+        "raw": raw(RAW_SQL),
+        "obvious": raw(OBVIOUS_SQL),
+        "match": raw(MATCH_SQL),
+    }
+    results = {name: {length: [] for length in queries} for name in paths}
+    timeouts = {name: 0 for name in paths}
+    for measured in [False] + [True] * passes:
+        for length, texts in queries.items():
+            for text in texts:
+                for name, run in paths.items():
+                    started = time.perf_counter()
+                    try:
+                        run(text)
+                        elapsed = (time.perf_counter() - started) * 1000
+                    except OperationalError:  # statement_timeout
+                        elapsed = timeout * 1000
+                        timeouts[name] += measured
+                        connection.close()
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+                    if measured:
+                        results[name][length].append(elapsed)
+    connections.close_all()
+    return results, timeouts
+
+
+def report(papers, results, timeouts):
+    print(f"\nsearch latency at {papers:,} papers (ms)")
+    print(f"{'path':<10} {'words':>5} {'n':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
+    summary = {}
+    for name, by_length in results.items():
+        rows = list(by_length.items()) + [("all", [x for v in by_length.values() for x in v])]
+        for length, samples in rows:
+            stats = percentiles(samples)
+            if length == "all":
+                summary[name] = stats
+            print(
+                f"{name:<10} {length:>5} {len(samples):>4} "
+                + " ".join(f"{stats[k]:8.1f}" for k in ("p50", "p95", "p99", "max"))
+                + (f"  ({timeouts[name]} timed out)" if length == "all" and timeouts[name] else "")
+            )
+    return summary
+
+
+def explain(database_url, text):
+    """EXPLAIN ANALYZE of the orm path's search query for one text (for the README)."""
+    from django.db import connection
+
+    from papers.models import Paper
+    from papers.search import search_papers
+
+    queryset = search_papers(Paper.objects.all(), text).order_by("-search_rank", "-id")[:20]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=40, help="queries per word count")
+    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per statement")
+    parser.add_argument("--explain", default="", help="also EXPLAIN ANALYZE this text")
+    parser.add_argument("--json", default="", help="write the overall percentiles here")
+    args = parser.parse_args()
+
+    queries = make_queries(args.queries)
+    print("queries (fixed seed):", {n: q[:5] + ["..."] for n, q in queries.items()})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+    summaries = {}
+    for papers in args.papers:
+        url = default_database_url(papers)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "build_catalogue.py"), "--papers", str(papers)],
+            check=True,
+        )
+        os.environ["DATABASE_URL"] = url
+        import django
+
+        django.setup()
+        results, timeouts = measure(url, queries, passes=args.passes, timeout=args.timeout)
+        summaries[papers] = report(papers, results, timeouts)
+        if args.explain:
+            print(explain(url, args.explain))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summaries, indent=1))
+    return summaries
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""The portal's URLs, plus the ceilings the benchmark compares the real pages with."""
+
+from django.urls import path
+
+from bench import views
+from portal.urls import urlpatterns as portal_urlpatterns  # also registers the doi converter
+
+urlpatterns = [
+    path("bench/static-page/", views.static_page),
+    path("bench/plain-papers/", views.plain_papers),
+    path("bench/cached-doi/<doi:doi>", views.cached_paper_page),
+    path("bench/cached-doi-no-query/<doi:doi>", views.cached_paper_page, {"versioned": False}),
+    *portal_urlpatterns,
+]
