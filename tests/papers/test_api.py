@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rest_framework import serializers
 
-from papers.models import Notice
+from papers.api import PaperListSerializer
+from papers.models import Notice, Paper
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -741,3 +743,17 @@ def test_the_journal_list_counts_no_papers_of_other_journals(client):
     _, body = get_json(client, "/api/v1/journals/")
 
     assert sorted(j["paper_count"] for j in body["results"]) == [0, 3]
+
+
+def test_the_lists_plain_dict_rows_equal_what_the_declared_fields_give(rf):
+    import_record("10.1136_jclinpath-2020-206745.json")  # authors with ORCIDs, a journal
+    import_record("10.1016_j.ffa.2015.10.008.json")  # categories
+    paper = PaperFactory(journal=None, published_year=None, rating_average="4.25")
+    request = rf.get("/api/v1/papers/")
+    for row in Paper.objects.for_list():
+        serializer = PaperListSerializer(row, context={"request": request})
+
+        generic = serializers.ModelSerializer.to_representation(serializer, row)
+
+        assert serializer.to_representation(row) == generic
+    assert PaperListSerializer(paper, context={"request": request}).data["rating_average"] == 4.25
