@@ -19,6 +19,7 @@ from papers.models import (
     Paper,
 )
 from tests.conftest import ROOT
+from tests.records import crossref_record
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ ALL_MODELS = (Paper, Journal, Author, Authorship, Funder, Funding, Category, Not
 
 
 def work(name):
-    return crossref.parse_work(json.loads((FIXTURES / "crossref" / name).read_text()))
+    return crossref.parse_work(crossref_record(name))
 
 
 def list_item(line_number):

@@ -8,6 +8,7 @@ from papers import crossref, openalex
 from papers.ingest import UNCHANGED, UPDATED, apply_keywords, upsert_work
 from papers.models import Paper
 from tests.conftest import ROOT
+from tests.records import crossref_record
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -17,7 +18,7 @@ def openalex_work(name):
 
 
 def crossref_work(name):
-    return crossref.parse_work(json.loads((FIXTURES / "crossref" / name).read_text()))
+    return crossref.parse_work(crossref_record(name))
 
 
 def test_it_parses_the_doi_and_the_confident_keywords_best_first():
