@@ -8,7 +8,5 @@ from portal.urls import urlpatterns as portal_urlpatterns  # also registers the 
 urlpatterns = [
     path("bench/static-page/", views.static_page),
     path("bench/plain-papers/", views.plain_papers),
-    path("bench/cached-doi/<doi:doi>", views.cached_paper_page),
-    path("bench/cached-doi-no-query/<doi:doi>", views.cached_paper_page, {"versioned": False}),
     *portal_urlpatterns,
 ]

@@ -7,25 +7,14 @@
   ``Paper.objects.for_list()`` queries in the same order, same fields and URLs) turned
   into plain dicts by hand and returned with JsonResponse: the API list's ceiling,
   without DRF.
-
-And one experiment, to size a fix rather than to set a ceiling:
-
-- ``cached_paper_page``: the real paper page (``papers.views.paper_by_doi``) for
-  anonymous readers, its HTML kept in the cache under (path, paper id, updated_at); a hit
-  costs one indexed query and one cache read. With ``versioned=False`` the key is the path
-  alone (a hit is one cache read, no query), which needs the writers to delete the key.
-  Not how the portal serves pages.
 """
 
 import os
 from functools import cache
 
-from django.core.cache import cache as django_cache
-from django.db.models.functions import Lower
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
-from papers import views as paper_views
 from papers.filters import NEWEST, ORDERINGS
 from papers.models import Paper
 
@@ -75,27 +64,3 @@ def plain_papers(request):
     ]
     next_url = absolute(f"{reverse('paper-list')}?page=2") if count > PAGE_SIZE else None
     return JsonResponse({"count": count, "next": next_url, "previous": None, "results": results})
-
-
-def cached_paper_page(request, doi, versioned=True):
-    if request.user.is_authenticated:
-        raise Http404("the experiment serves anonymous readers only")
-    key = f"bench:paper-page:{request.get_full_path()}"
-    if versioned:
-        version = (
-            Paper.objects.alias(doi_lower=Lower("doi"))
-            .filter(doi_lower=doi.lower())
-            .values_list("pk", "updated_at")
-            .first()
-        )
-        if version is None:
-            raise Http404("no paper with this DOI")
-        key += f":{version[0]}:{version[1].timestamp()}"
-    html = django_cache.get(key)
-    if html is None:
-        response = paper_views.paper_by_doi(request, doi)
-        if response.status_code != 200:
-            return response
-        html = response.content
-        django_cache.set(key, html, 600)
-    return HttpResponse(html, content_type="text/html; charset=utf-8")

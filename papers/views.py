@@ -3,7 +3,8 @@
 
 Each page view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
 authorships+authors, keywords, categories, fundings+funders, notices) whatever the number of
-authors, funders or keywords, and the template runs no query of its own.
+authors, funders or keywords, and the template runs no query of its own. Anonymous readers
+are served a copy kept for a short time (``papers.page_cache``) without any query.
 """
 
 import datetime
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
-from papers import citation, metadata
+from papers import citation, metadata, page_cache
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
@@ -50,12 +51,18 @@ _ABSTRACT_HEADING = re.compile(r"[^.?!:;,]{1,60}")
 
 
 def paper_detail(request, pk):
+    cached = page_cache.cached_page(request)
+    if cached is not None:
+        return cached
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
     return _render_page(request, paper)
 
 
 def paper_by_doi(request, doi):
     """The DOI permalink; any case finds the paper, then redirects to the canonical URL."""
+    cached = page_cache.cached_page(request)
+    if cached is not None:
+        return cached
     paper = _paper_by_doi_or_404(doi)
     if doi != paper.doi:
         query = request.META.get("QUERY_STRING", "")
@@ -141,7 +148,10 @@ def _render_page(request, paper):
         "rating": f"{paper.rating_average:.1f}" if enough_ratings else None,
         **metadata_status_context(paper),
     }
-    return render(request, "papers/paper_detail.html", context)
+    response = render(request, "papers/paper_detail.html", context)
+    if not context["metadata_waiting"]:  # a waiting page must show the metadata once it lands
+        page_cache.keep_page(request, response)
+    return response
 
 
 def metadata_status_context(paper, *, now=None):

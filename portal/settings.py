@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETags on pages, and 304 Not Modified when the browser already has the same page.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,6 +131,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Rendered paper pages for anonymous readers, in each web process's memory (papers.page_cache).
+# 0 turns the page cache off.
+PAPER_PAGE_CACHE_SECONDS = env.int("PAPER_PAGE_CACHE_SECONDS", default=30)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "paper-pages",
+    # ~50 kB a page: at most ~50 MB per web process.
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAPER_PAGE_CACHE_ENTRIES", default=1000)},
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

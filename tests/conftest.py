@@ -38,6 +38,15 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts without rendered pages kept by an earlier one (papers.page_cache)."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    caches["default"].clear()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium, quietly: no background calls to outside hosts."""
