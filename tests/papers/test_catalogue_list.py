@@ -200,13 +200,14 @@ def test_the_list_runs_the_same_queries_for_one_or_fifty_results(
     journal = JournalFactory()
     PaperFactory(title="Graphene elsewhere", journal=journal)
 
-    # 1 count, 2 rows with journals, 3 authorships+authors, 4 categories.
-    with django_assert_num_queries(4):
+    # 1 the search's candidate ids, 2 count, 3 rows with journals, 4 authorships+authors,
+    # 5 categories.
+    with django_assert_num_queries(5):
         response = client.get(URL, {"q": "graphene", "year_min": "2000", "sort": "relevance"})
     assert len(response.context["papers"]) == min(count + 1, 20)
 
-    # Plus 5: the journal filter's name for its chip.
-    with django_assert_num_queries(5):
+    # Plus 6: the journal filter's name for its chip.
+    with django_assert_num_queries(6):
         client.get(URL, {"q": "graphene", "journal": journal.pk})
 
 
