@@ -151,6 +151,18 @@ class Funder(models.Model):
         return self.name
 
 
+# Paper fields that lists, cards and the API list never show: not loaded by for_list().
+LIST_DEFERRED = (
+    "abstract",
+    "summary",
+    "search_document",
+    "provenance",
+    "locked_fields",
+    "isbns",
+    "metadata_error",
+)
+
+
 class PaperQuerySet(models.QuerySet):
     def with_doi(self, doi):
         """Papers with this (normalised) DOI, through the unique index on lower(doi)."""
@@ -160,14 +172,18 @@ class PaperQuerySet(models.QuerySet):
         """Rows for lists and cards: journal joined, first authors and categories prefetched.
 
         Three queries whatever the number of rows: papers+journals, authorships+authors,
-        categories.
+        categories. The long texts no list shows are left in the database (``LIST_DEFERRED``).
         """
-        return self.select_related("journal").prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            ),
-            "categories",
+        return (
+            self.select_related("journal")
+            .defer(*LIST_DEFERRED)
+            .prefetch_related(
+                Prefetch(
+                    "authorships",
+                    queryset=Authorship.objects.select_related("author").order_by("position"),
+                ),
+                "categories",
+            )
         )
 
     def for_page(self):

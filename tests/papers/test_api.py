@@ -648,8 +648,9 @@ def make_papers(count, *, authors_each=4):
     [
         ({}, 4),
         ({"q": "study", "year_min": "2000", "type": "journal-article", "sort": "best_rated"}, 4),
-        # A relevance search first fetches its bounded candidates' ids (papers.search).
-        ({"q": "study", "year_min": "2000", "type": "journal-article"}, 5),
+        # A relevance search first fetches its bounded candidates' ids (papers.search): title
+        # matches, then (fewer than RANKED_CANDIDATES here) the rest.
+        ({"q": "study", "year_min": "2000", "type": "journal-article"}, 6),
     ],
 )
 @pytest.mark.parametrize("count", [1, 50])

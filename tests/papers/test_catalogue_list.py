@@ -200,14 +200,15 @@ def test_the_list_runs_the_same_queries_for_one_or_fifty_results(
     journal = JournalFactory()
     PaperFactory(title="Graphene elsewhere", journal=journal)
 
-    # 1 the search's candidate ids, 2 count, 3 rows with journals, 4 authorships+authors,
-    # 5 categories.
-    with django_assert_num_queries(5):
+    # 1-2 the search's candidate ids (title matches, then the rest: fewer than
+    # RANKED_CANDIDATES here), 3 count, 4 rows with journals, 5 authorships+authors,
+    # 6 categories.
+    with django_assert_num_queries(6):
         response = client.get(URL, {"q": "graphene", "year_min": "2000", "sort": "relevance"})
     assert len(response.context["papers"]) == min(count + 1, 20)
 
-    # Plus 6: the journal filter's name for its chip.
-    with django_assert_num_queries(6):
+    # Plus 7: the journal filter's name for its chip.
+    with django_assert_num_queries(7):
         client.get(URL, {"q": "graphene", "journal": journal.pk})
 
 

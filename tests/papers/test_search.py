@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from papers.filters import PaperFilter
 from papers.ingest import refresh_search_documents
@@ -200,6 +201,45 @@ def test_candidates_are_drawn_from_the_filtered_queryset(db):
     found = search("graphene", Paper.objects.filter(journal=journal), candidates=1)
 
     assert found == [wanted]
+
+
+def test_title_matches_are_candidates_before_abstract_only_matches(db):
+    PaperFactory.create_batch(4, title="A study", abstract="Graphene sheets and their uses.")
+    in_titles = PaperFactory.create_batch(2, title="Graphene sheets", abstract="")
+
+    # Created last, the title matches come last in index order, and still are the candidates.
+    assert set(search("graphene", candidates=2)) == set(in_titles)
+
+
+def test_abstract_only_matches_fill_the_candidates_that_titles_leave(db):
+    abstract_only = PaperFactory.create_batch(3, title="A study", abstract="Graphene sheets.")
+    in_title = PaperFactory(title="Graphene sheets", abstract="")
+
+    found = search("graphene", candidates=3)
+
+    assert len(found) == 3
+    assert found[0] == in_title  # ranked first
+    assert set(found[1:]) < set(abstract_only)
+    assert set(search("graphene", candidates=10)) == {in_title, *abstract_only}
+
+
+def test_the_title_query_is_served_by_an_index(db):
+    PaperFactory(title="Graphene sheets")
+    with CaptureQueriesContext(connection) as captured:
+        search_papers(Paper.objects.all(), "graphene")
+    title_query = captured.captured_queries[0]["sql"]  # the first candidates' query
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The expression in papers.search must be the index's, or the index never serves.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + title_query)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "papers_paper_title_vector" in plan
+        else:
+            assert "title : (" in title_query
+            cursor.execute("EXPLAIN QUERY PLAN " + title_query)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "VIRTUAL TABLE INDEX" in plan
 
 
 # --- PaperFilter: each filter narrows, sorts order deterministically ---
