@@ -33,7 +33,7 @@ ORDERINGS = {
         F("id").desc(),
     ],
     BEST_RATED: [
-        F("rating_average").desc(nulls_last=True),
+        F("rating_score").desc(nulls_last=True),
         F("rating_count").desc(),
         F("id").desc(),
     ],

@@ -189,10 +189,10 @@ class PaperQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the paper page shows, in a constant number of queries.
 
-        paper+journal (1), authorships+authors (1), keywords (1), categories (1),
-        fundings+funders (1), notices (1).
+        paper+journal+rating summary (1), authorships+authors (1), keywords (1),
+        categories (1), fundings+funders (1), notices (1).
         """
-        return self.select_related("journal").prefetch_related(
+        return self.select_related("journal", "rating_summary").prefetch_related(
             Prefetch(
                 "authorships",
                 queryset=Authorship.objects.select_related("author").order_by("position"),
@@ -282,6 +282,8 @@ class Paper(models.Model):
     # Rating summary, stored so that lists can sort by it; recomputed by the reviews app.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    # The Bayesian average "Best rated" sorts by (reviews.ratings.bayesian_score); None: unrated.
+    rating_score = models.FloatField(null=True, blank=True, editable=False)
 
     # Author names, keywords, categories, journal and DOI as one text, for search.
     search_document = models.TextField(blank=True, editable=False)

@@ -23,9 +23,7 @@ from papers import citation, metadata, page_cache
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
-
-# Below this many ratings the average is too noisy to show ("Not enough ratings").
-MIN_RATINGS_SHOWN = 3
+from reviews.page import reviews_context
 
 # The heading of the "Journal" block for works whose container is not a journal.
 CONTAINER_LABELS = {
@@ -127,7 +125,6 @@ def _render_page(request, paper):
     # list() evaluates the prefetched rows once; the template only walks these lists.
     notices = list(paper.notices.all())
     retractions = [notice for notice in notices if notice.is_retraction]
-    enough_ratings = paper.rating_count >= MIN_RATINGS_SHOWN and paper.rating_average is not None
     canonical_url = request.build_absolute_uri(paper.get_absolute_url())
     context = {
         "paper": paper,
@@ -145,8 +142,8 @@ def _render_page(request, paper):
         "abstract": abstract_blocks(paper.abstract),
         "licence_label": licence_label(paper.license_url),
         "landing_host": _host(paper.url),
-        "rating": f"{paper.rating_average:.1f}" if enough_ratings else None,
         **metadata_status_context(paper),
+        **reviews_context(paper, request.user),
     }
     response = render(request, "papers/paper_detail.html", context)
     if not context["metadata_waiting"]:  # a waiting page must show the metadata once it lands

@@ -142,6 +142,16 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": env.int("PAPER_PAGE_CACHE_ENTRIES", default=1000)},
 }
 
+# Ratings (reviews.ratings): below RATINGS_MIN_SHOWN ratings a paper shows "Not enough
+# ratings"; "Best rated" shrinks each average toward the catalogue mean as if every paper had
+# RATING_PRIOR_WEIGHT more ratings at that mean (RATING_PRIOR_MEAN while nothing is rated).
+RATINGS_MIN_SHOWN = env.int("RATINGS_MIN_SHOWN", default=3)
+RATING_PRIOR_WEIGHT = env.float("RATING_PRIOR_WEIGHT", default=5.0)
+RATING_PRIOR_MEAN = env.float("RATING_PRIOR_MEAN", default=3.0)
+# Per user and hour: reviews written or edited, and reviews reported (counted in the database).
+REVIEWS_PER_HOUR = env.int("REVIEWS_PER_HOUR", default=20)
+REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=10)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

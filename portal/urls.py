@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/auth/", include("rest_framework.urls")),
     path("api/v1/", include(papers_api.urls)),
+    path("", include("reviews.urls")),
     path("", include("papers.urls")),
 ]

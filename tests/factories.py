@@ -1,6 +1,7 @@
 """factory_boy factories for named test data (users, papers and what hangs off them)."""
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from papers.models import (
@@ -13,6 +14,7 @@ from papers.models import (
     Keyword,
     Paper,
 )
+from reviews.ratings import bayesian_score
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -76,6 +78,20 @@ class PaperFactory(factory.django.DjangoModelFactory):
     abstract = "We describe a test paper. It has two sentences."
     published_year = 2021
     journal = factory.SubFactory(JournalFactory)
+    rating_average = None
+    rating_count = 0
+    # What reviews.ratings would store for such an average and count (for "Best rated").
+    rating_score = factory.LazyAttribute(
+        lambda paper: (
+            bayesian_score(
+                float(paper.rating_average) * paper.rating_count,
+                paper.rating_count,
+                mean=settings.RATING_PRIOR_MEAN,
+            )
+            if paper.rating_average is not None and paper.rating_count
+            else None
+        )
+    )
 
 
 class AuthorshipFactory(factory.django.DjangoModelFactory):

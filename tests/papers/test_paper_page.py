@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 
 from papers.models import Authorship, Notice
-from papers.views import MIN_RATINGS_SHOWN, licence_label
+from papers.views import licence_label
+from reviews.ratings import submit_review
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -317,22 +318,30 @@ def test_licences_get_a_short_name(url, label):
 # --- ratings and the entry points of later issues ---
 
 
-def test_it_hides_an_average_from_too_few_ratings(client):
-    paper = PaperFactory(rating_average="4.80", rating_count=MIN_RATINGS_SHOWN - 1)
+def rate(paper, *ratings):
+    for rating in ratings:
+        submit_review(user=UserFactory(), paper=paper, rating=rating)
+
+
+def test_it_hides_an_average_from_too_few_ratings(client, settings):
+    paper = PaperFactory()
+    rate(paper, *[5] * (settings.RATINGS_MIN_SHOWN - 1))
 
     text = text_of(get_page(client, paper))
 
-    assert "4.8" not in text
+    assert "5.0" not in text
     assert "Not enough ratings" in text
 
 
-def test_it_shows_the_average_once_there_are_enough_ratings(client):
-    paper = PaperFactory(rating_average="4.80", rating_count=MIN_RATINGS_SHOWN)
+def test_it_shows_the_average_once_there_are_enough_ratings(client, settings):
+    paper = PaperFactory()
+    rate(paper, 5, 5, 4, 5, 5)
+    settings.RATINGS_MIN_SHOWN = 5
 
     text = text_of(get_page(client, paper))
 
     assert "Rating 4.8" in text
-    assert f"4.8 from {MIN_RATINGS_SHOWN} ratings" in text
+    assert "4.8 from 5 ratings" in text
     assert "Not enough ratings" not in text
 
 
@@ -342,12 +351,11 @@ def test_anonymous_readers_are_sent_to_log_in_and_come_back(client):
     html = get_page(client, paper)
 
     login = f"{reverse('login')}?next=/doi/10.1038/srep16696"
-    for action in (
-        "Rate this paper",
-        "I am an author on this paper",
-        "Ask authors/readers for more resources",
-    ):
+    for action in ("I am an author on this paper", "Ask authors/readers for more resources"):
         assert f'<a class="button-link" href="{login}">{action}</a>' in html
+    # Rating has its own page, behind the log-in: the reader comes back to the form.
+    rate_url = reverse("reviews:review", args=[paper.pk])
+    assert f'<a class="button-link" href="{rate_url}">Rate this paper</a>' in html
 
 
 def test_logged_in_readers_are_told_the_actions_open_soon(client):
@@ -356,7 +364,6 @@ def test_logged_in_readers_are_told_the_actions_open_soon(client):
 
     html = get_page(client, paper)
 
-    assert "Ratings open soon." in html
     assert "Author claims open soon." in html
     assert "Resource requests open soon." in html
     assert f"{reverse('login')}?next=" not in html
@@ -595,8 +602,8 @@ def paper_with(n_authors, n_related):
     return paper
 
 
-# paper+journal, authorships+authors, keywords, categories, fundings+funders, notices
-PAGE_QUERIES = 6
+# paper+journal+summary, authorships, keywords, categories, fundings, notices, written reviews
+PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])
@@ -619,8 +626,9 @@ def test_a_logged_in_reader_adds_only_the_session_and_user_queries(
     paper = paper_with(n_authors, n_related)
     client.force_login(UserFactory(username="alice"))
 
-    # The page's queries, then the session row and the user row.
-    with django_assert_num_queries(PAGE_QUERIES + 2):
+    # The page's queries, the session row and the user row, then the reader's own review
+    # and their helpful votes.
+    with django_assert_num_queries(PAGE_QUERIES + 4):
         response = client.get(paper.get_absolute_url())
 
     assert response.status_code == 200

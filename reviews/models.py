@@ -1,0 +1,145 @@
+"""Reviews of papers (a required 1-5 rating, three optional secondary ratings, optional text),
+readers' "helpful" votes and reports, and the rating summary stored per paper.
+
+The rules on who may do what and the arithmetic live in ``reviews.ratings``; these are the
+tables and their database constraints.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from papers.models import Paper
+
+MAX_TEXT_CHARS = 10_000
+SECONDARY = ("novelty", "significance", "rigor")
+
+
+def _one_to_five(name):
+    return Q(**{f"{name}__gte": 1, f"{name}__lte": 5})
+
+
+class Review(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="reviews")
+    # A deleted account's reviews stay, shown as by "a deleted user" (see the README).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField("primary rating")
+    novelty = models.PositiveSmallIntegerField(null=True, blank=True)
+    significance = models.PositiveSmallIntegerField(null=True, blank=True)
+    rigor = models.PositiveSmallIntegerField("scientific rigor", null=True, blank=True)
+    text = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    # The text rendered and sanitised once, when written (reviews.text.render_review_text).
+    text_html = models.TextField(blank=True, editable=False)
+    # The reviewer's ORCID was proven by ORCID sign-in when they rated.
+    verified_researcher = models.BooleanField(default=False)
+    helpful_count = models.PositiveIntegerField(default=0, editable=False)
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "user"], name="reviews_one_per_user_and_paper"
+            ),
+            models.CheckConstraint(condition=_one_to_five("rating"), name="reviews_rating_1_5"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | _one_to_five(name),
+                    name=f"reviews_{name}_1_5",
+                )
+                for name in SECONDARY
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), MAX_TEXT_CHARS),
+                name="reviews_text_max_length",
+            ),
+        ]
+        indexes = [models.Index(fields=["paper", "is_hidden", "-helpful_count", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.rating}/5 on {self.paper_id} by {self.reviewer_name}"
+
+    @property
+    def reviewer_name(self):
+        """The name shown with the review; never the email address."""
+        if self.user is None:
+            return "a deleted user"
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class HelpfulVote(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="helpful_votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="reviews_one_helpful_vote")
+        ]
+
+    def __str__(self):
+        return f"helpful: review {self.review_id} by user {self.user_id}"
+
+
+class ReviewReport(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="reviews_one_report_per_user")
+        ]
+
+    def __str__(self):
+        return f"report on review {self.review_id}: {self.reason[:60]}"
+
+
+class RatingSummary(models.Model):
+    """What the paper page shows of its ratings, kept exactly equal to the visible reviews.
+
+    Sums and counts rather than averages, so that a summary can be checked against a fresh
+    aggregate. ``Paper.rating_average`` / ``rating_count`` / ``rating_score`` repeat what
+    lists and sorts need, written in the same transaction.
+    """
+
+    paper = models.OneToOneField(
+        Paper, on_delete=models.CASCADE, primary_key=True, related_name="rating_summary"
+    )
+    count = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    count_1 = models.PositiveIntegerField(default=0)
+    count_2 = models.PositiveIntegerField(default=0)
+    count_3 = models.PositiveIntegerField(default=0)
+    count_4 = models.PositiveIntegerField(default=0)
+    count_5 = models.PositiveIntegerField(default=0)
+    novelty_count = models.PositiveIntegerField(default=0)
+    novelty_total = models.PositiveIntegerField(default=0)
+    significance_count = models.PositiveIntegerField(default=0)
+    significance_total = models.PositiveIntegerField(default=0)
+    rigor_count = models.PositiveIntegerField(default=0)
+    rigor_total = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "rating summaries"
+
+    def __str__(self):
+        return f"{self.count} ratings of paper {self.paper_id}"

@@ -1,0 +1,50 @@
+"""What the paper page shows of reviews: the summary, the written reviews, and the reader's
+own review and votes. A fixed number of queries whatever the number of reviews."""
+
+from papers.models import Paper
+from reviews.forms import ReviewForm
+from reviews.models import HelpfulVote, Review
+from reviews.ratings import rating_refusal, summary_view
+
+# Written reviews shown on the paper page, most helpful first, then newest.
+REVIEWS_SHOWN = 50
+
+
+def reviews_context(paper, user):
+    """Context for the reviews blocks of ``paper``'s page as ``user`` sees it.
+
+    Queries: the written reviews (1); for a signed-in reader also their own review (1)
+    and which shown reviews they found helpful (1). The summary comes with the paper
+    (``Paper.objects.for_page()`` joins it).
+    """
+    written = list(
+        Review.objects.filter(paper=paper, is_hidden=False)
+        .exclude(text="")
+        .select_related("user")
+        .order_by("-helpful_count", "-created_at", "-id")[:REVIEWS_SHOWN]
+    )
+    context = {
+        "ratings": summary_view(stored_summary(paper)),
+        "written_reviews": written,
+        "own_review": None,
+        "helpful_review_ids": set(),
+        "rating_refusal": "",
+    }
+    if user.is_authenticated:
+        context["own_review"] = Review.objects.filter(paper=paper, user=user).first()
+        context["helpful_review_ids"] = set(
+            HelpfulVote.objects.filter(user=user, review__paper=paper).values_list(
+                "review_id", flat=True
+            )
+        )
+        context["rating_refusal"] = rating_refusal(user, paper)
+        context["review_form"] = ReviewForm.for_review(context["own_review"])
+    return context
+
+
+def stored_summary(paper):
+    """The paper's RatingSummary, or None when nobody rated it (no query after for_page())."""
+    try:
+        return paper.rating_summary
+    except Paper.rating_summary.RelatedObjectDoesNotExist:
+        return None
