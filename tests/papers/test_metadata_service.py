@@ -78,6 +78,43 @@ def test_a_worker_on_redis_fills_a_pending_paper_from_the_registry(
     assert [path for path, _ in replay_server.requests] == [PATH]
     _, headers = replay_server.requests[0]
     assert headers["User-Agent"].startswith(settings.SITE_NAME.replace(" ", "") + "/")
+    # No OpenAlex key in the worker's environment: no request, and the paper says so.
+    assert paper.enrichment_status == Paper.EnrichmentStatus.SKIPPED
+    assert paper.enrichment_display == "skipped: no OpenAlex API key"
+
+
+def test_a_worker_on_redis_also_enriches_the_paper_from_openalex(
+    start_worker, redis_url, replay_server
+):
+    crossref = ROOT / "tests" / "fixtures" / "crossref" / "10.7554_elife.01567.json"
+    openalex = ROOT / "tests" / "fixtures" / "openalex" / "W2121398592.json"
+    replay_server.reply("/crossref/works/10.7554/elife.01567", Reply(200, crossref.read_bytes()))
+    replay_server.reply(
+        "/openalex/works/doi:10.7554/elife.01567", Reply(200, openalex.read_bytes())
+    )
+    paper = Paper.objects.create(
+        doi="10.7554/elife.01567", title="10.7554/elife.01567", metadata_status=Status.PENDING
+    )
+    key = "service-test-openalex-key"
+    worker = start_worker(
+        broker_url=redis_url, env=registries_at(replay_server, OPENALEX_API_KEY=key)
+    )
+
+    worker.send(TASK, paper.pk)
+
+    assert wait_for(lambda: fetched(paper) and paper.enrichment_status), worker.output()
+    assert paper.enrichment_status == Paper.EnrichmentStatus.ENRICHED, paper.enrichment_error
+    assert paper.open_access_url == "https://doi.org/10.7554/elife.01567"
+    assert paper.keywords.filter(name="Hypocotyl").exists()
+    categories = dict(paper.category_links.values_list("category__name", "source"))
+    assert categories["General Neuroscience"] == "crossref"
+    assert categories["Plant Science"] == "openalex"
+    paths = [path for path, _ in replay_server.requests]
+    assert paths == [
+        "/crossref/works/10.7554/elife.01567",
+        f"/openalex/works/doi:10.7554/elife.01567?api_key={key}",
+    ]
+    assert key not in worker.output()
 
 
 @pytest.mark.parametrize(
