@@ -3,9 +3,10 @@
 Every request goes to a configured base URL (``settings.CROSSREF_API_URL`` ...); a DOI only
 ever becomes a quoted path segment, so no user input can choose the host. One session per
 process, connect and read timeouts, a size cap on bodies, redirects refused, and a rate
-limit shared by all workers (papers.throttle). Retrying is the caller's job (the Celery
-task), told by the exception: NotFound (the registry says 404), TransientError (try again,
-``retry_after`` seconds if the registry said so), PermanentError (trying again won't help).
+limit and a limit on requests in flight, both shared by all workers (papers.throttle).
+Retrying is the caller's job (the Celery task), told by the exception: NotFound (the
+registry says 404), TransientError (try again, ``retry_after`` seconds if the registry said
+so), PermanentError (trying again won't help).
 """
 
 import json
@@ -75,6 +76,20 @@ def requests_per_second(registry):
     return 10
 
 
+def concurrent_requests(registry):
+    """Requests we may have open at once: Crossref allows 1 in its public pool and 3 in its
+    polite pool (with a mailto); DataCite and OpenAlex name no such limit, so a modest 5."""
+    if registry == "crossref":
+        return 3 if settings.CROSSREF_MAILTO else 1
+    return 5
+
+
+def slot_lease_seconds():
+    """How long an in-flight slot stays taken if its holder dies: longer than a request."""
+    connect, read = settings.REGISTRY_TIMEOUT
+    return int(connect + read) + 5
+
+
 def user_agent():
     contact = f"; mailto:{settings.CROSSREF_MAILTO}" if settings.CROSSREF_MAILTO else ""
     return f"{settings.SITE_NAME.replace(' ', '')}/1.0 (+{settings.SITE_URL}{contact})"
@@ -95,11 +110,16 @@ def session():
 def fetch_json(registry, doi):
     """GET one work from a registry and return its decoded JSON body.
 
-    Waits for a shared rate-limit slot first. Raises NotFound, TransientError or
-    PermanentError as described in the module docstring.
+    Holds one of the registry's shared in-flight slots from before the request until the
+    body is read, and waits for a shared rate-limit slot first. Raises NotFound,
+    TransientError or PermanentError as described in the module docstring (TimeoutError
+    when no slot comes free within a minute).
     """
-    throttle.acquire(registry, rate=throttle_rate(registry))
-    body = _get(registry, work_url(registry, doi))
+    with throttle.in_flight(
+        registry, limit=concurrent_requests(registry), lease=slot_lease_seconds()
+    ):
+        throttle.acquire(registry, rate=throttle_rate(registry))
+        body = _get(registry, work_url(registry, doi))
     try:
         return json.loads(body)
     except ValueError as error:

@@ -147,7 +147,14 @@ def test_a_task_whose_worker_is_killed_mid_fetch_is_done_by_another_worker(
     # The first answer is slow, so the task is inside the HTTP call when its worker dies.
     replay_server.reply(PATH, Reply(200, record(), delay=8))
     paper = pending_paper()
-    env = registries_at(replay_server, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY))
+    # The dead worker also holds Crossref's one in-flight slot (public pool): its lease
+    # (connect + read timeout + 5 s = 17 s) must end for the second worker to fetch.
+    env = registries_at(
+        replay_server,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        REGISTRY_CONNECT_TIMEOUT="2",
+        REGISTRY_READ_TIMEOUT="10",
+    )
     first = start_worker(broker_url=redis_url, env=env)
 
     first.send(TASK, paper.pk)
@@ -181,7 +188,8 @@ def test_two_workers_fetching_the_same_paper_at_once_store_one_correct_record(
     # A slow answer keeps both fetches in flight together.
     replay_server.reply(PATH, Reply(200, record(), delay=4))
     paper = pending_paper()
-    env = registries_at(replay_server)
+    # Crossref's polite pool allows three requests in flight (the public pool only one).
+    env = registries_at(replay_server, CROSSREF_MAILTO="curators@example.org")
     one = start_worker(broker_url=redis_url, env=env)
     two = start_worker(broker_url=redis_url, env=env, queue=one.queue)
 
