@@ -3,10 +3,13 @@
 ``upsert_work`` writes one parsed ``crossref.Work`` in one transaction: importing the same
 record twice changes nothing, an updated record updates only what changed, and fields a
 curator locked are never touched. ``import_records`` and ``read_records`` feed it from
-files, rejecting bad records one by one with their reason.
+files, rejecting bad records one by one with their reason. ``apply_enrichment`` adds an
+OpenAlex enrichment to a stored paper. Keyword and category links carry their source
+(``sync_links``), and each source replaces only its own.
 """
 
 import gzip
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,27 +389,41 @@ def read_records(path):
             yield (f"{where} item {index}" if many else where), record
 
 
-def import_records(records, *, report=None, source="crossref"):
+def import_records(records, *, report=None, source="crossref", batch_size=1):
     """Parse and upsert (where, record) pairs; a bad record is rejected with its reason.
 
     Each record is its own transaction, so a rejected or failing record leaves nothing
-    half-written and does not undo the others.
+    half-written and does not undo the others. With ``batch_size`` > 1 that many records
+    share one transaction, each in a savepoint of its own (the same guarantee per record,
+    far fewer commits: a bulk load runs several times faster on PostgreSQL); a batch is
+    committed before the next one is read.
     """
     report = report or ImportReport()
-    for where, record in records:
-        if isinstance(record, Exception):
-            report.rejected.append((where, str(record)))
-            continue
-        try:
-            work = crossref.parse_work(record)
-            _, outcome = upsert_work(work, source=source)
-        # DataError/IntegrityError: a value the database refuses (too long, ...); this
-        # record's transaction is rolled back, the others stand.
-        except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
-            report.rejected.append((where, str(error)))
-            continue
-        report.add(outcome)
+    records = iter(records)
+    while batch := list(itertools.islice(records, max(1, batch_size))):
+        if batch_size > 1:
+            with transaction.atomic():
+                for where, record in batch:
+                    _import_one(where, record, report=report, source=source)
+        else:
+            _import_one(*batch[0], report=report, source=source)
     return report
+
+
+def _import_one(where, record, *, report, source):
+    if isinstance(record, Exception):
+        report.rejected.append((where, str(record)))
+        return
+    try:
+        work = crossref.parse_work(record)
+        # upsert_work's own atomic(): a savepoint when batched, rolled back on failure.
+        _, outcome = upsert_work(work, source=source)
+    # DataError/IntegrityError: a value the database refuses (too long, ...); this
+    # record's transaction (or savepoint) is rolled back, the others stand.
+    except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
+        report.rejected.append((where, str(error)))
+        return
+    report.add(outcome)
 
 
 def apply_keywords(doi, names, *, source):
