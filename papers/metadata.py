@@ -144,7 +144,7 @@ def enrich_from_openalex(paper_id):
     Returns the enrichment status. Never raises for what OpenAlex does (404, 429, 5xx,
     timeouts, bodies that are not a work): the outcome is written on the paper in plain
     words. Without OPENALEX_API_KEY it asks nothing and says it skipped. Not retried here:
-    the next refresh of the paper's metadata tries again.
+    a failed enrichment makes the paper due for a refresh a day later.
     """
     paper = Paper.objects.filter(pk=paper_id).only("doi").first()
     if paper is None or not paper.doi:
@@ -200,12 +200,23 @@ def papers_due_for_refresh(*, limit, now=None):
 
     Fetched longer ago than METADATA_MAX_AGE_DAYS, or failed / not found / pending /
     fetching with their retry time come (a pending or fetching paper's retry time passes
-    only when its task was lost).
+    only when its task was lost), or fetched but with an OpenAlex enrichment that failed
+    more than a day ago.
     """
     now = now or timezone.now()
     stale = now - datetime.timedelta(days=settings.METADATA_MAX_AGE_DAYS)
-    due = Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale) | Q(
-        metadata_retry_at__lte=now, metadata_status__in=[s for s in Status if s != Status.FETCHED]
+    due = (
+        Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale)
+        | Q(
+            metadata_retry_at__lte=now,
+            metadata_status__in=[s for s in Status if s != Status.FETCHED],
+        )
+        # An OpenAlex failure (a 429, a 5xx...) is tried again a day later, with the record.
+        | Q(
+            metadata_status=Status.FETCHED,
+            enrichment_status=Enrichment.FAILED,
+            enriched_at__lt=now - datetime.timedelta(seconds=DAY),
+        )
     )
     rows = Paper.objects.filter(due).exclude(doi=None)
     rows = rows.order_by(F("metadata_fetched_at").asc(nulls_first=True), "pk")
