@@ -395,8 +395,8 @@ def import_records(records, *, report=None, source="crossref", batch_size=1):
     Each record is its own transaction, so a rejected or failing record leaves nothing
     half-written and does not undo the others. With ``batch_size`` > 1 that many records
     share one transaction, each in a savepoint of its own (the same guarantee per record,
-    far fewer commits: a bulk load runs several times faster on PostgreSQL); a batch is
-    committed before the next one is read.
+    fewer commits; bench/ingest.py found this gains little, as a commit is cheap next to a
+    record's statements); a batch is committed before the next one is read.
     """
     report = report or ImportReport()
     records = iter(records)

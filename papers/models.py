@@ -356,7 +356,7 @@ class Paper(models.Model):
         """The OpenAlex enrichment in plain words for curators and readers; "" before any."""
         Enrichment = Paper.EnrichmentStatus
         if self.enrichment_status == Enrichment.ENRICHED:
-            return "keywords, categories and open-access link added"
+            return "done"
         if self.enrichment_status == Enrichment.SKIPPED:
             return f"skipped: {self.enrichment_error}"
         if self.enrichment_status == Enrichment.NOT_FOUND:

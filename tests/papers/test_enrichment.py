@@ -258,7 +258,7 @@ def test_the_worker_enriches_a_fetched_paper_from_openalex_with_the_key(
     assert path == f"{ELIFE_OPENALEX_PATH}?api_key={KEY}"
     page = client.get(paper.get_absolute_url()).content.decode()
     assert '<a href="https://doi.org/10.7554/elife.01567">Free to read (open access)</a>' in page
-    assert "OpenAlex enrichment: keywords, categories and open-access link added" in page
+    assert "OpenAlex enrichment: done" in page
     assert ">Hypocotyl</a>" in page
 
 

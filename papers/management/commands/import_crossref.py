@@ -21,8 +21,8 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=1,
-            help="records per transaction (each still in a savepoint of its own); "
-            "500 loads a large file several times faster",
+            help="records per transaction (each still in a savepoint of its own, so a bad "
+            "record is rejected alone); default 1",
         )
 
     def handle(self, *args, files, source, batch_size, **options):
