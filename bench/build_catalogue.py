@@ -366,9 +366,9 @@ def paper_rows(start, stop, corpus, templates, shape, now):
                 )
             )
         for name in paper_categories:
-            categories.append((category_link_id, paper_id, shape["category_ids"][name]))
+            categories.append((category_link_id, paper_id, shape["category_ids"][name], "crossref"))
         for keyword in paper_keywords:
-            keywords.append((keyword_link_id, paper_id, keyword[0]))
+            keywords.append((keyword_link_id, paper_id, keyword[0], "openalex"))
         for position, award in enumerate(work.funders):
             funder_id = shape["funder_ids"][award.funder_doi or award.name]
             fundings.append(
@@ -390,8 +390,9 @@ LOOKUPS = (
 COPY_TARGETS = (
     ("papers_paper", PAPER_COLUMNS),
     ("papers_authorship", ("id", "paper_id", "author_id", "position", "affiliations")),
-    ("papers_paper_categories", ("id", "paper_id", "category_id")),
-    ("papers_paper_keywords", ("id", "paper_id", "keyword_id")),
+    # Links record their source (migration 0005): subjects as a registry's, keywords OpenAlex's.
+    ("papers_papercategory", ("id", "paper_id", "category_id", "source")),
+    ("papers_paperkeyword", ("id", "paper_id", "keyword_id", "source")),
     ("papers_funding", ("id", "paper_id", "funder_id", "awards", "position")),
 )
 

@@ -27,8 +27,11 @@ from papers.models import (
     Funding,
     Journal,
     Keyword,
+    LinkSource,
     Notice,
     Paper,
+    PaperCategory,
+    PaperKeyword,
 )
 
 # --- papers ---
@@ -134,6 +137,36 @@ class FundingInline(admin.TabularInline):
         return super().get_queryset(request).select_related("funder")
 
 
+class LinkInline(admin.TabularInline):
+    """A paper's keywords or categories, each with the source that linked it.
+
+    Rows a curator adds or changes become the curator's, so no import takes them away.
+    """
+
+    readonly_fields = ["source"]
+    extra = 0
+    term = ""  # "keyword" or "category"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(self.term)
+
+
+class KeywordInline(LinkInline):
+    model = PaperKeyword
+    term = "keyword"
+    fields = ["keyword", "source"]
+    autocomplete_fields = ["keyword"]
+    verbose_name, verbose_name_plural = "keyword", "keywords"
+
+
+class CategoryInline(LinkInline):
+    model = PaperCategory
+    term = "category"
+    fields = ["category", "source"]
+    autocomplete_fields = ["category"]
+    verbose_name, verbose_name_plural = "category", "categories"
+
+
 class NoticeInline(admin.TabularInline):
     """Crossmark notices come from the record (and decide ``is_retracted``): shown, not edited."""
 
@@ -204,7 +237,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["title", "doi", "authorships__author__name"]
     search_help_text = "Title, DOI (or a doi.org link) or an author's name."
     ordering = ["-published_year", "-id"]
-    autocomplete_fields = ["journal", "keywords", "categories"]
+    autocomplete_fields = ["journal"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "provenance_table",
@@ -219,8 +252,11 @@ class PaperAdmin(admin.ModelAdmin):
         "metadata_fetched_at",
         "metadata_retry_at",
         "metadata_error",
+        "enrichment_status",
+        "enriched_at",
+        "enrichment_error",
     ]
-    inlines = [AuthorshipInline, FundingInline, NoticeInline]
+    inlines = [AuthorshipInline, KeywordInline, CategoryInline, FundingInline, NoticeInline]
     actions = ["refresh_metadata"]
     fieldsets = [
         (
@@ -239,10 +275,18 @@ class PaperAdmin(admin.ModelAdmin):
             "Where it appeared",
             {"fields": ["journal", ("volume", "issue", "pages", "article_number"), "publisher"]},
         ),
-        ("Content", {"fields": ["abstract", "summary", "language", "keywords", "categories"]}),
+        ("Content", {"fields": ["abstract", "summary", "language"]}),
         (
             "Links and counts",
-            {"fields": ["url", "license_url", "isbns", ("reference_count", "citation_count")]},
+            {
+                "fields": [
+                    "url",
+                    "open_access_url",
+                    "license_url",
+                    "isbns",
+                    ("reference_count", "citation_count"),
+                ]
+            },
         ),
         (
             "Status",
@@ -261,9 +305,12 @@ class PaperAdmin(admin.ModelAdmin):
                     ("metadata_status", "metadata_source"),
                     ("metadata_fetched_at", "metadata_retry_at"),
                     "metadata_error",
+                    ("enrichment_status", "enriched_at"),
+                    "enrichment_error",
                 ],
-                "description": "Where the record from Crossref or DataCite stands. "
-                "To fetch it again, use “Refresh metadata” on the paper list.",
+                "description": "Where the record from Crossref or DataCite stands, and the "
+                "OpenAlex enrichment that follows it (keywords, categories, open-access link). "
+                "To fetch both again, use “Refresh metadata” on the paper list.",
             },
         ),
         ("Imports", {"fields": ["provenance_table", "locked_fields"]}),
@@ -321,10 +368,23 @@ class PaperAdmin(admin.ModelAdmin):
                 obj.provenance[lock_name] = stamp
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model in (PaperKeyword, PaperCategory):
+            # Links a curator adds or re-points are the curator's: no import removes them.
+            for link_form in formset.forms:
+                if link_form.has_changed() and not formset._should_delete_form(link_form):
+                    link_form.instance.source = LinkSource.CURATOR
+        super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         paper = form.instance
-        lock_names = {Authorship: "authors", Funding: "funding"}
+        lock_names = {
+            Authorship: "authors",
+            Funding: "funding",
+            PaperKeyword: "keywords",
+            PaperCategory: "categories",
+        }
         edited = {
             lock_names[fs.model] for fs in formsets if fs.model in lock_names and fs.has_changed()
         }

@@ -3,10 +3,13 @@
 ``upsert_work`` writes one parsed ``crossref.Work`` in one transaction: importing the same
 record twice changes nothing, an updated record updates only what changed, and fields a
 curator locked are never touched. ``import_records`` and ``read_records`` feed it from
-files, rejecting bad records one by one with their reason.
+files, rejecting bad records one by one with their reason. ``apply_enrichment`` adds an
+OpenAlex enrichment to a stored paper. Keyword and category links carry their source
+(``sync_links``), and each source replaces only its own.
 """
 
 import gzip
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +27,18 @@ from papers.models import (
     Funding,
     Journal,
     Keyword,
+    LinkSource,
     Notice,
     Paper,
+    PaperCategory,
+    PaperKeyword,
 )
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# Fields OpenAlex fills where the record has none. A record without a value leaves
+# OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
+KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -59,6 +69,9 @@ def _upsert_locked(work, *, source):
         lock_name = "published" if name.startswith("published_") else name
         if lock_name in locked or (getattr(paper, name) == value and not created):
             continue
+        from_enrichment = _source_of(paper, name) == LinkSource.OPENALEX
+        if name in KEPT_FROM_ENRICHMENT and value in ("", None) and from_enrichment:
+            continue
         setattr(paper, name, value)
         changed.add(lock_name)
     if "journal" not in locked:
@@ -77,14 +90,14 @@ def _upsert_locked(work, *, source):
         paper.save()
 
     relations = {
-        "authors": _sync_authors,
-        "funding": _sync_funding,
-        "categories": _sync_categories,
-        "notices": _sync_notices,
+        "authors": lambda: _sync_authors(paper, work),
+        "funding": lambda: _sync_funding(paper, work),
+        "categories": lambda: sync_links(paper, PaperCategory, work.subjects, source=source),
+        "notices": lambda: _sync_notices(paper, work),
     }
     for name, sync in relations.items():
         # On creation every relation counts as imported, even an empty one.
-        if name not in locked and (sync(paper, work) or created):
+        if name not in locked and (sync() or created):
             changed.add(name)
 
     retracted = paper.notices.filter(direction="updated-by", kind__in=crossref.RETRACTION_KINDS)
@@ -252,12 +265,35 @@ def get_or_create_named(model, name):
     return model.objects.create(name=name, slug=slug)
 
 
-def _sync_categories(paper, work):
-    wanted = {get_or_create_named(Category, subject).pk for subject in work.subjects}
-    if wanted == set(paper.categories.values_list("pk", flat=True)):
-        return False
-    paper.categories.set(wanted)
-    return True
+def _source_of(paper, name):
+    entry = paper.provenance.get(name)
+    return entry.get("source") if isinstance(entry, dict) else None
+
+
+# Link model -> (its column naming the term, the term model).
+LINKS = {PaperKeyword: ("keyword", Keyword), PaperCategory: ("category", Category)}
+
+
+def sync_links(paper, link_model, names, *, source):
+    """Make ``source``'s keyword or category links of ``paper`` exactly ``names``.
+
+    ``link_model`` is PaperKeyword or PaperCategory. Links of other sources (another
+    registry, a curator) stay, and a term another source linked first stays theirs, so a
+    Crossref re-import never removes OpenAlex's categories, nor OpenAlex Crossref's.
+    Returns True if a link was added or removed. Call inside the caller's transaction.
+    """
+    term, model = LINKS[link_model]
+    wanted = {get_or_create_named(model, name).pk for name in names}
+    links = {getattr(link, f"{term}_id"): link for link in link_model.objects.filter(paper=paper)}
+    stale = [link.pk for pk, link in links.items() if link.source == source and pk not in wanted]
+    new = sorted(wanted - links.keys())
+    if stale:
+        link_model.objects.filter(pk__in=stale).delete()
+    if new:
+        link_model.objects.bulk_create(
+            link_model(paper=paper, source=source, **{f"{term}_id": pk}) for pk in new
+        )
+    return bool(stale or new)
 
 
 def _sync_notices(paper, work):
@@ -353,34 +389,48 @@ def read_records(path):
             yield (f"{where} item {index}" if many else where), record
 
 
-def import_records(records, *, report=None, source="crossref"):
+def import_records(records, *, report=None, source="crossref", batch_size=1):
     """Parse and upsert (where, record) pairs; a bad record is rejected with its reason.
 
     Each record is its own transaction, so a rejected or failing record leaves nothing
-    half-written and does not undo the others.
+    half-written and does not undo the others. With ``batch_size`` > 1 that many records
+    share one transaction, each in a savepoint of its own (the same guarantee per record,
+    fewer commits; bench/ingest.py found this gains little, as a commit is cheap next to a
+    record's statements); a batch is committed before the next one is read.
     """
     report = report or ImportReport()
-    for where, record in records:
-        if isinstance(record, Exception):
-            report.rejected.append((where, str(record)))
-            continue
-        try:
-            work = crossref.parse_work(record)
-            _, outcome = upsert_work(work, source=source)
-        # DataError/IntegrityError: a value the database refuses (too long, ...); this
-        # record's transaction is rolled back, the others stand.
-        except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
-            report.rejected.append((where, str(error)))
-            continue
-        report.add(outcome)
+    records = iter(records)
+    while batch := list(itertools.islice(records, max(1, batch_size))):
+        if batch_size > 1:
+            with transaction.atomic():
+                for where, record in batch:
+                    _import_one(where, record, report=report, source=source)
+        else:
+            _import_one(*batch[0], report=report, source=source)
     return report
 
 
-def apply_keywords(doi, names, *, source):
-    """Set the keywords of the paper with this DOI; returns the outcome, or None if no paper.
+def _import_one(where, record, *, report, source):
+    if isinstance(record, Exception):
+        report.rejected.append((where, str(record)))
+        return
+    try:
+        work = crossref.parse_work(record)
+        # upsert_work's own atomic(): a savepoint when batched, rolled back on failure.
+        _, outcome = upsert_work(work, source=source)
+    # DataError/IntegrityError: a value the database refuses (too long, ...); this
+    # record's transaction (or savepoint) is rolled back, the others stand.
+    except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
+        report.rejected.append((where, str(error)))
+        return
+    report.add(outcome)
 
-    Keywords come from curators and subject services (OpenAlex), never from Crossref, so a
-    Crossref re-import leaves them alone. A curator's lock on "keywords" is honoured.
+
+def apply_keywords(doi, names, *, source):
+    """Set ``source``'s keywords of the paper with this DOI; returns the outcome, or None if
+    there is no such paper.
+
+    Keywords of other sources (curators) stay; a curator's lock on "keywords" is honoured.
     """
     with transaction.atomic():
         paper = Paper.objects.select_for_update().with_doi(doi).first()
@@ -388,14 +438,60 @@ def apply_keywords(doi, names, *, source):
             return None
         if "keywords" in paper.locked_fields:
             return UNCHANGED
-        wanted = {get_or_create_named(Keyword, name).pk for name in names}
-        if wanted == set(paper.keywords.values_list("pk", flat=True)):
+        if not sync_links(paper, PaperKeyword, names, source=source):
             return UNCHANGED
-        paper.keywords.set(wanted)
-        paper.provenance["keywords"] = {
-            "source": source,
-            "at": timezone.now().isoformat(timespec="seconds"),
-        }
+        paper.provenance["keywords"] = _stamp(source)
         paper.search_document = build_search_document(paper)
         paper.save(update_fields=["provenance", "search_document", "updated_at"])
         return UPDATED
+
+
+def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
+    """Store an ``openalex.Enrichment`` on the paper with its DOI, in one transaction.
+
+    Returns UPDATED or UNCHANGED, or None when no paper has the DOI. Idempotent; the paper
+    row is locked. The record (Crossref, DataCite) wins: the abstract and the citation count
+    are filled only where the paper has none (or has OpenAlex's own earlier value), and no
+    other source's value is overwritten. Topics (domain, field, subfield, topic) become
+    categories and keywords keywords, replacing only OpenAlex's own links. Locked fields are
+    left alone; every field written is stamped in the provenance. Marks the paper enriched.
+    """
+    with transaction.atomic():
+        paper = Paper.objects.select_for_update().with_doi(enrichment.doi).first()
+        if paper is None:
+            return None
+        locked = set(paper.locked_fields)
+        changed = set()
+        values = {
+            "abstract": enrichment.abstract,
+            "citation_count": enrichment.citation_count,
+            "open_access_url": enrichment.open_access_url or "",
+        }
+        for name, value in values.items():
+            current = getattr(paper, name)
+            if name in locked or current == value:
+                continue
+            if current in ("", None) or _source_of(paper, name) == source:
+                setattr(paper, name, value)
+                changed.add(name)
+        topic_names = list(dict.fromkeys(n for topic in enrichment.topics for n in topic if n))
+        links = {
+            "keywords": (PaperKeyword, enrichment.keywords),
+            "categories": (PaperCategory, topic_names),
+        }
+        for name, (link_model, names) in links.items():
+            if name not in locked and sync_links(paper, link_model, names, source=source):
+                changed.add(name)
+        stamp = _stamp(source)
+        for name in changed:
+            paper.provenance[name] = stamp
+        if changed:
+            paper.search_document = build_search_document(paper)
+        paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
+        paper.enriched_at, paper.enrichment_error = timezone.now(), ""
+        paper.save()
+        return UPDATED if changed else UNCHANGED
+
+
+def _stamp(source):
+    return {"source": str(source), "at": timezone.now().isoformat(timespec="seconds")}

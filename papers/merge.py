@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 
 from papers.ingest import refresh_search_documents
-from papers.models import Author, Authorship, Category, Journal, Keyword, Paper
+from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
 
 
 class MergeRefused(Exception):
@@ -238,9 +238,13 @@ def _move_relations(model, keep, other_ids, *, skip=()):
     Returns {"app.Model.field": (moved, duplicates removed)}.
     """
     counts = {}
-    for rel in model._meta.related_objects:
+    relations = model._meta.related_objects
+    # A through model with its own fields (PaperCategory: the link's source) is also a
+    # ForeignKey to ``model``; its rows move once, with their fields, as the many-to-many.
+    throughs = {rel.through for rel in relations if rel.many_to_many}
+    for rel in relations:
         related = rel.through if rel.many_to_many else rel.related_model
-        if rel.related_model in skip:
+        if rel.related_model in skip or (not rel.many_to_many and related in throughs):
             continue
         label = f"{rel.related_model._meta.label}.{rel.field.name}"
         if rel.many_to_many:
@@ -262,6 +266,8 @@ def _move_relations(model, keep, other_ids, *, skip=()):
 
 
 def _move_m2m(through, target, source, keep, other_ids):
+    # Where a paper is linked to ``keep`` and to an other, ``keep``'s link (and its source)
+    # stays; every other link moves whole, keeping its source (who linked it).
     already = set(through.objects.filter(**{target: keep.pk}).values_list(source, flat=True))
     move, drop = [], []
     links = through.objects.filter(**{f"{target}__in": other_ids}).order_by("pk")
@@ -271,6 +277,12 @@ def _move_m2m(through, target, source, keep, other_ids):
         else:
             already.add(other_side)
             move.append(pk)
+    if drop and any(f.name == "source" for f in through._meta.fields):
+        # A curator's link is never lost to a merge: the surviving link becomes theirs.
+        curated = through.objects.filter(pk__in=drop, source=LinkSource.CURATOR)
+        through.objects.filter(
+            **{target: keep.pk, f"{source}__in": curated.values_list(source, flat=True)}
+        ).update(source=LinkSource.CURATOR)
     through.objects.filter(pk__in=drop).delete()
     through.objects.filter(pk__in=move).update(**{target: keep.pk})
     return len(move), len(drop)

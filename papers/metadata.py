@@ -5,20 +5,27 @@ with a pending paper and enqueues ``papers.tasks.fetch_metadata`` after commit. 
 calls ``fetch_and_store``, which asks Crossref, then DataCite, stores the record through
 ``papers.ingest.upsert_work`` (locks honoured, one transaction), and records the outcome on
 the paper: fetched, not found, or failed with a plain reason and the time of the next try.
+After a record is stored, ``enrich_from_openalex`` adds what OpenAlex knows (keywords,
+topics as categories, an open-access link...) in a transaction of its own: its outcome is
+recorded apart (``Paper.enrichment_status``) and never fails or undoes the record.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from papers import crossref, datacite, registries
-from papers.ingest import upsert_work
+from papers import crossref, datacite, openalex, registries
+from papers.ingest import apply_enrichment, upsert_work
 from papers.models import Paper
 
+logger = logging.getLogger(__name__)
+
 Status = Paper.MetadataStatus
+Enrichment = Paper.EnrichmentStatus
 DAY, WEEK = 86400, 7 * 86400
 LOST_TASK_AFTER = 3600  # seconds; far longer than a fetch with all its retries
 
@@ -126,6 +133,50 @@ def fetch_and_store(paper_id, *, attempt=1):
     with transaction.atomic():
         upsert_work(work, source=source)
         status = _record_outcome(paper_id, Status.FETCHED, source=source)
+    # After the commit above: whatever happens to the enrichment, the record stays.
+    enrich_from_openalex(paper_id)
+    return status
+
+
+def enrich_from_openalex(paper_id):
+    """Fetch the paper's OpenAlex work and store it (``ingest.apply_enrichment``).
+
+    Returns the enrichment status. Never raises for what OpenAlex does (404, 429, 5xx,
+    timeouts, bodies that are not a work): the outcome is written on the paper in plain
+    words. Without OPENALEX_API_KEY it asks nothing and says it skipped. Not retried here:
+    a failed enrichment makes the paper due for a refresh a day later.
+    """
+    paper = Paper.objects.filter(pk=paper_id).only("doi").first()
+    if paper is None or not paper.doi:
+        return None
+    if not settings.OPENALEX_API_KEY:
+        return _record_enrichment(paper_id, Enrichment.SKIPPED, "no OpenAlex API key")
+    try:
+        enrichment = openalex.parse_enrichment(registries.fetch_json("openalex", paper.doi))
+        if enrichment.doi != paper.doi.lower():
+            raise openalex.OpenAlexError(f"OpenAlex answered with another DOI ({enrichment.doi})")
+        if apply_enrichment(enrichment) is None:
+            return None  # the paper was deleted meanwhile
+    except registries.NotFound:
+        return _record_enrichment(paper_id, Enrichment.NOT_FOUND, "OpenAlex does not know this DOI")
+    except (registries.RegistryError, TimeoutError) as error:
+        return _record_enrichment(paper_id, Enrichment.FAILED, str(error))
+    except openalex.OpenAlexError as error:
+        return _record_enrichment(
+            paper_id, Enrichment.FAILED, f"OpenAlex's record is unusable: {error}"
+        )
+    except (DataError, IntegrityError):
+        logger.exception("OpenAlex enrichment of paper %s not stored", paper_id)
+        return _record_enrichment(
+            paper_id, Enrichment.FAILED, "OpenAlex's record holds a value the catalogue refuses"
+        )
+    return Enrichment.ENRICHED
+
+
+def _record_enrichment(paper_id, status, error):
+    Paper.objects.filter(pk=paper_id).update(
+        enrichment_status=status, enrichment_error=error, enriched_at=timezone.now()
+    )
     return status
 
 
@@ -149,12 +200,23 @@ def papers_due_for_refresh(*, limit, now=None):
 
     Fetched longer ago than METADATA_MAX_AGE_DAYS, or failed / not found / pending /
     fetching with their retry time come (a pending or fetching paper's retry time passes
-    only when its task was lost).
+    only when its task was lost), or fetched but with an OpenAlex enrichment that failed
+    more than a day ago.
     """
     now = now or timezone.now()
     stale = now - datetime.timedelta(days=settings.METADATA_MAX_AGE_DAYS)
-    due = Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale) | Q(
-        metadata_retry_at__lte=now, metadata_status__in=[s for s in Status if s != Status.FETCHED]
+    due = (
+        Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale)
+        | Q(
+            metadata_retry_at__lte=now,
+            metadata_status__in=[s for s in Status if s != Status.FETCHED],
+        )
+        # An OpenAlex failure (a 429, a 5xx...) is tried again a day later, with the record.
+        | Q(
+            metadata_status=Status.FETCHED,
+            enrichment_status=Enrichment.FAILED,
+            enriched_at__lt=now - datetime.timedelta(seconds=DAY),
+        )
     )
     rows = Paper.objects.filter(due).exclude(doi=None)
     rows = rows.order_by(F("metadata_fetched_at").asc(nulls_first=True), "pk")

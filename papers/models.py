@@ -215,6 +215,13 @@ class Paper(models.Model):
         NOT_FOUND = "not_found", "Not found in any registry"
         FAILED = "failed", "Fetch failed"
 
+    class EnrichmentStatus(models.TextChoices):
+        NONE = "", "Not enriched yet"
+        ENRICHED = "enriched", "Enriched from OpenAlex"
+        SKIPPED = "skipped", "Skipped"
+        NOT_FOUND = "not_found", "Not found in OpenAlex"
+        FAILED = "failed", "Enrichment failed"
+
     # Fields a curator may lock against later imports (scalar fields and whole relations).
     LOCKABLE_FIELDS = (
         "title",
@@ -236,6 +243,7 @@ class Paper(models.Model):
         "isbns",
         "reference_count",
         "citation_count",
+        "open_access_url",
         "authors",
         "funding",
         "categories",
@@ -275,9 +283,17 @@ class Paper(models.Model):
     reference_count = models.PositiveIntegerField(null=True, blank=True)
     citation_count = models.PositiveIntegerField(null=True, blank=True)
     is_retracted = models.BooleanField(default=False, db_index=True)
+    # A free full text (OpenAlex's best open-access location), when there is one.
+    open_access_url = models.URLField("open-access full text", max_length=1000, blank=True)
 
-    keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
-    categories = models.ManyToManyField(Category, blank=True, related_name="papers")
+    # Each link records which source added it (PaperKeyword, PaperCategory), so that an
+    # import replaces only its own links and leaves the other sources' and curators' alone.
+    keywords = models.ManyToManyField(
+        Keyword, through="PaperKeyword", blank=True, related_name="papers"
+    )
+    categories = models.ManyToManyField(
+        Category, through="PaperCategory", blank=True, related_name="papers"
+    )
 
     # Rating summary, stored so that lists can sort by it; recomputed by the reviews app.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
@@ -298,6 +314,13 @@ class Paper(models.Model):
     # taken for lost and enqueued again.
     metadata_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
     metadata_error = models.TextField(blank=True)
+    # The OpenAlex enrichment after a fetch (papers.enrichment): its own outcome, so that an
+    # OpenAlex failure never marks the Crossref record failed.
+    enrichment_status = models.CharField(
+        max_length=20, choices=EnrichmentStatus.choices, default=EnrichmentStatus.NONE, blank=True
+    )
+    enriched_at = models.DateTimeField(null=True, blank=True)
+    enrichment_error = models.TextField(blank=True)
     # {field: {"source": "crossref", "at": ISO time}} for every imported field.
     provenance = models.JSONField(default=dict, blank=True)
     locked_fields = models.JSONField(default=list, blank=True)
@@ -345,6 +368,59 @@ class Paper(models.Model):
     @property
     def pages_display(self):
         return self.pages or self.article_number
+
+    @property
+    def enrichment_display(self):
+        """The OpenAlex enrichment in plain words for curators and readers; "" before any."""
+        Enrichment = Paper.EnrichmentStatus
+        if self.enrichment_status == Enrichment.ENRICHED:
+            return "done"
+        if self.enrichment_status == Enrichment.SKIPPED:
+            return f"skipped: {self.enrichment_error}"
+        if self.enrichment_status == Enrichment.NOT_FOUND:
+            return "not found: OpenAlex does not know this DOI"
+        if self.enrichment_status == Enrichment.FAILED:
+            return f"failed: {self.enrichment_error}"
+        return ""
+
+
+class LinkSource(models.TextChoices):
+    """Who linked a keyword or category to a paper. Each import replaces only its own links."""
+
+    CROSSREF = "crossref", "Crossref"
+    DATACITE = "datacite", "DataCite"
+    OPENALEX = "openalex", "OpenAlex"
+    CURATOR = "curator", "Curator"
+
+
+class PaperKeyword(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="keyword_links")
+    keyword = models.ForeignKey(Keyword, on_delete=models.CASCADE, related_name="paper_links")
+    # Links made by hand (the admin, a shell) are a curator's.
+    source = models.CharField(max_length=20, choices=LinkSource.choices, default=LinkSource.CURATOR)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("paper", "keyword", name="papers_paperkeyword_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.keyword} ({self.get_source_display()})"
+
+
+class PaperCategory(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="category_links")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="paper_links")
+    source = models.CharField(max_length=20, choices=LinkSource.choices, default=LinkSource.CURATOR)
+
+    class Meta:
+        verbose_name_plural = "paper categories"
+        constraints = [
+            models.UniqueConstraint("paper", "category", name="papers_papercategory_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.category} ({self.get_source_display()})"
 
 
 class Authorship(models.Model):

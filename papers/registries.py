@@ -3,13 +3,16 @@
 Every request goes to a configured base URL (``settings.CROSSREF_API_URL`` ...); a DOI only
 ever becomes a quoted path segment, so no user input can choose the host. One session per
 process, connect and read timeouts, a size cap on bodies, redirects refused, and a rate
-limit shared by all workers (papers.throttle). Retrying is the caller's job (the Celery
-task), told by the exception: NotFound (the registry says 404), TransientError (try again,
-``retry_after`` seconds if the registry said so), PermanentError (trying again won't help).
+limit and a limit on requests in flight, both shared by all workers (papers.throttle).
+Retrying is the caller's job (the Celery task), told by the exception: NotFound (the
+registry says 404), TransientError (try again, ``retry_after`` seconds if the registry said
+so), PermanentError (trying again won't help).
 """
 
 import json
+import logging
 import random
+import re
 from urllib.parse import quote
 
 import requests
@@ -18,6 +21,21 @@ from django.core.cache import cache
 
 from papers import throttle
 from papers.crossref import normalize_doi
+
+
+class HideApiKey(logging.Filter):
+    """urllib3 logs each request line at DEBUG, query string included: hide the key there."""
+
+    pattern = re.compile(r"(api_key=)[^&\s\"']+")
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "api_key=" in message:
+            record.msg, record.args = self.pattern.sub(r"\1[hidden]", message), ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(HideApiKey())
 
 
 class RegistryError(Exception):
@@ -58,6 +76,20 @@ def requests_per_second(registry):
     return 10
 
 
+def concurrent_requests(registry):
+    """Requests we may have open at once: Crossref allows 1 in its public pool and 3 in its
+    polite pool (with a mailto); DataCite and OpenAlex name no such limit, so a modest 5."""
+    if registry == "crossref":
+        return 3 if settings.CROSSREF_MAILTO else 1
+    return 5
+
+
+def slot_lease_seconds():
+    """How long an in-flight slot stays taken if its holder dies: longer than a request."""
+    connect, read = settings.REGISTRY_TIMEOUT
+    return int(connect + read) + 5
+
+
 def user_agent():
     contact = f"; mailto:{settings.CROSSREF_MAILTO}" if settings.CROSSREF_MAILTO else ""
     return f"{settings.SITE_NAME.replace(' ', '')}/1.0 (+{settings.SITE_URL}{contact})"
@@ -78,15 +110,28 @@ def session():
 def fetch_json(registry, doi):
     """GET one work from a registry and return its decoded JSON body.
 
-    Waits for a shared rate-limit slot first. Raises NotFound, TransientError or
-    PermanentError as described in the module docstring.
+    Holds one of the registry's shared in-flight slots from before the request until the
+    body is read, and waits for a shared rate-limit slot first. Raises NotFound,
+    TransientError or PermanentError as described in the module docstring (TimeoutError
+    when no slot comes free within a minute).
     """
-    url = work_url(registry, doi)
+    with throttle.in_flight(
+        registry, limit=concurrent_requests(registry), lease=slot_lease_seconds()
+    ):
+        throttle.acquire(registry, rate=throttle_rate(registry))
+        body = _get(registry, work_url(registry, doi))
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise PermanentError(f"{registry} sent a body that is not valid JSON") from error
+
+
+def _get(registry, url):
+    """The body of one GET, its status checked and its size capped."""
     params = {}
     if registry == "openalex" and settings.OPENALEX_API_KEY:
         params["api_key"] = settings.OPENALEX_API_KEY  # never put into messages or logs
-    rate = throttle_rate(registry)
-    throttle.acquire(registry, rate=rate)
+    failure = None
     try:
         response = session().get(
             url,
@@ -98,19 +143,20 @@ def fetch_json(registry, doi):
             stream=True,
         )
     except requests.Timeout as error:
-        raise TransientError(
-            f"{registry} did not answer in time ({type(error).__name__})"
-        ) from error
+        failure = TransientError(f"{registry} did not answer in time ({type(error).__name__})")
+        cause = error
     except requests.ConnectionError as error:
-        raise TransientError(f"could not connect to {registry}") from error
+        failure = TransientError(f"could not connect to {registry}")
+        cause = error
+    if failure is not None:
+        # requests' own message carries the whole URL, API key included: chain it only
+        # when there is no key, and raise outside the except block so it is not even the
+        # implicit context of ours.
+        raise failure from (None if params else cause)
     with response:
         remember_rate_limit(registry, response.headers)
         check_status(registry, response)
-        body = read_capped(registry, response)
-    try:
-        return json.loads(body)
-    except ValueError as error:
-        raise PermanentError(f"{registry} sent a body that is not valid JSON") from error
+        return read_capped(registry, response, keep_cause=not params)
 
 
 def check_status(registry, response):
@@ -138,9 +184,10 @@ def check_status(registry, response):
     raise PermanentError(f"{registry} refused the request ({status})")
 
 
-def read_capped(registry, response):
+def read_capped(registry, response, *, keep_cause=True):
     limit = settings.REGISTRY_MAX_BYTES
     chunks, size = [], 0
+    broken = None
     try:
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
@@ -148,9 +195,10 @@ def read_capped(registry, response):
                 raise PermanentError(f"{registry} sent more than {limit:,} bytes; body refused")
             chunks.append(chunk)
     except requests.RequestException as error:
-        raise TransientError(
-            f"{registry} broke off the response ({type(error).__name__})"
-        ) from error
+        broken = error
+    if broken is not None:
+        failure = TransientError(f"{registry} broke off the response ({type(broken).__name__})")
+        raise failure from (broken if keep_cause else None)
     return b"".join(chunks)
 
 

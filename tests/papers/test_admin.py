@@ -211,8 +211,9 @@ def test_the_form_lists_the_authorships_in_order_and_the_funding(admin_client):
 
     response = admin_client.get(change_url(paper))
 
-    authorships, fundings, notices = response.context["inline_admin_formsets"]
+    authorships, keywords, categories, fundings, notices = response.context["inline_admin_formsets"]
     assert [f.instance.position for f in authorships.formset.forms] == list(range(15))
+    assert keywords.formset.forms == categories.formset.forms == []  # the record has none
     assert str(fundings.formset.forms[0].instance.funder).startswith("National Key Research")
     assert notices.formset.forms == []
 
@@ -233,6 +234,29 @@ def test_a_field_locked_in_the_form_survives_a_reimport(admin_client):
     paper.refresh_from_db()
     assert paper.title == "A curated title"
     assert paper.authorships.count() == 15
+
+
+def test_keywords_and_categories_are_edited_as_links_with_their_source(admin_client):
+    paper = import_record("10.3389_fpls.2019.00816.json")  # Crossref: "Plant Science"
+    response = admin_client.get(change_url(paper))
+    categories = response.context["inline_admin_formsets"][2]
+    assert [str(f.instance) for f in categories.formset.forms] == ["Plant Science (Crossref)"]
+    assert "Crossref" in response.content.decode()  # the source, shown read-only
+    curated = CategoryFactory(name="Stomatal development")
+    data = form_data(response)
+    data.update({"category_links-TOTAL_FORMS": "2", "category_links-1-category": curated.pk})
+
+    response = admin_client.post(change_url(paper), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    links = set(paper.category_links.values_list("category__name", "source"))
+    assert links == {("Plant Science", "crossref"), ("Stomatal development", "curator")}
+    paper.refresh_from_db()
+    assert paper.provenance["categories"]["source"] == "curator admin"
+    assert "Stomatal development" in paper.search_document
+    # A Crossref re-import replaces Crossref's links only.
+    upsert_work(record("10.3389_fpls.2019.00816.json"))
+    assert set(paper.category_links.values_list("category__name", "source")) == links
 
 
 def test_the_lock_checkboxes_show_what_is_locked(admin_client):

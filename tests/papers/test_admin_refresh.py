@@ -142,6 +142,9 @@ def test_the_change_form_shows_the_metadata_read_only(admin_client):
         "metadata_fetched_at",
         "metadata_retry_at",
         "metadata_error",
+        "enrichment_status",
+        "enriched_at",
+        "enrichment_error",
     ]
     assert all(f.is_readonly for f in shown)
     form_fields = response.context["adminform"].form.fields
@@ -162,7 +165,7 @@ def test_saving_the_form_leaves_the_metadata_status_alone(admin_client):
         "metadata_status": "pending",
         "isbns": "[]",
     }
-    for prefix in ["authorships", "fundings", "notices"]:
+    for prefix in ["authorships", "keyword_links", "category_links", "fundings", "notices"]:
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
     response = admin_client.post(url, data)

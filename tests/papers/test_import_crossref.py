@@ -8,8 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from papers.ingest import import_records
 from papers.models import Paper
 from tests.conftest import ROOT
+from tests.records import crossref_record
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,33 @@ def test_it_has_help():
 
     assert result.returncode == 0
     assert "Import Crossref works from JSON or JSONL files" in result.stdout
+
+
+def test_a_batched_import_stores_the_same_and_still_rejects_one_bad_record_alone():
+    refused = crossref_record("10.1038_hdy.2013.26.json")
+    refused["message"]["is-referenced-by-count"] = -1  # the database's check refuses it
+    records = [
+        ("srep", crossref_record("10.1038_srep16696.json")),
+        ("refused", refused),
+        ("ejphar", crossref_record("10.1016_j.ejphar.2015.03.018.json")),
+    ]
+
+    report = import_records(records, batch_size=10)
+
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert [where for where, _ in report.rejected] == ["refused"]
+    assert set(Paper.objects.values_list("doi", flat=True)) == {
+        "10.1038/srep16696",
+        "10.1016/j.ejphar.2015.03.018",
+    }
+    assert Paper.objects.get(doi="10.1038/srep16696").authorships.count() == 8
+    again = import_records(records, batch_size=2)
+    assert (again.created, again.unchanged, len(again.rejected)) == (0, 2, 1)
+
+
+def test_the_command_takes_a_batch_size():
+    out, _ = run(
+        CROSSREF / "10.1038_srep16696.json", LISTS / "works_sample_3.json", "--batch-size", "2"
+    )
+
+    assert out.splitlines()[0] == "4 created, 0 updated, 0 unchanged, 0 rejected"

@@ -20,8 +20,22 @@ def test_it_loads_every_bundled_record_and_is_safe_to_run_again():
 
     lines = out.getvalue().splitlines()
     assert lines[0] == f"Demo catalogue: {bundled} created, 0 updated, 0 unchanged, 0 rejected"
-    assert lines[1] == "Keywords from OpenAlex on 7 demo papers."
+    assert lines[1] == "Enriched from OpenAlex: 7 demo papers."
     assert lines[2] == f"Demo catalogue: 0 created, 0 updated, {bundled} unchanged, 0 rejected"
     assert Paper.objects.count() == bundled
     assert Journal.objects.exists() and Author.objects.exists()
     assert Paper.objects.filter(keywords__name="Hypocotyl").count() == 1
+
+
+def test_the_demo_papers_carry_their_openalex_categories_keywords_and_open_access_links(client):
+    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+
+    paper = Paper.objects.get(doi="10.7554/elife.01567")
+    assert paper.enrichment_status == Paper.EnrichmentStatus.ENRICHED
+    assert paper.open_access_url == "https://doi.org/10.7554/elife.01567"
+    sources = dict(paper.category_links.values_list("category__name", "source"))
+    assert sources["General Neuroscience"] == "crossref"
+    assert sources["Plant Science"] == "openalex"
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "Free to read (open access)" in page
+    assert ">Plant Science</a>" in page and ">Hypocotyl</a>" in page

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection
 
+from papers.crossref import parse_work
+from papers.ingest import upsert_work
 from papers.merge import (
     MergeRefused,
     merge_authors,
@@ -17,9 +19,9 @@ from papers.merge import (
     merge_journals,
     merge_keywords,
 )
-from papers.models import Author, Authorship, Category, Journal, Keyword, Paper
+from papers.models import Author, Authorship, Category, Journal, Keyword, Paper, PaperCategory
 from tests.factories import KeywordFactory, PaperFactory
-from tests.records import import_record
+from tests.records import crossref_record, import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
 FENNER_ORCID = "0000-0003-1419-2405"
@@ -246,6 +248,41 @@ def test_two_categories_of_one_paper_become_one_link():
     assert list(elsewhere.categories.all()) == [neurology]
     assert not Category.objects.filter(pk=clinical.pk).exists()
     assert (result.moved, result.duplicates, result.paper_ids) == (1, 1, {paper.pk, elsewhere.pk})
+
+
+def test_category_links_of_crossref_and_openalex_move_with_their_sources():
+    # Crossref's "Plant Science" on the plant paper; OpenAlex's topic field "Plant Science"
+    # spelled "Plant science" on another paper, and both spellings on a third.
+    crossref_paper = import_record("10.3389_fpls.2019.00816.json")
+    plant_science = Category.objects.get(name="Plant Science")
+    lower = Category.objects.create(name="Plant science (OpenAlex)", slug="plant-science-oa")
+    openalex_paper = import_record("10.1371_journal.pone.0000030.json")
+    both = import_record("10.7554_elife.01567.json")
+    PaperCategory.objects.create(paper=openalex_paper, category=lower, source="openalex")
+    PaperCategory.objects.create(paper=both, category=lower, source="openalex")
+    PaperCategory.objects.create(paper=both, category=plant_science, source="crossref")
+    curated = PaperFactory()
+    PaperCategory.objects.create(paper=curated, category=plant_science, source="crossref")
+    PaperCategory.objects.create(paper=curated, category=lower, source="curator")
+    rows_before = PaperCategory.objects.count()
+
+    result = merge_categories(keep=plant_science, others=[lower])
+
+    links = set(PaperCategory.objects.filter(category=plant_science).values_list("paper", "source"))
+    assert links == {
+        (crossref_paper.pk, "crossref"),
+        (openalex_paper.pk, "openalex"),  # moved, still OpenAlex's
+        (both.pk, "crossref"),  # one link per paper: the kept category's
+        (curated.pk, "curator"),  # ... unless the other was a curator's: no import removes it
+    }
+    assert PaperCategory.objects.count() == rows_before - 2  # only the duplicates went
+    assert (result.moved, result.duplicates) == (1, 2)
+    # The moved link is still OpenAlex's: a Crossref re-import of its paper leaves it.
+    upsert_work(parse_work(crossref_record("10.1371_journal.pone.0000030.json")))
+    assert set(openalex_paper.categories.values_list("name", flat=True)) == {
+        "Multidisciplinary",
+        "Plant Science",
+    }
 
 
 def test_many_keywords_merge_into_one_in_one_go():

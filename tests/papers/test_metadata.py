@@ -282,10 +282,32 @@ def test_papers_due_for_refresh_are_stale_failed_or_lost(settings):
         metadata_retry_at=now - datetime.timedelta(minutes=1),
     )
     Paper.objects.create(title="A curated paper without a DOI", metadata_status=Status.CURATED)
+    enrichment = {"metadata_status": Status.FETCHED, "metadata_fetched_at": now}
+    openalex_failed = Paper.objects.create(
+        doi="10.5555/openalex-failed",
+        title="o",
+        enrichment_status=Paper.EnrichmentStatus.FAILED,
+        enriched_at=now - datetime.timedelta(days=2),
+        **enrichment,
+    )
+    Paper.objects.create(
+        doi="10.5555/openalex-failed-just-now",
+        title="o",
+        enrichment_status=Paper.EnrichmentStatus.FAILED,
+        enriched_at=now - datetime.timedelta(hours=1),
+        **enrichment,
+    )
+    Paper.objects.create(
+        doi="10.5555/openalex-skipped",
+        title="o",
+        enrichment_status=Paper.EnrichmentStatus.SKIPPED,
+        enriched_at=now - datetime.timedelta(days=2),
+        **enrichment,
+    )
 
     due = metadata.papers_due_for_refresh(limit=10)
 
-    assert set(due) == {stale.pk, failed.pk, lost.pk}
+    assert set(due) == {stale.pk, failed.pk, lost.pk, openalex_failed.pk}
     assert len(metadata.papers_due_for_refresh(limit=2)) == 2
 
 

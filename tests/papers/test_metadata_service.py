@@ -78,6 +78,43 @@ def test_a_worker_on_redis_fills_a_pending_paper_from_the_registry(
     assert [path for path, _ in replay_server.requests] == [PATH]
     _, headers = replay_server.requests[0]
     assert headers["User-Agent"].startswith(settings.SITE_NAME.replace(" ", "") + "/")
+    # No OpenAlex key in the worker's environment: no request, and the paper says so.
+    assert paper.enrichment_status == Paper.EnrichmentStatus.SKIPPED
+    assert paper.enrichment_display == "skipped: no OpenAlex API key"
+
+
+def test_a_worker_on_redis_also_enriches_the_paper_from_openalex(
+    start_worker, redis_url, replay_server
+):
+    crossref = ROOT / "tests" / "fixtures" / "crossref" / "10.7554_elife.01567.json"
+    openalex = ROOT / "tests" / "fixtures" / "openalex" / "W2121398592.json"
+    replay_server.reply("/crossref/works/10.7554/elife.01567", Reply(200, crossref.read_bytes()))
+    replay_server.reply(
+        "/openalex/works/doi:10.7554/elife.01567", Reply(200, openalex.read_bytes())
+    )
+    paper = Paper.objects.create(
+        doi="10.7554/elife.01567", title="10.7554/elife.01567", metadata_status=Status.PENDING
+    )
+    key = "service-test-openalex-key"
+    worker = start_worker(
+        broker_url=redis_url, env=registries_at(replay_server, OPENALEX_API_KEY=key)
+    )
+
+    worker.send(TASK, paper.pk)
+
+    assert wait_for(lambda: fetched(paper) and paper.enrichment_status), worker.output()
+    assert paper.enrichment_status == Paper.EnrichmentStatus.ENRICHED, paper.enrichment_error
+    assert paper.open_access_url == "https://doi.org/10.7554/elife.01567"
+    assert paper.keywords.filter(name="Hypocotyl").exists()
+    categories = dict(paper.category_links.values_list("category__name", "source"))
+    assert categories["General Neuroscience"] == "crossref"
+    assert categories["Plant Science"] == "openalex"
+    paths = [path for path, _ in replay_server.requests]
+    assert paths == [
+        "/crossref/works/10.7554/elife.01567",
+        f"/openalex/works/doi:10.7554/elife.01567?api_key={key}",
+    ]
+    assert key not in worker.output()
 
 
 @pytest.mark.parametrize(
@@ -110,7 +147,14 @@ def test_a_task_whose_worker_is_killed_mid_fetch_is_done_by_another_worker(
     # The first answer is slow, so the task is inside the HTTP call when its worker dies.
     replay_server.reply(PATH, Reply(200, record(), delay=8))
     paper = pending_paper()
-    env = registries_at(replay_server, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY))
+    # The dead worker also holds Crossref's one in-flight slot (public pool): its lease
+    # (connect + read timeout + 5 s = 17 s) must end for the second worker to fetch.
+    env = registries_at(
+        replay_server,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        REGISTRY_CONNECT_TIMEOUT="2",
+        REGISTRY_READ_TIMEOUT="10",
+    )
     first = start_worker(broker_url=redis_url, env=env)
 
     first.send(TASK, paper.pk)
@@ -144,7 +188,8 @@ def test_two_workers_fetching_the_same_paper_at_once_store_one_correct_record(
     # A slow answer keeps both fetches in flight together.
     replay_server.reply(PATH, Reply(200, record(), delay=4))
     paper = pending_paper()
-    env = registries_at(replay_server)
+    # Crossref's polite pool allows three requests in flight (the public pool only one).
+    env = registries_at(replay_server, CROSSREF_MAILTO="curators@example.org")
     one = start_worker(broker_url=redis_url, env=env)
     two = start_worker(broker_url=redis_url, env=env, queue=one.queue)
 

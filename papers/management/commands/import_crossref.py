@@ -17,10 +17,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--source", default="crossref", help="provenance recorded for imported fields"
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=1,
+            help="records per transaction (each still in a savepoint of its own, so a bad "
+            "record is rejected alone); default 1",
+        )
 
-    def handle(self, *args, files, source, **options):
+    def handle(self, *args, files, source, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         report = import_files(
-            files, source=source, stderr=self.stderr, verbosity=options["verbosity"]
+            files,
+            source=source,
+            stderr=self.stderr,
+            verbosity=options["verbosity"],
+            batch_size=batch_size,
         )
         self.stdout.write(report.summary())
         for where, reason in report.rejected:
@@ -29,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("No record could be imported.")
 
 
-def import_files(files, *, source, stderr, verbosity=1):
+def import_files(files, *, source, stderr, verbosity=1, batch_size=1):
     """Import every record of ``files`` with a progress bar (on stderr) per record."""
     report = ImportReport()
 
@@ -40,5 +53,5 @@ def import_files(files, *, source, stderr, verbosity=1):
     progress = tqdm(
         records(), desc="Importing", unit=" records", file=stderr, disable=verbosity == 0
     )
-    import_records(progress, report=report, source=source)
+    import_records(progress, report=report, source=source, batch_size=batch_size)
     return report

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from papers import openalex
-from papers.ingest import apply_keywords
+from papers.ingest import apply_enrichment
 from papers.management.commands.import_crossref import import_files
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -13,8 +13,9 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 class Command(BaseCommand):
     help = (
         "Load the bundled demo catalogue offline: real recorded Crossref records "
-        "(papers/demo/crossref/) and the keywords of real recorded OpenAlex works "
-        "(papers/demo/openalex/). Safe to run again: loaded records are left unchanged."
+        "(papers/demo/crossref/), enriched with real recorded OpenAlex works "
+        "(papers/demo/openalex/: keywords, topics as categories, open-access links). "
+        "Safe to run again: loaded records are left unchanged."
     )
 
     def handle(self, *args, **options):
@@ -26,9 +27,10 @@ class Command(BaseCommand):
         for where, reason in report.rejected:
             self.stdout.write(f"  skipped {Path(where).name}: {reason}")
 
-        tagged = 0
+        # The same store as the background enrichment, fed from files instead of the API.
+        enriched = 0
         for path in sorted((DEMO_DIR / "openalex").glob("*.json")):
-            doi, keywords = openalex.parse_keywords(json.loads(path.read_text()))
-            if apply_keywords(doi, keywords, source="openalex") is not None:
-                tagged += 1
-        self.stdout.write(f"Keywords from OpenAlex on {tagged} demo papers.")
+            enrichment = openalex.parse_enrichment(json.loads(path.read_text()))
+            if apply_enrichment(enrichment) is not None:
+                enriched += 1
+        self.stdout.write(f"Enriched from OpenAlex: {enriched} demo papers.")
