@@ -390,7 +390,7 @@ LOOKUPS = (
 COPY_TARGETS = (
     ("papers_paper", PAPER_COLUMNS),
     ("papers_authorship", ("id", "paper_id", "author_id", "position", "affiliations")),
-    # Links record their source (migration 0005): subjects as a registry's, keywords OpenAlex's.
+    # Links record their source (migration 0007): subjects as a registry's, keywords OpenAlex's.
     ("papers_papercategory", ("id", "paper_id", "category_id", "source")),
     ("papers_paperkeyword", ("id", "paper_id", "keyword_id", "source")),
     ("papers_funding", ("id", "paper_id", "funder_id", "awards", "position")),

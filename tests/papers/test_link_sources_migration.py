@@ -1,4 +1,4 @@
-"""Migration 0005: keyword and category links become rows with a source, none lost."""
+"""Migration 0007: keyword and category links become rows with a source, none lost."""
 
 import pytest
 from django.db import connection
@@ -7,8 +7,8 @@ from django.db.migrations.executor import MigrationExecutor
 from papers import search
 from papers.models import Paper, PaperCategory, PaperKeyword
 
-BEFORE = [("papers", "0004_undated_papers_last")]
-AFTER = [("papers", "0005_link_sources_and_enrichment")]
+BEFORE = [("papers", "0006_rating_score")]
+AFTER = [("papers", "0007_link_sources_and_enrichment")]
 
 
 def migrate(targets):

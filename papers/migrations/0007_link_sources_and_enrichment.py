@@ -74,7 +74,7 @@ def copy_links_backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("papers", "0004_undated_papers_last"),
+        ("papers", "0006_rating_score"),
     ]
 
     operations = [
