@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
+from accounts.claims import claims_on_paper
 from papers import citation, metadata
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
@@ -140,6 +141,8 @@ def _render_page(request, paper):
         "landing_host": _host(paper.url),
         "rating": f"{paper.rating_average:.1f}" if enough_ratings else None,
         **metadata_status_context(paper),
+        # Claims on the authors (accounts): one query.
+        **claims_on_paper(paper, request.user),
     }
     return render(request, "papers/paper_detail.html", context)
 

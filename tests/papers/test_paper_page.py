@@ -357,9 +357,20 @@ def test_logged_in_readers_are_told_the_actions_open_soon(client):
     html = get_page(client, paper)
 
     assert "Ratings open soon." in html
-    assert "Author claims open soon." in html
     assert "Resource requests open soon." in html
     assert f"{reverse('login')}?next=" not in html
+
+
+def test_logged_in_readers_claim_by_clicking_an_author_name(client):
+    paper = import_record("10.1038_srep16696.json")
+    client.force_login(UserFactory(username="alice"))
+
+    html = get_page(client, paper)
+
+    assert "Click your name to claim this paper and add it to your profile." in html
+    for authorship in paper.authorships.all():
+        url = reverse("accounts:claim-confirm", args=[authorship.pk])
+        assert f'<a class="author-name" href="{url}"' in html
 
 
 # --- notices ---
@@ -595,8 +606,9 @@ def paper_with(n_authors, n_related):
     return paper
 
 
-# paper+journal, authorships+authors, keywords, categories, fundings+funders, notices
-PAGE_QUERIES = 6
+# paper+journal, authorships+authors, keywords, categories, fundings+funders, notices,
+# claims on the authorships (accounts.claims.claims_on_paper)
+PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])

@@ -1,0 +1,99 @@
+from django import forms
+
+from accounts.models import ClaimDispute, Profile
+from accounts.orcid import normalize_orcid
+from papers.models import Category, Keyword
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = [
+            "display_name",
+            "affiliation",
+            "orcid",
+            "bio",
+            "interest_categories",
+            "interest_keywords",
+            "recommendation_frequency",
+        ]
+        labels = {
+            "interest_categories": "Research interests: categories",
+            "interest_keywords": "Research interests: keywords",
+            "recommendation_frequency": "Recommendation emails",
+        }
+        help_texts = {
+            "orcid": "e.g. 0000-0002-1825-0097. Sign in with ORCID to have it proven.",
+            "bio": f"At most {Profile.BIO_MAX_LENGTH} characters.",
+        }
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "interest_categories": forms.CheckboxSelectMultiple,
+            "interest_keywords": forms.SelectMultiple(attrs={"size": 10}),
+            "recommendation_frequency": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interest_categories"].queryset = Category.objects.order_by("name")
+        self.fields["interest_keywords"].queryset = Keyword.objects.order_by("name")
+        if self.instance.orcid_proven:
+            # A proven iD changes only through ORCID sign-in.
+            self.fields["orcid"].disabled = True
+            self.fields["orcid"].help_text = "Proven by your ORCID sign-in."
+
+    def clean_orcid(self):
+        value = self.cleaned_data.get("orcid")
+        if self.fields["orcid"].disabled:
+            return self.instance.orcid
+        if not value:
+            return None
+        orcid = normalize_orcid(value)
+        if Profile.objects.filter(orcid=orcid).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another researcher's profile has this ORCID iD.")
+        return orcid
+
+
+class DisputeForm(forms.ModelForm):
+    class Meta:
+        model = ClaimDispute
+        fields = ["reason"]
+        labels = {"reason": "Why is this claim wrong? (curators read this)"}
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("This is not your password.")
+        return password
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary", widget=forms.Textarea(attrs={"rows": 8}), max_length=5000, required=False
+    )
+
+
+class KeywordsForm(forms.Form):
+    keywords = forms.CharField(
+        label="Keywords to add",
+        help_text="Separate keywords with commas.",
+        max_length=1000,
+    )
+
+    def clean_keywords(self):
+        names = [" ".join(n.split()) for n in self.cleaned_data["keywords"].split(",")]
+        names = [n for n in names if n]
+        if not names:
+            raise forms.ValidationError("Enter at least one keyword.")
+        if any(len(n) > 200 for n in names):
+            raise forms.ValidationError("A keyword has at most 200 characters.")
+        return names
