@@ -61,8 +61,10 @@ def carol(paper):
 def curator(db):
     curator = UserFactory(username="curator", is_staff=True)
     curator.user_permissions.add(
-        Permission.objects.get(codename="change_claim", content_type__app_label="accounts"),
-        Permission.objects.get(codename="view_claim", content_type__app_label="accounts"),
+        *Permission.objects.filter(
+            content_type__app_label="accounts",
+            codename__in=["view_claim", "change_claim", "view_claimdispute", "change_claimdispute"],
+        )
     )
     return curator
 
