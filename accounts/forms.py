@@ -6,6 +6,14 @@ from papers.models import Category, Keyword
 
 
 class ProfileForm(forms.ModelForm):
+    # Longer than the stored 19 characters: people paste https://orcid.org/... too.
+    orcid = forms.CharField(
+        label="ORCID iD",
+        required=False,
+        max_length=60,
+        help_text="e.g. 0000-0002-1825-0097. Sign in with ORCID to have it proven.",
+    )
+
     class Meta:
         model = Profile
         fields = [
@@ -23,7 +31,6 @@ class ProfileForm(forms.ModelForm):
             "recommendation_frequency": "Recommendation emails",
         }
         help_texts = {
-            "orcid": "e.g. 0000-0002-1825-0097. Sign in with ORCID to have it proven.",
             "bio": f"At most {Profile.BIO_MAX_LENGTH} characters.",
         }
         widgets = {
