@@ -179,6 +179,9 @@ class ClaimSerializer(serializers.ModelSerializer):
             "decided_at",
         ]
         read_only_fields = ["paper", "status", "created_at", "decided_at"]
+        # accounts.claims decides (and the database enforces) who may hold what, with
+        # messages of its own: no generic "must make a unique set" from the serializer.
+        validators = []
 
 
 class ReasonSerializer(serializers.Serializer):
