@@ -17,6 +17,12 @@ PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Several users per test: PBKDF2's deliberate slowness would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     # allauth keeps its rate-limit counters in the cache, which outlives a test.
     cache.clear()
