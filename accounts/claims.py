@@ -83,6 +83,8 @@ def claim_authorship(*, user, authorship):
     """
     if not user.is_authenticated:
         raise PermissionDenied("Log in to claim an authorship.")
+    if authorship.author.is_organization:
+        raise ClaimError(f"{authorship.author.name} is an organisation, not a person to claim.")
     with transaction.atomic():
         existing = claim_in_the_way(user=user, authorship=authorship)
         if existing is not None:

@@ -264,3 +264,13 @@ def test_is_verified_author_is_false_for_anonymous_users(paper):
     from django.contrib.auth.models import AnonymousUser
 
     assert claims.is_verified_author(AnonymousUser(), paper) is False
+
+
+def test_an_organisation_cannot_be_claimed(alice):
+    consortium = AuthorshipFactory(
+        position=0, author=AuthorFactory(name="The Tea Consortium", is_organization=True)
+    )
+
+    with pytest.raises(claims.ClaimError, match="organisation"):
+        claims.claim_authorship(user=alice, authorship=consortium)
+    assert not Claim.objects.exists()

@@ -178,3 +178,16 @@ def test_password_reset_requests_are_limited_per_email_address(client):
 
     assert response.status_code == 429
     assert len(mail.outbox) == 3
+
+
+def test_an_unverified_address_cannot_log_in_through_the_browsable_api(client):
+    UserFactory(username="alice", verified_email=False)
+
+    page = client.get("/api/v1/auth/login/")
+    # Both field names: allauth asks for "login", Django's own log-in view for "username".
+    client.post(
+        "/api/v1/auth/login/", {"login": "alice", "username": "alice", "password": PASSWORD}
+    )
+
+    assert page.status_code == 200
+    assert "_auth_user_id" not in client.session
