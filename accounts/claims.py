@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import emails
+from accounts import tasks
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
 
 ORCID_REASON = "The ORCID iD proven by ORCID sign-in matches the ORCID iD of this authorship."
@@ -152,7 +152,7 @@ def withdraw_claim(claim, *, by):
 
 
 def approve_claim(claim, *, by, reason=""):
-    """A curator verifies a pending claim; the claimant is told by email after commit."""
+    """A curator verifies a pending claim; the claimant is emailed (a task, after commit)."""
     return _decide(claim, by=by, reason=reason, verdict=ClaimDecision.Verdict.APPROVED)
 
 
@@ -185,7 +185,11 @@ def _decide(claim, *, by, reason, verdict):
             ClaimDispute.objects.filter(claim=claim, resolved_at__isnull=True).update(
                 resolved_at=timezone.now()
             )
-        transaction.on_commit(lambda: emails.send_claim_decision(decision.pk))
+        # The email goes out from a worker once the decision is committed; a broker fault
+        # must not undo the decision (robust).
+        transaction.on_commit(
+            lambda: tasks.send_claim_decision_email.delay(decision.pk), robust=True
+        )
     claim.refresh_from_db()
     return claim
 

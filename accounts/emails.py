@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from accounts.models import ClaimDecision
 
@@ -10,9 +11,26 @@ from accounts.models import ClaimDecision
 def send_claim_decision(decision_id):
     """Tell the claimant that a curator approved or rejected their claim, and why.
 
-    Takes an id (it runs after the decision's transaction commits). Returns the number of
-    messages sent: 0 when the decision or the user's address is gone.
+    Takes an id (the task runs it after the decision's transaction commits). Safe to run
+    twice or concurrently: the decision's ``emailed_at`` is claimed first with an optimistic
+    update, and released again if sending fails (so that a retry sends). Returns the number
+    of messages sent: 0 when already sent, or the decision or the user's address is gone.
     """
+    claimed = ClaimDecision.objects.filter(
+        pk=decision_id,
+        emailed_at__isnull=True,
+        verdict__in=[ClaimDecision.Verdict.APPROVED, ClaimDecision.Verdict.REJECTED],
+    ).update(emailed_at=timezone.now())
+    if not claimed:
+        return 0
+    try:
+        return _send_claim_decision(decision_id)
+    except Exception:
+        ClaimDecision.objects.filter(pk=decision_id).update(emailed_at=None)
+        raise
+
+
+def _send_claim_decision(decision_id):
     decision = (
         ClaimDecision.objects.select_related("claim__user", "claim__paper", "claim__authorship")
         .select_related("claim__authorship__author")

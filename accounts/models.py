@@ -162,6 +162,8 @@ class ClaimDecision(models.Model):
     )
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(auto_now_add=True)
+    # Set just before the claimant's email goes out, so that a task run twice sends once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts import claims
 from accounts.models import Claim, ClaimDecision, Profile
+from accounts.tasks import send_claim_decision_email
 from tests.accounts.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
 
@@ -65,7 +66,7 @@ def test_approve_asks_for_a_reason_then_approves_all_and_emails_each(
     assert page.status_code == 200 and "Approve 2 claims" in page.content.decode()
     assert not ClaimDecision.objects.exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as after_commit:
         response = client.post(CHANGELIST, {**selected, "apply": "1", "reason": "Checked."})
 
     assert response.status_code == 302
@@ -74,6 +75,10 @@ def test_approve_asks_for_a_reason_then_approves_all_and_emails_each(
     assert {(d.verdict, d.decided_by_id, d.reason) for d in decisions} == {
         ("approved", curator.pk, "Checked.")
     }
+    # One email task per decision, enqueued after commit; run here as a worker would.
+    assert len(after_commit) == 2
+    for decision in decisions:
+        send_claim_decision_email.apply(args=(decision.pk,))
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
 
 

@@ -5,8 +5,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from accounts import claims
+from accounts import claims, emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
+from accounts.tasks import send_claim_decision_email
 from tests.accounts.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory
 
@@ -133,7 +134,7 @@ def test_a_curator_approves_the_decision_is_recorded_and_the_user_emailed(
 ):
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as after_commit:
         claims.approve_claim(claim, by=curator, reason="Same affiliation.")
 
     assert claim.status == Claim.Status.VERIFIED and claim.decided_at
@@ -146,25 +147,67 @@ def test_a_curator_approves_the_decision_is_recorded_and_the_user_emailed(
     assert claims.is_verified_author(alice, paper)
     assert list(claims.verified_papers(alice)) == [paper]
     assert list(claims.verified_author_users(paper)) == [alice]
+    # The email is a task enqueued after commit; here the worker's part runs in-process.
+    assert len(after_commit) == 1 and not mail.outbox
+    send_claim_decision_email.apply(args=(decision.pk,))
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"] and "approved" in message.subject
     assert paper.title in message.body and "Same affiliation." in message.body
     assert paper.title in message.alternatives[0][0]
 
 
-def test_a_curator_rejects_with_a_reason_that_the_user_is_told(
-    alice, paper, curator, django_capture_on_commit_callbacks
-):
+def test_a_curator_rejects_with_a_reason_that_the_user_is_told(alice, paper, curator):
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     with pytest.raises(claims.ClaimError, match="reason"):
         claims.reject_claim(claim, by=curator, reason="  ")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        claims.reject_claim(claim, by=curator, reason="The affiliation does not match.")
+    claims.reject_claim(claim, by=curator, reason="The affiliation does not match.")
+    send_claim_decision_email.apply(args=(claim.decisions.get().pk,))
 
     assert claim.status == Claim.Status.REJECTED
     (message,) = mail.outbox
     assert "not approved" in message.subject and "affiliation does not match" in message.body
+
+
+def test_the_decision_email_goes_out_once_however_often_the_task_runs(alice, paper, curator):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator)
+    decision = claim.decisions.get()
+
+    for _ in range(3):
+        send_claim_decision_email.apply(args=(decision.pk,))
+
+    assert len(mail.outbox) == 1
+    decision.refresh_from_db()
+    assert decision.emailed_at is not None
+
+
+def test_a_failed_send_is_released_for_the_retry(alice, paper, curator, settings):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator)
+    decision = claim.decisions.get()
+    # A local port where no mail server listens: the connection is refused.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    with pytest.raises(OSError):
+        emails.send_claim_decision(decision.pk)
+
+    decision.refresh_from_db()
+    assert decision.emailed_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert emails.send_claim_decision(decision.pk) == 1
+
+
+def test_an_orcid_verification_sends_no_email(alice, paper):
+    authorship = authorship_of(paper, 1)
+    authorship.author.orcid = ORCID
+    authorship.author.save()
+    prove_orcid(alice)
+    claim = claims.claim_authorship(user=alice, authorship=authorship)
+
+    assert emails.send_claim_decision(claim.decisions.get().pk) == 0
+    assert not mail.outbox
 
 
 def test_nobody_but_a_curator_decides(alice, bob, carol, paper):
