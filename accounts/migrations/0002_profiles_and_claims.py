@@ -45,6 +45,7 @@ class Migration(migrations.Migration):
                 ('verdict', models.CharField(choices=[('orcid', 'Verified by ORCID'), ('approved', 'Approved'), ('rejected', 'Rejected')], max_length=10)),
                 ('reason', models.TextField(blank=True)),
                 ('decided_at', models.DateTimeField(auto_now_add=True)),
+                ('emailed_at', models.DateTimeField(blank=True, null=True)),
                 ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='accounts.claim')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claim_decisions', to=settings.AUTH_USER_MODEL)),
             ],
