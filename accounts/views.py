@@ -20,6 +20,7 @@ from accounts import account_data, authoring, claims, profiles
 from accounts.forms import DisputeForm, KeywordsForm, PasswordConfirmForm, ProfileForm, SummaryForm
 from accounts.models import Claim
 from papers.models import Authorship, Paper
+from papers.views import MIN_RATINGS_SHOWN
 
 User = get_user_model()
 
@@ -38,6 +39,7 @@ def profile_detail(request, pk):
         "keywords": list(profile.interest_keywords.all()),
         "verified_claims": person.verified_claims,
         "is_owner": request.user.is_authenticated and request.user.pk == person.pk,
+        "min_ratings": MIN_RATINGS_SHOWN,
     }
     return render(request, "accounts/profile_detail.html", context)
 

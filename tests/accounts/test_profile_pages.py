@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims
 from accounts.models import Claim, ClaimDecision, Profile
+from papers.models import Paper
 from tests.accounts.conftest import PASSWORD, authorship_of
 from tests.factories import (
     AuthorFactory,
@@ -42,6 +43,19 @@ def test_the_public_profile_lists_verified_papers_and_never_the_email(client, ca
     assert paper.title in html and "as Carol Carroll" in html
     assert "carol@example.org" not in html and "@example.org" not in html
     assert "No reviews yet." in html and "No answered resource requests yet." in html
+
+
+def test_verified_papers_carry_their_rating_summary(client, carol, paper):
+    Paper.objects.filter(pk=paper.pk).update(rating_average="4.75", rating_count=12)
+    other = PaperFactory(title="A paper few have rated")
+    authorship = AuthorshipFactory(paper=other, position=0, author=AuthorFactory())
+    Claim.objects.create(user=carol, authorship=authorship, paper=other, status="verified")
+    Paper.objects.filter(pk=other.pk).update(rating_average="5.00", rating_count=1)
+
+    html = client.get(profile_url(carol)).content.decode()
+
+    assert "rated 4.8 from 12 ratings" in html
+    assert html.count("Not enough ratings") == 1
 
 
 def test_pending_claims_are_not_on_the_public_profile(client, alice, paper):
