@@ -1,8 +1,35 @@
 from django import forms
+from django.db.models.functions import Lower
 
 from accounts.models import ClaimDispute, Profile
 from accounts.orcid import normalize_orcid
 from papers.models import Category, Keyword
+
+
+class KeywordNamesField(forms.CharField):
+    """Catalogue keywords typed as comma-separated names (any case): the catalogue may hold
+    far too many keywords for a select box. Cleans to a list of Keyword rows."""
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(k.name if isinstance(k, Keyword) else str(k) for k in value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        names = {" ".join(n.split()).lower() for n in (text or "").split(",")} - {""}
+        if not names:
+            return []
+        found = {
+            k.name.lower(): k
+            for k in Keyword.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=names)
+        }
+        missing = sorted(names - found.keys())
+        if missing:
+            raise forms.ValidationError(
+                "Not a keyword of the catalogue: %(names)s.", params={"names": ", ".join(missing)}
+            )
+        return sorted(found.values(), key=lambda k: k.name.lower())
 
 
 class ProfileForm(forms.ModelForm):
@@ -12,6 +39,12 @@ class ProfileForm(forms.ModelForm):
         required=False,
         max_length=60,
         help_text="e.g. 0000-0002-1825-0097. Sign in with ORCID to have it proven.",
+    )
+    interest_keywords = KeywordNamesField(
+        label="Research interests: keywords",
+        required=False,
+        max_length=2000,
+        help_text="Keywords of the catalogue, separated by commas.",
     )
 
     class Meta:
@@ -27,7 +60,6 @@ class ProfileForm(forms.ModelForm):
         ]
         labels = {
             "interest_categories": "Research interests: categories",
-            "interest_keywords": "Research interests: keywords",
             "recommendation_frequency": "Recommendation emails",
         }
         help_texts = {
@@ -36,14 +68,12 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
             "interest_categories": forms.CheckboxSelectMultiple,
-            "interest_keywords": forms.SelectMultiple(attrs={"size": 10}),
             "recommendation_frequency": forms.RadioSelect,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interest_categories"].queryset = Category.objects.order_by("name")
-        self.fields["interest_keywords"].queryset = Keyword.objects.order_by("name")
         if self.instance.orcid_proven:
             # A proven iD changes only through ORCID sign-in.
             self.fields["orcid"].disabled = True

@@ -104,7 +104,7 @@ def test_the_owner_edits_the_profile(client, alice):
             "orcid": "https://orcid.org/0000-0002-1694-233x",
             "bio": "Falls down rabbit holes.",
             "interest_categories": [category.pk],
-            "interest_keywords": [keyword.pk],
+            "interest_keywords": "PARADOXES, ",
             "recommendation_frequency": "monthly",
         },
     )
@@ -155,6 +155,27 @@ def test_a_proven_orcid_cannot_be_changed_on_the_form(client, alice):
     profile = Profile.objects.get(user=alice)
     assert profile.orcid == "0000-0002-1825-0097" and profile.orcid_proven
     assert profile.recommendation_frequency == "never"
+
+
+def test_an_unknown_keyword_is_refused_by_name(client, alice):
+    KeywordFactory(name="paradoxes")
+    client.force_login(alice)
+
+    response = client.post(
+        EDIT, {"interest_keywords": "paradoxes, snarks", "recommendation_frequency": "weekly"}
+    )
+
+    assert "Not a keyword of the catalogue: snarks." in response.content.decode()
+    assert not Profile.objects.get(user=alice).interest_keywords.exists()
+
+
+def test_the_edit_page_shows_the_chosen_keywords_by_name(client, alice):
+    alice.profile.interest_keywords.add(KeywordFactory(name="Knots"), KeywordFactory(name="tea"))
+    client.force_login(alice)
+
+    html = client.get(EDIT).content.decode()
+
+    assert 'value="Knots, tea"' in html
 
 
 def test_a_bio_over_the_limit_is_refused(client, alice):
