@@ -100,17 +100,25 @@ class DisputeForm(forms.ModelForm):
 
 
 class PasswordConfirmForm(forms.Form):
+    """Confirms a grave step with the user's password; a user who only signs in with ORCID
+    has none, and types their username instead."""
+
     password = forms.CharField(label="Your password", widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        if not user.has_usable_password():
+            self.fields["password"] = forms.CharField(label="Type your username to confirm")
 
     def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        value = self.cleaned_data["password"]
+        if not self.user.has_usable_password():
+            if value != self.user.username:
+                raise forms.ValidationError("This is not your username.")
+        elif not self.user.check_password(value):
             raise forms.ValidationError("This is not your password.")
-        return password
+        return value
 
 
 class SummaryForm(forms.Form):

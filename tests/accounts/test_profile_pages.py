@@ -263,6 +263,18 @@ def test_deleting_removes_profile_claims_tokens_emails_and_social_accounts(
     assert "_auth_user_id" not in client.session
 
 
+def test_a_user_without_a_password_confirms_with_their_username(client, alice):
+    alice.set_unusable_password()  # signed up with ORCID only
+    alice.save()
+    client.force_login(alice)
+
+    wrong = client.post(reverse("accounts:delete"), {"password": "bob"})
+    client.post(reverse("accounts:delete"), {"password": "alice"})
+
+    assert "This is not your username." in wrong.content.decode()
+    assert not User.objects.filter(pk=alice.pk).exists()
+
+
 def test_a_deleted_curator_leaves_their_decisions_without_a_name(alice, paper, curator):
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     claims.approve_claim(claim, by=curator)
