@@ -1,5 +1,6 @@
 """The demo admin account that the README's run command creates and prints."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -16,4 +17,8 @@ def ensure_demo_admin():
     user.is_staff = user.is_superuser = True
     user.set_password(DEMO_ADMIN_PASSWORD)
     user.save()
+    # A verified address, so that the admin can also log in on the site (allauth).
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return user, created

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
+from accounts.claims import claims_on_paper
 from papers import citation, metadata, page_cache
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
@@ -144,6 +145,8 @@ def _render_page(request, paper):
         "landing_host": _host(paper.url),
         **metadata_status_context(paper),
         **reviews_context(paper, request.user),
+        # Claims on the authors (accounts): one query.
+        **claims_on_paper(paper, request.user),
     }
     response = render(request, "papers/paper_detail.html", context)
     if not context["metadata_waiting"]:  # a waiting page must show the metadata once it lands

@@ -1,17 +1,31 @@
+from allauth.account import views as account_views
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.api import router as accounts_api
 from papers.api import router as papers_api
 from portal import views
 
+drf_auth = [
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
+]
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # The names every template links to ("login", "logout"), served by allauth's views.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/auth/", include("rest_framework.urls")),
+    # The browsable API's log-in link, served by allauth too: DRF's own log-in view would
+    # let an unverified address in.
+    path("api/v1/auth/", include((drf_auth, "rest_framework"))),
+    path("api/v1/", include(accounts_api.urls)),
     path("api/v1/", include(papers_api.urls)),
     path("", include("reviews.urls")),
     path("", include("papers.urls")),

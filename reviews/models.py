@@ -76,9 +76,7 @@ class Review(models.Model):
     @property
     def reviewer_name(self):
         """The name shown with the review; never the email address."""
-        if self.user is None:
-            return "a deleted user"
-        return self.user.get_full_name() or self.user.get_username()
+        return "a deleted user" if self.user is None else self.user.public_name
 
 
 class HelpfulVote(models.Model):

@@ -20,7 +20,7 @@ def reviews_context(paper, user):
     written = list(
         Review.objects.filter(paper=paper, is_hidden=False)
         .exclude(text="")
-        .select_related("user")
+        .select_related("user__profile")
         .order_by("-helpful_count", "-created_at", "-id")[:REVIEWS_SHOWN]
     )
     context = {

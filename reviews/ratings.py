@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from accounts.claims import is_verified_author
+from accounts.models import Profile
 from papers.models import Paper
 from reviews.models import (
     MAX_TEXT_CHARS,
@@ -142,14 +144,10 @@ def rating_refusal(user, paper):
     return ""
 
 
-def is_verified_author(user, paper):
-    # Claims arrive with the accounts issue; until then nobody is a verified author.
-    return False
-
-
 def has_proven_orcid(user):
-    # ORCID sign-in arrives with the accounts issue; until then no rating is marked verified.
-    return False
+    """True when ``user``'s ORCID iD was proven by an ORCID sign-in (a verified researcher)."""
+    profile = Profile.objects.filter(user=user).only("orcid_proven").first()
+    return bool(profile and profile.orcid_proven)
 
 
 # --- the summary ---

@@ -40,3 +40,16 @@ def test_it_refuses_when_debug_is_off(settings):
         call_command("ensure_demo_admin")
 
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_admin_can_log_in_on_the_site_and_is_a_curator(settings, client):
+    from accounts.claims import is_curator
+
+    settings.DEBUG = True
+    call_command("ensure_demo_admin")
+
+    response = client.post("/accounts/login/", {"login": "admin", "password": DEMO_ADMIN_PASSWORD})
+
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+    assert is_curator(get_user_model().objects.get(username="admin"))

@@ -364,9 +364,20 @@ def test_logged_in_readers_are_told_the_actions_open_soon(client):
 
     html = get_page(client, paper)
 
-    assert "Author claims open soon." in html
     assert "Resource requests open soon." in html
     assert f"{reverse('login')}?next=" not in html
+
+
+def test_logged_in_readers_claim_by_clicking_an_author_name(client):
+    paper = import_record("10.1038_srep16696.json")
+    client.force_login(UserFactory(username="alice"))
+
+    html = get_page(client, paper)
+
+    assert "Click your name to claim this paper and add it to your profile." in html
+    for authorship in paper.authorships.all():
+        url = reverse("accounts:claim-confirm", args=[authorship.pk])
+        assert f'<a class="author-name" href="{url}"' in html
 
 
 # --- notices ---
@@ -602,8 +613,12 @@ def paper_with(n_authors, n_related):
     return paper
 
 
-# paper+journal+summary, authorships, keywords, categories, fundings, notices, written reviews
-PAGE_QUERIES = 7
+# paper+journal+summary, authorships+authors, keywords, categories, fundings+funders,
+# notices, written reviews, claims on the authorships (accounts.claims.claims_on_paper)
+PAGE_QUERIES = 8
+# A signed-in reader adds: the session row, the user row, their own review, their helpful
+# votes, and whether they are a verified author of the paper (who may not rate it).
+SIGNED_IN_QUERIES = 5
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])
@@ -626,9 +641,7 @@ def test_a_logged_in_reader_adds_only_the_session_and_user_queries(
     paper = paper_with(n_authors, n_related)
     client.force_login(UserFactory(username="alice"))
 
-    # The page's queries, the session row and the user row, then the reader's own review
-    # and their helpful votes.
-    with django_assert_num_queries(PAGE_QUERIES + 4):
+    with django_assert_num_queries(PAGE_QUERIES + SIGNED_IN_QUERIES):
         response = client.get(paper.get_absolute_url())
 
     assert response.status_code == 200

@@ -1,0 +1,83 @@
+"""A user's own data: exported as JSON, or deleted with the account.
+
+Deleting an account removes the user, their profile, claims (with their decisions),
+disputes, API token, email addresses and ORCID sign-ins (all by the database's cascades).
+Reviews and ratings (issue 6) stay, attributed to "a deleted user" (their foreign key to
+the user is SET_NULL). Decisions a curator made keep the decision and lose its author.
+"""
+
+from django.db import transaction
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def export_account(user):
+    """Everything we hold about ``user`` as plain JSON values (no password, no token)."""
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount
+
+    profile = user.profile
+    claims = user.claims.select_related("paper", "authorship__author").prefetch_related("decisions")
+    return {
+        "user": {
+            "username": user.username,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "date_joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
+        },
+        "emails": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary}
+            for e in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+        "social_accounts": [
+            {"provider": a.provider, "uid": a.uid, "date_joined": _when(a.date_joined)}
+            for a in SocialAccount.objects.filter(user=user).order_by("provider")
+        ],
+        "profile": {
+            "display_name": profile.display_name,
+            "affiliation": profile.affiliation,
+            "orcid": profile.orcid,
+            "orcid_proven": profile.orcid_proven,
+            "bio": profile.bio,
+            "interest_categories": list(
+                profile.interest_categories.order_by("name").values_list("name", flat=True)
+            ),
+            "interest_keywords": list(
+                profile.interest_keywords.order_by("name").values_list("name", flat=True)
+            ),
+            "recommendation_frequency": profile.recommendation_frequency,
+        },
+        "claims": [
+            {
+                "paper": {"title": c.paper.title, "doi": c.paper.doi},
+                "author_name": c.authorship.author.name,
+                "status": c.status,
+                "created_at": _when(c.created_at),
+                "decided_at": _when(c.decided_at),
+                "decisions": [
+                    {"verdict": d.verdict, "reason": d.reason, "decided_at": _when(d.decided_at)}
+                    for d in c.decisions.all()
+                ],
+            }
+            for c in claims
+        ],
+        "disputes": [
+            {
+                "claim": d.claim_id,
+                "reason": d.reason,
+                "created_at": _when(d.created_at),
+                "resolved_at": _when(d.resolved_at),
+            }
+            for d in user.claim_disputes.all()
+        ],
+    }
+
+
+@transaction.atomic
+def delete_account(user):
+    """Delete the user and, by cascade, everything that is theirs (see the module doc)."""
+    user.delete()

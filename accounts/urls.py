@@ -1,0 +1,21 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("researchers/<int:pk>/", views.profile_detail, name="profile"),
+    path("accounts/profile/", views.profile_edit, name="profile-edit"),
+    path("accounts/token/", views.api_token, name="api-token"),
+    path("accounts/export/", views.account_export, name="export"),
+    path("accounts/delete/", views.account_delete, name="delete"),
+    path("claims/authorship/<int:authorship_pk>/", views.claim_confirm, name="claim-confirm"),
+    path(
+        "claims/authorship/<int:authorship_pk>/dispute/",
+        views.claim_dispute,
+        name="claim-dispute",
+    ),
+    path("claims/<int:pk>/withdraw/", views.claim_withdraw, name="claim-withdraw"),
+    path("papers/<int:paper_pk>/summary/", views.paper_summary_edit, name="paper-summary"),
+    path("papers/<int:paper_pk>/keywords/", views.paper_keywords_add, name="paper-keywords"),
+]

@@ -1,0 +1,285 @@
+"""The public profile (no email, pinned queries), the owner's edit page, the API token,
+export as JSON and account deletion."""
+
+import json
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from accounts import claims
+from accounts.models import Claim, ClaimDecision, Profile
+from papers.models import Paper
+from tests.accounts.conftest import PASSWORD, authorship_of
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    CategoryFactory,
+    KeywordFactory,
+    PaperFactory,
+)
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+EDIT = reverse("accounts:profile-edit")
+
+
+def profile_url(user):
+    return reverse("accounts:profile", args=[user.pk])
+
+
+def test_the_public_profile_lists_verified_papers_and_never_the_email(client, carol, paper):
+    Profile.objects.filter(user=carol).update(
+        affiliation="Christ Church", bio="Logician.", orcid="0000-0002-1825-0097"
+    )
+
+    html = client.get(profile_url(carol)).content.decode()
+
+    assert "Carol Carroll" in html and "Christ Church" in html and "Logician." in html
+    assert "0000-0002-1825-0097" in html and "(not proven)" in html
+    assert paper.title in html and "as Carol Carroll" in html
+    assert "carol@example.org" not in html and "@example.org" not in html
+    assert "No reviews yet." in html and "No answered resource requests yet." in html
+
+
+def test_verified_papers_carry_their_rating_summary(client, carol, paper):
+    Paper.objects.filter(pk=paper.pk).update(rating_average="4.75", rating_count=12)
+    other = PaperFactory(title="A paper few have rated")
+    authorship = AuthorshipFactory(paper=other, position=0, author=AuthorFactory())
+    Claim.objects.create(user=carol, authorship=authorship, paper=other, status="verified")
+    Paper.objects.filter(pk=other.pk).update(rating_average="5.00", rating_count=1)
+
+    html = client.get(profile_url(carol)).content.decode()
+
+    assert "rated 4.8 from 12 ratings" in html
+    assert html.count("Not enough ratings") == 1
+
+
+def test_pending_claims_are_not_on_the_public_profile(client, alice, paper):
+    claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+
+    html = client.get(profile_url(alice)).content.decode()
+
+    assert paper.title not in html and "No verified papers yet." in html
+
+
+def test_an_unknown_or_inactive_researcher_is_a_404(client, alice):
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+
+    assert client.get(profile_url(alice)).status_code == 404
+    assert client.get(reverse("accounts:profile", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_public_profile_runs_a_constant_number_of_queries(
+    client, alice, django_assert_num_queries, n
+):
+    profile = alice.profile
+    for _ in range(n):
+        paper = PaperFactory()
+        authorship = AuthorshipFactory(paper=paper, position=0, author=AuthorFactory())
+        Claim.objects.create(user=alice, authorship=authorship, paper=paper, status="verified")
+        profile.interest_categories.add(CategoryFactory())
+        profile.interest_keywords.add(KeywordFactory())
+
+    # user+profile, interest categories, interest keywords, verified claims with papers
+    with django_assert_num_queries(4):
+        response = client.get(profile_url(alice))
+
+    assert response.content.decode().count('class="small">as ') == n
+
+
+def test_the_owner_edits_the_profile(client, alice):
+    category, keyword = CategoryFactory(name="Logic"), KeywordFactory(name="paradoxes")
+    client.force_login(alice)
+
+    response = client.post(
+        EDIT,
+        {
+            "display_name": "A. Liddell",
+            "affiliation": "Wonderland",
+            "orcid": "https://orcid.org/0000-0002-1694-233x",
+            "bio": "Falls down rabbit holes.",
+            "interest_categories": [category.pk],
+            "interest_keywords": "PARADOXES, ",
+            "recommendation_frequency": "monthly",
+        },
+    )
+
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=alice)
+    assert profile.display_name == "A. Liddell" and profile.affiliation == "Wonderland"
+    assert profile.orcid == "0000-0002-1694-233X" and not profile.orcid_proven
+    assert list(profile.interest_categories.all()) == [category]
+    assert list(profile.interest_keywords.all()) == [keyword]
+    assert profile.recommendation_frequency == "monthly"
+
+
+@pytest.mark.parametrize(
+    ("orcid", "message"),
+    [
+        ("0000-0002-1825-0098", "checksum"),
+        ("1234", "16 characters"),
+    ],
+)
+def test_a_bad_orcid_is_refused_with_a_clear_message(client, alice, orcid, message):
+    client.force_login(alice)
+
+    response = client.post(EDIT, {"orcid": orcid, "recommendation_frequency": "weekly"})
+
+    assert response.status_code == 200 and message in response.content.decode()
+    assert Profile.objects.get(user=alice).orcid is None
+
+
+def test_an_orcid_on_another_profile_is_refused(client, alice, bob):
+    Profile.objects.filter(user=bob).update(orcid="0000-0002-1825-0097")
+    client.force_login(alice)
+
+    response = client.post(
+        EDIT, {"orcid": "0000000218250097", "recommendation_frequency": "weekly"}
+    )
+
+    assert "Another researcher" in response.content.decode()
+    assert Profile.objects.get(user=alice).orcid is None
+
+
+def test_a_proven_orcid_cannot_be_changed_on_the_form(client, alice):
+    Profile.objects.filter(user=alice).update(orcid="0000-0002-1825-0097", orcid_proven=True)
+    client.force_login(alice)
+
+    client.post(EDIT, {"orcid": "0000-0001-5109-3700", "recommendation_frequency": "never"})
+
+    profile = Profile.objects.get(user=alice)
+    assert profile.orcid == "0000-0002-1825-0097" and profile.orcid_proven
+    assert profile.recommendation_frequency == "never"
+
+
+def test_an_unknown_keyword_is_refused_by_name(client, alice):
+    KeywordFactory(name="paradoxes")
+    client.force_login(alice)
+
+    response = client.post(
+        EDIT, {"interest_keywords": "paradoxes, snarks", "recommendation_frequency": "weekly"}
+    )
+
+    assert "Not a keyword of the catalogue: snarks." in response.content.decode()
+    assert not Profile.objects.get(user=alice).interest_keywords.exists()
+
+
+def test_the_edit_page_shows_the_chosen_keywords_by_name(client, alice):
+    alice.profile.interest_keywords.add(KeywordFactory(name="Knots"), KeywordFactory(name="tea"))
+    client.force_login(alice)
+
+    html = client.get(EDIT).content.decode()
+
+    assert 'value="Knots, tea"' in html
+
+
+def test_a_bio_over_the_limit_is_refused(client, alice):
+    client.force_login(alice)
+
+    response = client.post(
+        EDIT, {"bio": "x" * (Profile.BIO_MAX_LENGTH + 1), "recommendation_frequency": "weekly"}
+    )
+
+    assert "at most 1000 characters" in response.content.decode()
+
+
+def test_the_edit_page_needs_a_log_in(client):
+    response = client.get(EDIT)
+
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_token_is_shown_to_its_owner_and_can_be_regenerated_and_revoked(client, alice):
+    client.force_login(alice)
+
+    client.post(reverse("accounts:api-token"), {"action": "regenerate"})
+    first = Token.objects.get(user=alice).key
+    assert first in client.get(EDIT).content.decode()
+    client.post(reverse("accounts:api-token"), {"action": "regenerate"})
+    second = Token.objects.get(user=alice).key
+    assert second != first
+    client.post(reverse("accounts:api-token"), {"action": "revoke"})
+    assert not Token.objects.filter(user=alice).exists()
+    assert second not in client.get(EDIT).content.decode()
+
+
+def test_the_token_never_appears_on_the_public_profile(client, alice):
+    token = Token.objects.create(user=alice)
+    client.force_login(alice)
+
+    assert token.key not in client.get(profile_url(alice)).content.decode()
+
+
+def test_the_export_holds_profile_emails_claims_and_decisions(client, alice, paper, curator):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator, reason="Looks right.")
+    client.force_login(alice)
+
+    response = client.get(reverse("accounts:export"))
+
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["user"]["username"] == "alice"
+    assert data["emails"] == [{"email": "alice@example.org", "verified": True, "primary": True}]
+    assert data["profile"]["recommendation_frequency"] == "weekly"
+    (exported,) = data["claims"]
+    assert exported["status"] == "verified" and exported["author_name"] == "Alice Liddell"
+    assert exported["decisions"][0]["reason"] == "Looks right."
+    assert "password" not in json.dumps(data)
+
+
+def test_deleting_needs_the_password(client, alice):
+    client.force_login(alice)
+
+    response = client.post(reverse("accounts:delete"), {"password": "not my password"})
+
+    assert "This is not your password." in response.content.decode()
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_deleting_removes_profile_claims_tokens_emails_and_social_accounts(
+    client, alice, paper, curator
+):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator)
+    Token.objects.create(user=alice)
+    SocialAccount.objects.create(user=alice, provider="orcid", uid="0000-0002-1825-0097")
+    client.force_login(alice)
+
+    response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Profile.objects.filter(user_id=alice.pk).exists()
+    assert not Claim.objects.exists() and not ClaimDecision.objects.exists()
+    assert not Token.objects.exists() and not SocialAccount.objects.exists()
+    assert not EmailAddress.objects.filter(email="alice@example.org").exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_user_without_a_password_confirms_with_their_username(client, alice):
+    alice.set_unusable_password()  # signed up with ORCID only
+    alice.save()
+    client.force_login(alice)
+
+    wrong = client.post(reverse("accounts:delete"), {"password": "bob"})
+    client.post(reverse("accounts:delete"), {"password": "alice"})
+
+    assert "This is not your username." in wrong.content.decode()
+    assert not User.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_deleted_curator_leaves_their_decisions_without_a_name(alice, paper, curator):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator)
+
+    curator.delete()
+
+    decision = ClaimDecision.objects.get()
+    assert decision.decided_by is None and decision.verdict == "approved"
