@@ -43,6 +43,8 @@ from papers.models import (
     Notice,
     Paper,
 )
+from reviews.page import stored_summary
+from reviews.ratings import SECONDARY_LABELS, summary_view
 
 DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
@@ -228,6 +230,7 @@ class PaperDetailSerializer(PaperListSerializer):
     metadata_status_label = serializers.CharField(
         source="get_metadata_status_display", read_only=True
     )
+    rating_summary = serializers.SerializerMethodField()
 
     # Every declared field, the generic way (the list's shortcut covers only its own fields).
     to_representation = serializers.ModelSerializer.to_representation
@@ -259,8 +262,29 @@ class PaperDetailSerializer(PaperListSerializer):
             "metadata_fetched_at",
             "metadata_retry_at",
             "metadata_error",
+            "rating_summary",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "Visible reviews: how many, the average (null below "
+            "RATINGS_MIN_SHOWN ratings), how many gave each rating, and each secondary "
+            'average ("-" when nobody gave one).',
+        }
+    )
+    def get_rating_summary(self, paper):
+        view = summary_view(stored_summary(paper))
+        return {
+            "count": view.count,
+            "average": float(view.average) if view.average else None,
+            "distribution": {str(stars): count for stars, count, _ in view.distribution},
+            "secondary": {
+                name: value
+                for name, (_, value) in zip(SECONDARY_LABELS, view.secondary, strict=True)
+            },
+        }
 
 
 class AddPaperSerializer(serializers.Serializer):

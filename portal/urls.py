@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import router as accounts_api
 from papers.api import router as papers_api
 from portal import views
+from reviews.api import router as reviews_api
 
 drf_auth = [
     path("login/", account_views.login, name="login"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/auth/", include((drf_auth, "rest_framework"))),
     path("api/v1/", include(accounts_api.urls)),
     path("api/v1/", include(papers_api.urls)),
+    path("api/v1/", include(reviews_api.urls)),
     path("", include("reviews.urls")),
     path("", include("papers.urls")),
 ]

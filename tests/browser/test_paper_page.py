@@ -54,7 +54,7 @@ def test_a_reader_sees_every_block_of_the_seed_page_in_order(page, live_server, 
         page.get_by_role("link", name="Jie Huang", exact=True),
         page.get_by_role("link", name="I am an author on this paper"),
         page.get_by_text("Click your name to claim this paper and add it to your profile."),
-        heading.filter(has_text="Reviews"),
+        page.get_by_role("heading", level=2, name="Reviews", exact=True),
         page.get_by_role("heading", level=3, name="Primary Rating"),
         page.get_by_text("Not enough ratings", exact=True),
         page.get_by_role("heading", level=3, name="Secondary Ratings"),
@@ -86,7 +86,7 @@ def test_the_paper_and_the_reviews_sit_side_by_side_on_a_wide_screen(page, live_
     page.goto(f"{live_server.url}/doi/{DOI}")
 
     paper = page.locator("article.paper").bounding_box()
-    reviews = page.get_by_role("region", name="Reviews").bounding_box()
+    reviews = page.get_by_role("region", name="Reviews", exact=True).bounding_box()
 
     assert reviews["x"] > paper["x"] + paper["width"] - 1
     assert abs(reviews["y"] - paper["y"]) < 5
@@ -97,7 +97,7 @@ def test_on_a_phone_the_reviews_come_after_the_authors(page, live_server, demo):
     page.goto(f"{live_server.url}/doi/{DOI}")
 
     authors = page.get_by_role("region", name="Authors").bounding_box()
-    reviews = page.get_by_role("region", name="Reviews").bounding_box()
+    reviews = page.get_by_role("region", name="Reviews", exact=True).bounding_box()
 
     assert reviews["y"] > authors["y"] + authors["height"] - 1
     # Nothing sticks out sideways.

@@ -119,7 +119,7 @@ def test_written_reviews_are_listed_most_helpful_first_then_newest(client):
     page = client.get(paper.get_absolute_url()).text
 
     assert page.index("Helpful review.") < page.index("Newer review.") < page.index("Older review.")
-    assert "Reviews (3)" in page
+    assert "Written reviews (3)" in page
 
 
 def test_a_hidden_review_leaves_the_page_and_the_summary(client, settings):
