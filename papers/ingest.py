@@ -33,6 +33,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
 )
+from papers.signals import paper_retracted
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -103,6 +104,10 @@ def _upsert_locked(work, *, source):
     retracted = paper.notices.filter(direction="updated-by", kind__in=crossref.RETRACTION_KINDS)
     is_retracted = retracted.exists()
     if is_retracted != paper.is_retracted:
+        if is_retracted and not created:
+            # Readers who rated it are told (reviews), once the import is committed.
+            paper_id = paper.pk
+            transaction.on_commit(lambda: paper_retracted.send(sender=Paper, paper_id=paper_id))
         paper.is_retracted = is_retracted
         changed.add("is_retracted")
 

@@ -37,6 +37,8 @@ class Review(models.Model):
     # The reviewer's ORCID was proven by ORCID sign-in when they rated.
     verified_researcher = models.BooleanField(default=False)
     helpful_count = models.PositiveIntegerField(default=0, editable=False)
+    # When the reviewer was emailed that the paper was retracted (never twice).
+    retraction_told_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_hidden = models.BooleanField(default=False, db_index=True)
     hidden_reason = models.TextField(blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,10 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from papers.models import Paper
+from reviews.models import Review
 
 
 def tell_reviewer_hidden(review):
@@ -17,3 +21,37 @@ def tell_reviewer_hidden(review):
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def tell_raters_of_retraction(paper_id):
+    """Email everyone who rated ``paper_id`` that it has been retracted; each reader once.
+
+    Safe to run again (a retried task, a second refresh): a reader already told is skipped,
+    and each one is marked right after their email is sent. Returns how many were emailed.
+    """
+    paper = Paper.objects.filter(pk=paper_id, is_retracted=True).first()
+    if paper is None:
+        return 0
+    notices = [n for n in paper.notices.all() if n.is_retraction]
+    waiting = Review.objects.filter(
+        paper=paper, retraction_told_at__isnull=True, user__isnull=False
+    ).select_related("user")
+    told = 0
+    for review in waiting:
+        if not review.user.email:
+            continue
+        context = {
+            "review": review,
+            "paper": paper,
+            "notices": notices,
+            "site_url": settings.SITE_URL,
+        }
+        send_mail(
+            subject="A paper you rated has been retracted",
+            message=render_to_string("reviews/email/paper_retracted.txt", context),
+            from_email=None,
+            recipient_list=[review.user.email],
+        )
+        Review.objects.filter(pk=review.pk).update(retraction_told_at=timezone.now())
+        told += 1
+    return told

@@ -1,0 +1,11 @@
+"""Receivers: what the reviews app does when the catalogue changes."""
+
+from django.dispatch import receiver
+
+from papers.signals import paper_retracted
+from reviews import tasks
+
+
+@receiver(paper_retracted)
+def tell_raters(sender, paper_id, **kwargs):
+    tasks.tell_raters_of_retraction.delay(paper_id)
