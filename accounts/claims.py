@@ -114,6 +114,9 @@ def claim_authorship(*, user, authorship):
             ClaimDecision.objects.create(
                 claim=claim, verdict=ClaimDecision.Verdict.VERIFIED_BY_ORCID, reason=ORCID_REASON
             )
+            transaction.on_commit(
+                lambda: _tell_of_waiting_requests(claim.user_id, claim.paper_id), robust=True
+            )
     return claim
 
 
@@ -190,8 +193,19 @@ def _decide(claim, *, by, reason, verdict):
         transaction.on_commit(
             lambda: tasks.send_claim_decision_email.delay(decision.pk), robust=True
         )
+        if approving:
+            # A new verified author hears of the resource requests that waited for one.
+            transaction.on_commit(
+                lambda: _tell_of_waiting_requests(claim.user_id, claim.paper_id), robust=True
+            )
     claim.refresh_from_db()
     return claim
+
+
+def _tell_of_waiting_requests(user_id, paper_id):
+    from reviews.resources import tell_new_author_of_waiting_requests  # accounts -> reviews
+
+    tell_new_author_of_waiting_requests(user_id=user_id, paper_id=paper_id)
 
 
 def dispute_claim(*, user, authorship, reason):
