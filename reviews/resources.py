@@ -142,7 +142,7 @@ def me_too(*, user, resource_request):
     _require_login(user, "Log in to add your “me too”.")
     _require_visible(resource_request)
     if resource_request.requester_id == user.pk:
-        raise ResourceRefused("This is your own request.")
+        raise ResourceRefused("This is your own request.", forbidden=True)
     if resource_request.status != Status.OPEN:
         raise ResourceRefused("Only open requests take a “me too”.")
     try:
