@@ -70,6 +70,12 @@ def may_manage(user, resource_request):
 # --- asking, answering, "me too" ---
 
 
+def _tasks():
+    from reviews import tasks  # reviews.tasks imports this module
+
+    return tasks
+
+
 def ask(*, user, paper, kind, message):
     """``user`` asks for a resource of ``kind`` on ``paper``. Returns the new request.
 
@@ -96,7 +102,10 @@ def ask(*, user, paper, kind, message):
             paper=paper, requester=user, kind=kind, message=message
         )
         request_id = resource_request.pk
-        transaction.on_commit(lambda: tell_authors_of_request(request_id), robust=True)
+        # A broker fault must not undo the request (robust); the task runs after commit.
+        transaction.on_commit(
+            lambda: _tasks().tell_authors_of_request.delay(request_id), robust=True
+        )
     return resource_request
 
 
@@ -132,7 +141,9 @@ def answer(*, user, resource_request, text="", link=""):
         )
         if resource_request.requester_id != user.pk:
             answer_id = reply.pk
-            transaction.on_commit(lambda: notifications.tell_asker_answered(answer_id), robust=True)
+            transaction.on_commit(
+                lambda: _tasks().tell_asker_answered.delay(answer_id), robust=True
+            )
     return reply
 
 
@@ -214,7 +225,7 @@ def _move(resource_request, *, by, allowed, status, **fields):
             )
         if resource_request.requester_id != by.pk:
             request_id = resource_request.pk
-            transaction.on_commit(lambda: notifications.tell_asker_status(request_id), robust=True)
+            transaction.on_commit(lambda: _tasks().tell_asker_status.delay(request_id), robust=True)
     resource_request.refresh_from_db()
     return resource_request
 

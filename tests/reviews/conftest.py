@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import Claim
+from portal.celery import app as celery_app
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
 
 
@@ -17,6 +18,17 @@ from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, User
 def _fast_password_hashing(settings):
     # Several users per test: PBKDF2's deliberate slowness would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    # The emails are Celery tasks enqueued after commit; here they run in-process, so a test
+    # that executes the on-commit callbacks sees the email (the worker wiring is the same
+    # as accounts' decision email, tested against a real worker there).
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

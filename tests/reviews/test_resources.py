@@ -301,3 +301,27 @@ def test_answered_by_lists_a_researchers_visible_answers(alice, carol, curator, 
     hidden = resources.answer(user=carol, resource_request=asked, text="Hidden")
     resources.hide(hidden, curator=curator, reason="off topic")
     assert resources.answered_by(carol) == [shown]
+
+
+def test_a_claim_verified_by_orcid_sign_in_tells_its_author_of_waiting_requests(
+    alice, django_capture_on_commit_callbacks
+):
+    from accounts.claims import claim_authorship
+    from accounts.models import Profile
+    from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory
+
+    orcid = "0000-0002-1825-0097"
+    paper = PaperFactory()
+    authorship = AuthorshipFactory(paper=paper, position=0, author=AuthorFactory(orcid=orcid))
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(alice, paper, message="Where is the code?", kind="code")
+    assert mail.outbox == []
+
+    dora = UserFactory(username="dora")
+    Profile.objects.filter(user=dora).update(orcid=orcid, orcid_proven=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = claim_authorship(user=dora, authorship=authorship)
+
+    assert claim.status == Claim.Status.VERIFIED
+    (told,) = mail.outbox
+    assert told.to == [dora.email] and "Where is the code?" in told.body
