@@ -305,3 +305,14 @@ def test_staff_without_the_permission_cannot_moderate(client, paper, alice):
     assert response.status_code == 403
     asked.refresh_from_db()
     assert not asked.is_hidden
+
+
+def test_a_hidden_answer_leaves_the_page_and_the_profile(client, paper, alice, bob, curator):
+    asked = ask(alice, paper)
+    reply = resources.answer(user=bob, resource_request=asked, text="Buy my course")
+    resources.hide(reply, curator=curator, reason="advertising")
+    assert "Buy my course" not in page(client, paper)
+    profile = client.get(reverse("accounts:profile", args=[bob.pk])).content.decode()
+    assert "Buy my course" not in profile
+    resources.restore(reply, curator=curator)
+    assert "Buy my course" in page(client, paper)
