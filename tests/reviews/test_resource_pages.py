@@ -315,4 +315,6 @@ def test_a_hidden_answer_leaves_the_page_and_the_profile(client, paper, alice, b
     profile = client.get(reverse("accounts:profile", args=[bob.pk])).content.decode()
     assert "Buy my course" not in profile
     resources.restore(reply, curator=curator)
+    # Signed in, so not the anonymous page kept for PAGE_CACHE_SECONDS.
+    client.force_login(alice)
     assert "Buy my course" in page(client, paper)
