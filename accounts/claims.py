@@ -114,6 +114,9 @@ def claim_authorship(*, user, authorship):
             ClaimDecision.objects.create(
                 claim=claim, verdict=ClaimDecision.Verdict.VERIFIED_BY_ORCID, reason=ORCID_REASON
             )
+            transaction.on_commit(
+                lambda: _tell_of_waiting_requests(claim.user_id, claim.paper_id), robust=True
+            )
     return claim
 
 
@@ -187,11 +190,22 @@ def _decide(claim, *, by, reason, verdict):
             )
         # The email goes out from a worker once the decision is committed; a broker fault
         # must not undo the decision (robust).
-        transaction.on_commit(
-            lambda: tasks.send_claim_decision_email.delay(decision.pk), robust=True
-        )
+        transaction.on_commit(lambda: _after_decision(decision, approved=approving), robust=True)
     claim.refresh_from_db()
     return claim
+
+
+def _after_decision(decision, *, approved):
+    tasks.send_claim_decision_email.delay(decision.pk)
+    if approved:
+        _tell_of_waiting_requests(decision.claim.user_id, decision.claim.paper_id)
+
+
+def _tell_of_waiting_requests(user_id, paper_id):
+    # A new verified author hears of the resource requests that waited for one.
+    from reviews import tasks as reviews_tasks  # accounts -> reviews
+
+    reviews_tasks.tell_new_author_of_waiting_requests.delay(user_id, paper_id)
 
 
 def dispute_claim(*, user, authorship, reason):

@@ -58,18 +58,27 @@ def sync_proven_orcid(user):
 
 
 def profile_page(user_id):
-    """The public profile's user with profile, interests and verified claims: four queries
-    (user+profile, categories, keywords, verified claims with paper and authorship).
+    """The public profile's user with profile, interests, verified claims and answered
+    resource requests: five queries (user+profile, categories, keywords, verified claims with
+    paper and authorship, visible answers with their request and paper).
 
     Raises User.DoesNotExist for an unknown or inactive user.
     """
     from django.contrib.auth import get_user_model
+
+    from reviews.models import ResourceAnswer  # accounts -> reviews
 
     User = get_user_model()
     verified = (
         Claim.objects.filter(status=Claim.Status.VERIFIED)
         .select_related("paper__journal", "authorship__author")
         .order_by("-paper__published_year", "-paper_id")
+    )
+    # The researcher's answers to resource requests, both still shown (reviews.resources).
+    answers = (
+        ResourceAnswer.objects.filter(is_hidden=False, request__is_hidden=False)
+        .select_related("request__paper")
+        .order_by("-created_at", "-id")
     )
     user = (
         User.objects.filter(is_active=True)
@@ -78,6 +87,7 @@ def profile_page(user_id):
             "profile__interest_categories",
             "profile__interest_keywords",
             Prefetch("claims", queryset=verified, to_attr="verified_claims"),
+            Prefetch("resource_answers", queryset=answers, to_attr="answers_given"),
         )
         .get(pk=user_id)
     )

@@ -24,7 +24,7 @@ from papers import citation, metadata, page_cache
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
-from reviews.page import reviews_context
+from reviews.page import resources_context, reviews_context
 
 # The heading of the "Journal" block for works whose container is not a journal.
 CONTAINER_LABELS = {
@@ -145,6 +145,8 @@ def _render_page(request, paper):
         "landing_host": _host(paper.url),
         **metadata_status_context(paper),
         **reviews_context(paper, request.user),
+        # Resource requests with their answers: two queries.
+        **resources_context(paper, request.user),
         # Claims on the authors (accounts): one query.
         **claims_on_paper(paper, request.user),
     }

@@ -204,6 +204,9 @@ RATING_PRIOR_MEAN = env.float("RATING_PRIOR_MEAN", default=3.0)
 # Per user and hour: reviews written or edited, and reviews reported (counted in the database).
 REVIEWS_PER_HOUR = env.int("REVIEWS_PER_HOUR", default=20)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=10)
+# Resource requests (reviews.resources): per user and hour, counted in the database.
+RESOURCE_REQUESTS_PER_HOUR = env.int("RESOURCE_REQUESTS_PER_HOUR", default=5)
+RESOURCE_ANSWERS_PER_HOUR = env.int("RESOURCE_ANSWERS_PER_HOUR", default=20)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

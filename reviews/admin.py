@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import render
 
-from reviews import ratings
-from reviews.models import RatingSummary, Review, ReviewReport
+from reviews import ratings, resources
+from reviews.models import RatingSummary, ResourceAnswer, ResourceRequest, Review, ReviewReport
 from reviews.notifications import tell_reviewer_hidden
 
 
@@ -114,3 +114,79 @@ class RatingSummaryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ResourceHideForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why it is hidden")
+
+
+class ResourceModeration:
+    """Hide (with a reason) and restore actions, shared by requests and answers."""
+
+    actions = ["hide_selected", "restore_selected"]
+
+    @admin.action(description="Hide selected (with a reason)")
+    def hide_selected(self, request, queryset):
+        form = ResourceHideForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Hide {self.model._meta.verbose_name_plural}",
+                "form": form,
+                "items": queryset,
+                "opts": self.model._meta,
+                "action": "hide_selected",
+            }
+            return render(request, "reviews/admin_hide_resources.html", context)
+        try:
+            for item in queryset:
+                resources.hide(item, curator=request.user, reason=form.cleaned_data["reason"])
+        except resources.ResourceRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(request, f"{queryset.count()} hidden.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Restore selected")
+    def restore_selected(self, request, queryset):
+        try:
+            for item in queryset:
+                resources.restore(item, curator=request.user)
+        except resources.ResourceRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(request, f"{queryset.count()} restored.", messages.SUCCESS)
+        return None
+
+    def has_add_permission(self, request):
+        return False  # written by readers on the site
+
+
+class AnswerInline(admin.TabularInline):
+    model = ResourceAnswer
+    extra = 0
+    fields = ("user", "text", "link", "as_author", "is_hidden", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(ResourceRequest)
+class ResourceRequestAdmin(ResourceModeration, admin.ModelAdmin):
+    list_display = ("id", "paper", "requester", "kind", "status", "is_hidden", "created_at")
+    list_filter = ("status", "kind", "is_hidden")
+    search_fields = ("paper__title", "paper__doi", "requester__username", "message")
+    list_select_related = ("paper", "requester")
+    raw_id_fields = ("paper", "requester")
+    readonly_fields = [field.name for field in ResourceRequest._meta.fields if field.name != "id"]
+    inlines = [AnswerInline]
+
+
+@admin.register(ResourceAnswer)
+class ResourceAnswerAdmin(ResourceModeration, admin.ModelAdmin):
+    list_display = ("id", "request", "user", "as_author", "is_hidden", "created_at")
+    list_filter = ("as_author", "is_hidden")
+    search_fields = ("text", "link", "user__username")
+    list_select_related = ("request", "user")
+    raw_id_fields = ("request", "user")
+    readonly_fields = [field.name for field in ResourceAnswer._meta.fields if field.name != "id"]

@@ -1,6 +1,6 @@
 from django import forms
 
-from reviews.models import MAX_TEXT_CHARS
+from reviews.models import MAX_ANSWER_CHARS, MAX_REQUEST_CHARS, MAX_TEXT_CHARS, ResourceRequest
 
 STARS = [(n, str(n)) for n in range(1, 6)]
 OPTIONAL_STARS = [("", "No rating"), *STARS]
@@ -57,4 +57,43 @@ class ReportForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what is wrong with the review."},
+    )
+
+
+class ResourceRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What do you ask for?",
+        choices=ResourceRequest.Kind.choices,
+        error_messages={"required": "Choose what kind of resource you are asking for."},
+    )
+    message = forms.CharField(
+        label="Your request (what you need, and why)",
+        max_length=MAX_REQUEST_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Say what you are asking for.",
+            "max_length": f"A request can be at most {MAX_REQUEST_CHARS:,} characters "
+            "(this one has %(show_value)d).",
+        },
+    )
+
+
+class ResourceAnswerForm(forms.Form):
+    text = forms.CharField(
+        label="Your answer (plain text or Markdown)",
+        required=False,
+        max_length=MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Checked by reviews.resources.clean_link (http and https only).
+    link = forms.CharField(label="Link to the resource (optional)", required=False, max_length=1000)
+
+
+class ResourceStatusForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("acknowledge", "Acknowledge"), ("fulfil", "Fulfilled"), ("decline", "Decline")]
+    )
+    link = forms.CharField(label="Where the resource now is", required=False, max_length=1000)
+    reason = forms.CharField(
+        label="Why it is declined", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

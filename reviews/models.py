@@ -143,3 +143,147 @@ class RatingSummary(models.Model):
 
     def __str__(self):
         return f"{self.count} ratings of paper {self.paper_id}"
+
+
+# --- resource requests ("Ask authors/readers for more resources") ---
+
+MAX_REQUEST_CHARS = 2_000
+MAX_ANSWER_CHARS = 5_000
+
+
+class ResourceKind(models.TextChoices):
+    DATA = "data", "Data"
+    CODE = "code", "Code"
+    PROTOCOL = "protocol", "Protocol"
+    MATERIALS = "materials", "Materials"
+    FULL_TEXT = "full_text", "Full text"
+    OTHER = "other", "Other"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    FULFILLED = "fulfilled", "Fulfilled"
+    DECLINED = "declined", "Declined"
+
+
+class ResourceRequest(models.Model):
+    """A reader asks the authors (and other readers) of a paper for a resource.
+
+    The status moves open -> acknowledged -> fulfilled (with a link) or declined (with a
+    reason); the rules are in ``reviews.resources``.
+    """
+
+    Kind = ResourceKind
+    Status = RequestStatus
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="resource_requests")
+    # A deleted account's requests stay, shown as by "a deleted user".
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="resource_requests",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    fulfilled_url = models.URLField("where the resource is", max_length=1000, blank=True)
+    declined_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the paper's verified authors were emailed; null while the request waits for one.
+    authors_notified_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ResourceKind.values), name="resource_request_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="resource_request_status"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("message"), MAX_REQUEST_CHARS),
+                name="resource_request_message_max_length",
+            ),
+            # A fulfilled request says where the resource is; a declined one says why.
+            models.CheckConstraint(
+                condition=~Q(status="fulfilled") | ~Q(fulfilled_url=""),
+                name="resource_request_fulfilled_has_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(declined_reason=""),
+                name="resource_request_declined_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["paper", "is_hidden", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for paper {self.paper_id} ({self.status})"
+
+    @property
+    def requester_name(self):
+        return "a deleted user" if self.requester is None else self.requester.public_name
+
+
+class ResourceAnswer(models.Model):
+    request = models.ForeignKey(ResourceRequest, on_delete=models.CASCADE, related_name="answers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="resource_answers",
+    )
+    text = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    # Rendered and sanitised once, when written (reviews.text.render_review_text).
+    text_html = models.TextField(blank=True, editable=False)
+    link = models.URLField(max_length=1000, blank=True)
+    # The user was a verified author of the paper when they answered.
+    as_author = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), MAX_ANSWER_CHARS),
+                name="resource_answer_text_max_length",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(link=""), name="resource_answer_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return f"answer to request {self.request_id} by {self.answerer_name}"
+
+    @property
+    def answerer_name(self):
+        return "a deleted user" if self.user is None else self.user.public_name
+
+
+class MeToo(models.Model):
+    """Another reader wants the same resource ("me too"), once per reader and request."""
+
+    request = models.ForeignKey(ResourceRequest, on_delete=models.CASCADE, related_name="me_toos")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "me too"
+        verbose_name_plural = "me toos"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="resource_one_me_too_per_user")
+        ]
+
+    def __str__(self):
+        return f"me too: request {self.request_id} by user {self.user_id}"

@@ -3,8 +3,9 @@ own review and votes. A fixed number of queries whatever the number of reviews."
 
 from papers.models import Paper
 from reviews.forms import ReviewForm
-from reviews.models import HelpfulVote, Review
+from reviews.models import HelpfulVote, ResourceRequest, Review
 from reviews.ratings import rating_refusal, summary_view
+from reviews.resources import requests_for_page
 
 # Written reviews shown on the paper page, most helpful first, then newest.
 REVIEWS_SHOWN = 50
@@ -48,3 +49,14 @@ def stored_summary(paper):
         return paper.rating_summary
     except Paper.rating_summary.RelatedObjectDoesNotExist:
         return None
+
+
+def resources_context(paper, user):
+    """Context for the "Resources" section of ``paper``'s page: the visible requests and how
+    many are fulfilled. Two queries whatever the number of requests and answers (see
+    reviews.resources.requests_for_page)."""
+    requests = requests_for_page(paper, user)
+    return {
+        "resource_requests": requests,
+        "resources_fulfilled": sum(r.status == ResourceRequest.Status.FULFILLED for r in requests),
+    }

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from accounts import claims
 from accounts.models import Claim, ClaimDecision, Profile
 from papers.models import Paper
+from reviews.models import ResourceAnswer, ResourceRequest
 from tests.accounts.conftest import PASSWORD, authorship_of
 from tests.factories import (
     AuthorFactory,
@@ -84,12 +85,16 @@ def test_the_public_profile_runs_a_constant_number_of_queries(
         Claim.objects.create(user=alice, authorship=authorship, paper=paper, status="verified")
         profile.interest_categories.add(CategoryFactory())
         profile.interest_keywords.add(KeywordFactory())
+        asked = ResourceRequest.objects.create(paper=paper, kind="data", message="Data?")
+        ResourceAnswer.objects.create(request=asked, user=alice, text="Here.")
 
-    # user+profile, interest categories, interest keywords, verified claims with papers
-    with django_assert_num_queries(4):
+    # user+profile, interest categories, interest keywords, verified claims with papers,
+    # answers to resource requests with their requests and papers
+    with django_assert_num_queries(5):
         response = client.get(profile_url(alice))
 
     assert response.content.decode().count('class="small">as ') == n
+    assert response.content.decode().count("#resource-request-") == n
 
 
 def test_the_owner_edits_the_profile(client, alice):
@@ -283,3 +288,23 @@ def test_a_deleted_curator_leaves_their_decisions_without_a_name(alice, paper, c
 
     decision = ClaimDecision.objects.get()
     assert decision.decided_by is None and decision.verdict == "approved"
+
+
+def test_the_public_profile_lists_the_answers_a_researcher_gave(client, alice, bob, paper):
+    from reviews import resources
+
+    asked = resources.ask(user=bob, paper=paper, kind="code", message="Scripts?")
+    resources.answer(
+        user=alice,
+        resource_request=asked,
+        text="On GitHub <script>alert(1)</script>",
+        link="https://github.com/alice/tea",
+    )
+
+    html = client.get(profile_url(alice)).content.decode()
+
+    assert "No answered resource requests yet." not in html
+    assert f"Code for “{paper.title}”" in html
+    assert 'href="https://github.com/alice/tea" rel="nofollow noopener noreferrer"' in html
+    assert "<script>alert(1)" not in html
+    assert "No answered resource requests yet." in client.get(profile_url(bob)).content.decode()

@@ -351,20 +351,26 @@ def test_anonymous_readers_are_sent_to_log_in_and_come_back(client):
     html = get_page(client, paper)
 
     login = f"{reverse('login')}?next=/doi/10.1038/srep16696"
-    for action in ("I am an author on this paper", "Ask authors/readers for more resources"):
-        assert f'<a class="button-link" href="{login}">{action}</a>' in html
-    # Rating has its own page, behind the log-in: the reader comes back to the form.
+    assert f'<a class="button-link" href="{login}">I am an author on this paper</a>' in html
+    # Rating and asking for resources have their own pages, behind the log-in: the reader
+    # comes back to the form.
+    ask_url = reverse("reviews:ask-resource", args=[paper.pk])
+    assert (
+        f'<a class="button-link" href="{ask_url}">Ask authors/readers for more resources</a>'
+        in html
+    )
     rate_url = reverse("reviews:review", args=[paper.pk])
     assert f'<a class="button-link" href="{rate_url}">Rate this paper</a>' in html
 
 
-def test_logged_in_readers_are_told_the_actions_open_soon(client):
+def test_logged_in_readers_go_straight_to_the_forms(client):
     paper = import_record("10.1038_srep16696.json")
     client.force_login(UserFactory(username="alice"))
 
     html = get_page(client, paper)
 
-    assert "Resource requests open soon." in html
+    ask_url = reverse("reviews:ask-resource", args=[paper.pk])
+    assert f'href="{ask_url}">Ask authors/readers for more resources</a>' in html
     assert f"{reverse('login')}?next=" not in html
 
 
@@ -614,8 +620,11 @@ def paper_with(n_authors, n_related):
 
 
 # paper+journal+summary, authorships+authors, keywords, categories, fundings+funders,
-# notices, written reviews, claims on the authorships (accounts.claims.claims_on_paper)
-PAGE_QUERIES = 8
+# notices, written reviews, resource requests with their "me too" counts
+# (reviews.resources.requests_for_page), claims on the authorships (claims_on_paper).
+# A paper with resource requests adds one query for their answers
+# (tests/reviews/test_resource_pages.py pins that with 1 and 20 requests).
+PAGE_QUERIES = 9
 # A signed-in reader adds: the session row, the user row, their own review, their helpful
 # votes, and whether they are a verified author of the paper (who may not rate it).
 SIGNED_IN_QUERIES = 5
