@@ -58,15 +58,16 @@ def sync_proven_orcid(user):
 
 
 def profile_page(user_id):
-    """The public profile's user with profile, interests, verified claims and answered
-    resource requests: five queries (user+profile, categories, keywords, verified claims with
-    paper and authorship, visible answers with their request and paper).
+    """The public profile's user with profile, interests, verified claims, reviews and
+    answered resource requests: six queries (user+profile, categories, keywords, verified
+    claims with paper and authorship, visible reviews with their paper, visible answers with
+    their request and paper).
 
     Raises User.DoesNotExist for an unknown or inactive user.
     """
     from django.contrib.auth import get_user_model
 
-    from reviews.models import ResourceAnswer  # accounts -> reviews
+    from reviews.models import ResourceAnswer, Review  # accounts -> reviews
 
     User = get_user_model()
     verified = (
@@ -80,6 +81,12 @@ def profile_page(user_id):
         .select_related("request__paper")
         .order_by("-created_at", "-id")
     )
+    # The researcher's reviews that curators have not hidden, newest first.
+    reviews = (
+        Review.objects.filter(is_hidden=False)
+        .select_related("paper")
+        .order_by("-created_at", "-id")
+    )
     user = (
         User.objects.filter(is_active=True)
         .select_related("profile")
@@ -87,6 +94,7 @@ def profile_page(user_id):
             "profile__interest_categories",
             "profile__interest_keywords",
             Prefetch("claims", queryset=verified, to_attr="verified_claims"),
+            Prefetch("reviews", queryset=reviews, to_attr="reviews_given"),
             Prefetch("resource_answers", queryset=answers, to_attr="answers_given"),
         )
         .get(pk=user_id)

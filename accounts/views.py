@@ -25,7 +25,7 @@ User = get_user_model()
 
 
 def profile_detail(request, pk):
-    """The public profile: never an email address. Five queries (see profiles.profile_page)."""
+    """The public profile: never an email address. Six queries (see profiles.profile_page)."""
     try:
         person = profiles.profile_page(pk)
     except User.DoesNotExist:
@@ -37,6 +37,7 @@ def profile_detail(request, pk):
         "categories": list(profile.interest_categories.all()),
         "keywords": list(profile.interest_keywords.all()),
         "verified_claims": person.verified_claims,
+        "reviews_given": person.reviews_given,
         "answers_given": person.answers_given,
         "is_owner": request.user.is_authenticated and request.user.pk == person.pk,
         "min_ratings": settings.RATINGS_MIN_SHOWN,

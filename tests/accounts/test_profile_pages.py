@@ -13,7 +13,8 @@ from rest_framework.authtoken.models import Token
 from accounts import claims
 from accounts.models import Claim, ClaimDecision, Profile
 from papers.models import Paper
-from reviews.models import ResourceAnswer, ResourceRequest
+from reviews.models import ResourceAnswer, ResourceRequest, Review
+from reviews.ratings import hide_review, submit_review
 from tests.accounts.conftest import PASSWORD, authorship_of
 from tests.factories import (
     AuthorFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     CategoryFactory,
     KeywordFactory,
     PaperFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -87,14 +89,27 @@ def test_the_public_profile_runs_a_constant_number_of_queries(
         profile.interest_keywords.add(KeywordFactory())
         asked = ResourceRequest.objects.create(paper=paper, kind="data", message="Data?")
         ResourceAnswer.objects.create(request=asked, user=alice, text="Here.")
+        Review.objects.create(paper=PaperFactory(), user=alice, rating=4, text_html="<p>Ok</p>")
 
     # user+profile, interest categories, interest keywords, verified claims with papers,
-    # answers to resource requests with their requests and papers
-    with django_assert_num_queries(5):
+    # reviews with their papers, answers to resource requests with their requests and papers
+    with django_assert_num_queries(6):
         response = client.get(profile_url(alice))
 
     assert response.content.decode().count('class="small">as ') == n
     assert response.content.decode().count("#resource-request-") == n
+    assert response.content.decode().count('class="review-stars"') == n
+
+
+def test_the_public_profile_lists_visible_reviews_only(client, alice):
+    shown = submit_review(user=alice, paper=PaperFactory(title="A shown paper"), rating=5)[0]
+    hidden, _ = submit_review(user=alice, paper=PaperFactory(title="A hidden one"), rating=1)
+    hide_review(hidden, curator=UserFactory(is_staff=True), reason="Spam.")
+
+    page = client.get(profile_url(alice)).text
+
+    assert "A shown paper" in page and f"{shown.rating}/5" in page
+    assert "A hidden one" not in page
 
 
 def test_the_owner_edits_the_profile(client, alice):
