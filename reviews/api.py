@@ -1,17 +1,23 @@
-"""The reviews API: list (by paper, user, rating), create, update and delete one's own.
+"""The reviews API and the resource-requests API.
 
-Writes go through reviews.ratings, like the site's forms: the same rules, messages and
-summary updates. Anonymous readers read; a user changes only their own review (403
-otherwise, and nothing changes).
+Reviews: list (by paper, user, rating), create, update and delete one's own. Resource
+requests: list (by paper, status, kind), ask, answer, "me too", and status changes by the
+asker, the paper's verified authors or curators. Writes go through reviews.ratings and
+reviews.resources, like the site's forms: the same rules and messages. Anonymous readers
+read; a user changes only what is theirs to change (403 otherwise, and nothing changes).
 """
 
 import django_filters
 from django.db import transaction
-from rest_framework import exceptions, permissions, serializers, viewsets
+from django.db.models import Count, Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from reviews import ratings
-from reviews.models import Review
+from reviews import ratings, resources
+from reviews.models import ResourceAnswer, ResourceRequest, Review
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -127,5 +133,150 @@ def _refused_as_api_error(function, **kwargs):
         raise exceptions.ValidationError({"detail": message}) from None
 
 
+# --- resource requests ---
+
+
+class ResourceAnswerSerializer(serializers.ModelSerializer):
+    answerer = serializers.CharField(source="answerer_name", read_only=True)
+
+    class Meta:
+        model = ResourceAnswer
+        fields = ["id", "answerer", "as_author", "text", "text_html", "link", "created_at"]
+        read_only_fields = ["id", "answerer", "as_author", "text_html", "created_at"]
+
+
+class ResourceRequestSerializer(serializers.ModelSerializer):
+    requester = serializers.CharField(source="requester_name", read_only=True)
+    me_too_count = serializers.IntegerField(read_only=True)
+    answers = ResourceAnswerSerializer(source="visible_answers", many=True, read_only=True)
+
+    class Meta:
+        model = ResourceRequest
+        fields = [
+            "id",
+            "paper",
+            "requester",
+            "kind",
+            "message",
+            "status",
+            "fulfilled_url",
+            "declined_reason",
+            "me_too_count",
+            "answers",
+            "created_at",
+            "status_changed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "requester",
+            "status",
+            "fulfilled_url",
+            "declined_reason",
+            "me_too_count",
+            "answers",
+            "created_at",
+            "status_changed_at",
+        ]
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["acknowledged", "declined", "fulfilled"])
+    link = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResourceRequestFilter(django_filters.FilterSet):
+    class Meta:
+        model = ResourceRequest
+        fields = ["paper", "status", "kind"]
+
+
+class ResourceRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Resource requests that curators have not hidden, newest first, with their answers."""
+
+    serializer_class = ResourceRequestSerializer
+    filterset_class = ResourceRequestFilter
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    def get_queryset(self):
+        answers = ResourceAnswer.objects.filter(is_hidden=False).select_related("user__profile")
+        return (
+            ResourceRequest.objects.filter(is_hidden=False)
+            .select_related("requester__profile")
+            .annotate(me_too_count=Count("me_toos", distinct=True))
+            .prefetch_related(Prefetch("answers", queryset=answers, to_attr="visible_answers"))
+            .order_by("-created_at", "-id")
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        asked = _resource_refused_as_api_error(
+            resources.ask,
+            user=self.request.user,
+            paper=data["paper"],
+            kind=data["kind"],
+            message=data["message"],
+        )
+        serializer.instance = self.get_queryset().get(pk=asked.pk)
+
+    @extend_schema(request=ResourceAnswerSerializer, responses={201: ResourceAnswerSerializer})
+    @action(detail=True, methods=["post"])
+    def answers(self, request, pk=None):
+        """Answer the request with text and/or a link ("Author" when a verified author)."""
+        asked = self.get_object()
+        data = ResourceAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = _resource_refused_as_api_error(
+            resources.answer,
+            user=request.user,
+            resource_request=asked,
+            text=data.validated_data.get("text", ""),
+            link=data.validated_data.get("link", ""),
+        )
+        return Response(ResourceAnswerSerializer(given).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ResourceRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="me-too")
+    def me_too(self, request, pk=None):
+        """Say you want the same resource (once; not on your own request)."""
+        asked = self.get_object()
+        _resource_refused_as_api_error(resources.me_too, user=request.user, resource_request=asked)
+        return Response(self.get_serializer(self.get_queryset().get(pk=asked.pk)).data)
+
+    @extend_schema(request=StatusChangeSerializer, responses={200: ResourceRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Acknowledge, decline (with a reason) or fulfil (with a link): the paper's verified
+        authors and curators; the asker may mark their request fulfilled."""
+        asked = self.get_object()
+        change = StatusChangeSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        new, link, reason = (change.validated_data[k] for k in ("status", "link", "reason"))
+        if new == "acknowledged":
+            _resource_refused_as_api_error(resources.acknowledge, asked, by=request.user)
+        elif new == "declined":
+            _resource_refused_as_api_error(resources.decline, asked, by=request.user, reason=reason)
+        else:
+            _resource_refused_as_api_error(resources.fulfil, asked, by=request.user, link=link)
+        return Response(self.get_serializer(self.get_queryset().get(pk=asked.pk)).data)
+
+
+def _resource_refused_as_api_error(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except resources.ResourceRefused as error:
+        if error.forbidden:
+            raise exceptions.PermissionDenied(str(error)) from None
+        if "limit of" in str(error):
+            raise exceptions.Throttled(detail=str(error)) from None
+        raise exceptions.ValidationError({"detail": str(error)}) from None
+
+
 router = SimpleRouter()
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("resource-requests", ResourceRequestViewSet, basename="resource-request")
