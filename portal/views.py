@@ -6,8 +6,9 @@ from portal import health
 
 
 def site_context(request):
-    """Template context every page needs: the portal's name."""
-    return {"site_name": settings.SITE_NAME}
+    """Template context every page needs: the portal's name, and from how many ratings an
+    average is shown (paper cards in every list)."""
+    return {"site_name": settings.SITE_NAME, "ratings_min_shown": settings.RATINGS_MIN_SHOWN}
 
 
 @never_cache

@@ -236,3 +236,12 @@ def test_the_count_stops_at_the_cap(client, db):
 
     assert f"{MAX_COUNTED}+ papers" in response.content.decode()
     assert response.context["page"].paginator.num_pages == MAX_COUNTED // 20
+
+
+def test_cards_show_an_average_from_the_configured_number_of_ratings(client, db, settings):
+    PaperFactory(title="Rated twice", rating_average=Decimal("4.50"), rating_count=2)
+
+    settings.RATINGS_MIN_SHOWN = 3
+    assert "4.5" not in client.get(URL).text
+    settings.RATINGS_MIN_SHOWN = 2
+    assert "by 2 readers" in client.get(URL).text
