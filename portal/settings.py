@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Bayesian scores drift as the catalogue mean moves; summaries are checked too.
+    "recompute-ratings": {
+        "task": "reviews.tasks.recompute_ratings",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
 
 REST_FRAMEWORK = {

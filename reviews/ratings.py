@@ -213,6 +213,12 @@ def bayesian_score(total, count, *, mean, weight=None):
     return (weight * mean + total) / (weight + count)
 
 
+def papers_with_ratings():
+    """Ids of every paper that has reviews, a summary or rating columns to rebuild."""
+    rated = Q(reviews__isnull=False) | Q(rating_summary__isnull=False) | Q(rating_count__gt=0)
+    return list(Paper.objects.filter(rated).distinct().order_by("pk").values_list("pk", flat=True))
+
+
 def recompute_all(paper_ids, *, progress=None):
     """Rebuild the summaries of ``paper_ids`` (e.g. every paper with reviews), one paper per
     transaction; then every rated paper's score against the new catalogue mean."""

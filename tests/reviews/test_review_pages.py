@@ -237,3 +237,26 @@ def test_recompute_ratings_repairs_a_wrong_summary():
     summary = RatingSummary.objects.get(paper=paper)
     assert (summary.count, summary.total) == (2, 8)
     assert Paper.objects.get(pk=paper.pk).rating_count == 2
+
+
+def test_the_nightly_task_rescores_papers_against_the_current_mean(settings):
+    from portal.celery import app as celery_app
+    from reviews import tasks
+
+    early = PaperFactory()
+    submit_review(user=UserFactory(), paper=early, rating=5)  # scored against the prior mean
+    for paper in PaperFactory.create_batch(3):  # later ratings lower the catalogue mean
+        for rating in (1, 2):
+            submit_review(user=UserFactory(), paper=paper, rating=rating)
+    stale = Paper.objects.get(pk=early.pk).rating_score
+
+    assert tasks.recompute_ratings.delay().get() == 4  # run here (eager in tests/reviews)
+
+    mean = ratings.catalogue_mean()
+    assert Paper.objects.get(pk=early.pk).rating_score == pytest.approx(
+        ratings.bayesian_score(5, 1, mean=mean)
+    )
+    assert Paper.objects.get(pk=early.pk).rating_score < stale
+    schedule = settings.CELERY_BEAT_SCHEDULE["recompute-ratings"]
+    assert schedule["task"] == tasks.recompute_ratings.name
+    assert schedule["task"] in celery_app.tasks

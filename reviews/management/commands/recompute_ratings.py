@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand
-from django.db.models import Q
 from tqdm import tqdm
 
-from papers.models import Paper
 from reviews import ratings
 from reviews.models import RatingSummary
 
@@ -17,14 +15,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        paper_ids = list(
-            Paper.objects.filter(
-                Q(reviews__isnull=False) | Q(rating_summary__isnull=False) | Q(rating_count__gt=0)
-            )
-            .distinct()
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        paper_ids = ratings.papers_with_ratings()
         before = {s.paper_id: _fields(s) for s in RatingSummary.objects.all()}
         progress = tqdm(total=len(paper_ids), desc="Ratings", unit="paper", disable=None)
         ratings.recompute_all(paper_ids, progress=lambda _: progress.update())
