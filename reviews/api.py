@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from reviews import ratings, resources
+from reviews.limits import Refused
 from reviews.models import ResourceAnswer, ResourceRequest, Review
 
 
@@ -121,16 +122,16 @@ def _values_of(review):
     }
 
 
-def _refused_as_api_error(function, **kwargs):
+def _refused_as_api_error(function, *args, **kwargs):
+    """Call ``function``; a refusal (reviews.limits.Refused) becomes 403, 429 or 400."""
     try:
-        return function(**kwargs)
-    except ratings.ReviewRefused as error:
-        message = str(error)
-        if "verified author" in message or "only delete your own" in message:
-            raise exceptions.PermissionDenied(message) from None
-        if "limit of" in message:
-            raise exceptions.Throttled(detail=message) from None
-        raise exceptions.ValidationError({"detail": message}) from None
+        return function(*args, **kwargs)
+    except Refused as error:
+        if error.forbidden:
+            raise exceptions.PermissionDenied(str(error)) from None
+        if error.rate_limited:
+            raise exceptions.Throttled(detail=str(error)) from None
+        raise exceptions.ValidationError({"detail": str(error)}) from None
 
 
 # --- resource requests ---
@@ -215,7 +216,7 @@ class ResourceRequestViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        asked = _resource_refused_as_api_error(
+        asked = _refused_as_api_error(
             resources.ask,
             user=self.request.user,
             paper=data["paper"],
@@ -231,7 +232,7 @@ class ResourceRequestViewSet(
         asked = self.get_object()
         data = ResourceAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        given = _resource_refused_as_api_error(
+        given = _refused_as_api_error(
             resources.answer,
             user=request.user,
             resource_request=asked,
@@ -245,7 +246,7 @@ class ResourceRequestViewSet(
     def me_too(self, request, pk=None):
         """Say you want the same resource (once; not on your own request)."""
         asked = self.get_object()
-        _resource_refused_as_api_error(resources.me_too, user=request.user, resource_request=asked)
+        _refused_as_api_error(resources.me_too, user=request.user, resource_request=asked)
         return Response(self.get_serializer(self.get_queryset().get(pk=asked.pk)).data)
 
     @extend_schema(request=StatusChangeSerializer, responses={200: ResourceRequestSerializer})
@@ -258,23 +259,12 @@ class ResourceRequestViewSet(
         change.is_valid(raise_exception=True)
         new, link, reason = (change.validated_data[k] for k in ("status", "link", "reason"))
         if new == "acknowledged":
-            _resource_refused_as_api_error(resources.acknowledge, asked, by=request.user)
+            _refused_as_api_error(resources.acknowledge, asked, by=request.user)
         elif new == "declined":
-            _resource_refused_as_api_error(resources.decline, asked, by=request.user, reason=reason)
+            _refused_as_api_error(resources.decline, asked, by=request.user, reason=reason)
         else:
-            _resource_refused_as_api_error(resources.fulfil, asked, by=request.user, link=link)
+            _refused_as_api_error(resources.fulfil, asked, by=request.user, link=link)
         return Response(self.get_serializer(self.get_queryset().get(pk=asked.pk)).data)
-
-
-def _resource_refused_as_api_error(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except resources.ResourceRefused as error:
-        if error.forbidden:
-            raise exceptions.PermissionDenied(str(error)) from None
-        if "limit of" in str(error):
-            raise exceptions.Throttled(detail=str(error)) from None
-        raise exceptions.ValidationError({"detail": str(error)}) from None
 
 
 router = SimpleRouter()

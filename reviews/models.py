@@ -17,6 +17,11 @@ MAX_TEXT_CHARS = 10_000
 SECONDARY = ("novelty", "significance", "rigor")
 
 
+def shown_name(user):
+    """The name shown for a review, request or answer: never the email address."""
+    return "a deleted user" if user is None else user.public_name
+
+
 def _one_to_five(name):
     return Q(**{f"{name}__gte": 1, f"{name}__lte": 5})
 
@@ -78,7 +83,7 @@ class Review(models.Model):
     @property
     def reviewer_name(self):
         """The name shown with the review; never the email address."""
-        return "a deleted user" if self.user is None else self.user.public_name
+        return shown_name(self.user)
 
 
 class HelpfulVote(models.Model):
@@ -229,7 +234,7 @@ class ResourceRequest(models.Model):
 
     @property
     def requester_name(self):
-        return "a deleted user" if self.requester is None else self.requester.public_name
+        return shown_name(self.requester)
 
 
 class ResourceAnswer(models.Model):
@@ -268,7 +273,7 @@ class ResourceAnswer(models.Model):
 
     @property
     def answerer_name(self):
-        return "a deleted user" if self.user is None else self.user.public_name
+        return shown_name(self.user)
 
 
 class MeToo(models.Model):

@@ -12,7 +12,6 @@ extra ratings at that mean, so that one 5-star rating cannot top the list.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.utils import timezone
 from accounts.claims import is_verified_author
 from accounts.models import Profile
 from papers.models import Paper
+from reviews.limits import Refused, check_hourly_limit, hour_ago
 from reviews.models import (
     MAX_TEXT_CHARS,
     SECONDARY,
@@ -32,8 +32,10 @@ from reviews.models import (
 )
 from reviews.text import render_review_text
 
+VERIFIED_AUTHOR_REFUSAL = "You are a verified author of this paper, so you cannot rate it."
 
-class ReviewRefused(Exception):
+
+class ReviewRefused(Refused):
     """A review change that is not allowed; the message says why, for the user."""
 
 
@@ -47,13 +49,14 @@ def submit_review(*, user, paper, rating, novelty=None, significance=None, rigor
     _check_values(values, text)
     refusal = rating_refusal(user, paper)
     if refusal:
-        raise ReviewRefused(refusal)
+        raise ReviewRefused(refusal, forbidden=True)
     with transaction.atomic():
         _lock_paper(paper.pk)
-        _check_rate(
-            Review.objects.filter(user=user, updated_at__gte=_hour_ago()),
+        check_hourly_limit(
+            Review.objects.filter(user=user, updated_at__gte=hour_ago()),
             settings.REVIEWS_PER_HOUR,
             "written or edited reviews",
+            refused=ReviewRefused,
         )
         review = Review.objects.filter(paper=paper, user=user).first()
         created = review is None
@@ -71,7 +74,7 @@ def submit_review(*, user, paper, rating, novelty=None, significance=None, rigor
 
 def delete_review(*, user, review):
     if review.user_id != user.pk:
-        raise ReviewRefused("You can only delete your own review.")
+        raise ReviewRefused("You can only delete your own review.", forbidden=True)
     with transaction.atomic():
         _lock_paper(review.paper_id)
         review.delete()
@@ -127,10 +130,11 @@ def report_review(*, user, review, reason):
         raise ReviewRefused("Say what is wrong with the review.")
     if len(reason) > 2000:
         raise ReviewRefused("Keep the reason under 2,000 characters.")
-    _check_rate(
-        ReviewReport.objects.filter(user=user, created_at__gte=_hour_ago()),
+    check_hourly_limit(
+        ReviewReport.objects.filter(user=user, created_at__gte=hour_ago()),
         settings.REPORTS_PER_HOUR,
         "reported reviews",
+        refused=ReviewRefused,
     )
     return ReviewReport.objects.get_or_create(review=review, user=user, defaults={"reason": reason})
 
@@ -140,7 +144,7 @@ def rating_refusal(user, paper):
     if not user.is_authenticated:
         return "Log in to rate this paper."
     if is_verified_author(user, paper):
-        return "You are a verified author of this paper, so you cannot rate it."
+        return VERIFIED_AUTHOR_REFUSAL
     return ""
 
 
@@ -295,17 +299,6 @@ def _check_values(values, text):
         raise ReviewRefused(
             f"A review can be at most {MAX_TEXT_CHARS:,} characters; this one has {len(text):,}."
         )
-
-
-def _check_rate(recent, limit, what):
-    if recent.count() >= limit:
-        raise ReviewRefused(
-            f"You have reached the limit of {limit} {what} an hour; please try again later."
-        )
-
-
-def _hour_ago():
-    return timezone.now() - timedelta(hours=1)
 
 
 def _lock_paper(paper_id):

@@ -12,8 +12,6 @@ Every function checks who may act first and raises ResourceRefused with a messag
 user, writing nothing, when the action is not allowed. Emails go out after commit.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -23,6 +21,7 @@ from django.utils import timezone
 
 from accounts.claims import is_verified_author
 from reviews import notifications
+from reviews.limits import Refused, check_hourly_limit, hour_ago
 from reviews.models import (
     MAX_ANSWER_CHARS,
     MAX_REQUEST_CHARS,
@@ -37,16 +36,8 @@ MAX_LINK_CHARS = 1000
 _http_url = URLValidator(schemes=["http", "https"])
 
 
-class ResourceRefused(Exception):
-    """A resource-request action that is not allowed; the message says why, for the user.
-
-    ``forbidden`` is True when the user may not do this at all (a 403), False when the
-    input is wrong or a limit is reached.
-    """
-
-    def __init__(self, message, *, forbidden=False):
-        super().__init__(message)
-        self.forbidden = forbidden
+class ResourceRefused(Refused):
+    """A resource-request action that is not allowed; the message says why, for the user."""
 
 
 # --- who may do what ---
@@ -92,10 +83,11 @@ def ask(*, user, paper, kind, message):
             f"A request can be at most {MAX_REQUEST_CHARS:,} characters; "
             f"this one has {len(message):,}."
         )
-    _check_rate(
-        ResourceRequest.objects.filter(requester=user, created_at__gte=_hour_ago()),
+    check_hourly_limit(
+        ResourceRequest.objects.filter(requester=user, created_at__gte=hour_ago()),
         settings.RESOURCE_REQUESTS_PER_HOUR,
         "resource requests",
+        refused=ResourceRefused,
     )
     with transaction.atomic():
         resource_request = ResourceRequest.objects.create(
@@ -125,10 +117,11 @@ def answer(*, user, resource_request, text="", link=""):
         raise ResourceRefused(
             f"An answer can be at most {MAX_ANSWER_CHARS:,} characters; this one has {len(text):,}."
         )
-    _check_rate(
-        ResourceAnswer.objects.filter(user=user, created_at__gte=_hour_ago()),
+    check_hourly_limit(
+        ResourceAnswer.objects.filter(user=user, created_at__gte=hour_ago()),
         settings.RESOURCE_ANSWERS_PER_HOUR,
         "answers",
+        refused=ResourceRefused,
     )
     with transaction.atomic():
         reply = ResourceAnswer.objects.create(
@@ -365,14 +358,3 @@ def _require_manager(user, resource_request):
             "Only a verified author of the paper or a curator can change this request.",
             forbidden=True,
         )
-
-
-def _check_rate(recent, limit, what):
-    if recent.count() >= limit:
-        raise ResourceRefused(
-            f"You have reached the limit of {limit} {what} an hour; please try again later."
-        )
-
-
-def _hour_ago():
-    return timezone.now() - timedelta(hours=1)

@@ -39,7 +39,7 @@ def review(request, pk):
             _, created = ratings.submit_review(user=request.user, paper=paper, **form.cleaned_data)
         except ratings.ReviewRefused as error:
             form.add_error(None, str(error))
-            status = 429 if "limit" in str(error) else 400
+            status = error.http_status
         else:
             message = "Thank you: your rating is in." if created else "Your review is updated."
             if _wants_json(request):
@@ -135,7 +135,7 @@ def ask_resource(request, pk):
             asked = resources.ask(user=request.user, paper=paper, **form.cleaned_data)
         except resources.ResourceRefused as error:
             form.add_error(None, str(error))
-            status = _refusal_status(error)
+            status = error.http_status
         else:
             messages.success(request, "Your request is listed; the authors are told.")
             return redirect(paper.get_absolute_url() + f"#resource-request-{asked.pk}")
@@ -163,7 +163,7 @@ def answer_resource(request, request_id):
         resources.answer(user=request.user, resource_request=asked, **form.cleaned_data)
     except resources.ResourceRefused as error:
         form.add_error(None, str(error))
-        return _request_page(request, asked, answer_form=form, status=_refusal_status(error))
+        return _request_page(request, asked, answer_form=form, status=error.http_status)
     messages.success(request, "Your answer is posted.")
     return redirect(asked.paper.get_absolute_url() + f"#resource-request-{asked.pk}")
 
@@ -175,7 +175,7 @@ def me_too(request, request_id):
     try:
         counted = resources.me_too(user=request.user, resource_request=asked)
     except resources.ResourceRefused as error:
-        return _request_page(request, asked, error=str(error), status=_refusal_status(error))
+        return _request_page(request, asked, error=str(error), status=error.http_status)
     messages.success(request, "Counted: you want this too." if counted else "You already said so.")
     return redirect(asked.paper.get_absolute_url() + f"#resource-request-{asked.pk}")
 
@@ -198,7 +198,7 @@ def resource_status(request, request_id):
             resources.fulfil(asked, by=request.user, link=data["link"])
     except resources.ResourceRefused as error:
         form.add_error(None, str(error))
-        return _request_page(request, asked, status_form=form, status=_refusal_status(error))
+        return _request_page(request, asked, status_form=form, status=error.http_status)
     messages.success(request, f"The request is {asked.get_status_display().lower()}.")
     return redirect(asked.paper.get_absolute_url() + f"#resource-request-{asked.pk}")
 
@@ -225,9 +225,3 @@ def _request_page(request, asked, *, answer_form=None, status_form=None, error="
         "error": error,
     }
     return render(request, "reviews/resource_request.html", context, status=status)
-
-
-def _refusal_status(error):
-    if error.forbidden:
-        return 403
-    return 429 if "limit" in str(error) else 400
