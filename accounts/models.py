@@ -195,3 +195,103 @@ class ClaimDispute(models.Model):
 
     def __str__(self):
         return f"Dispute of claim {self.claim_id} by {self.user.username}"
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A user's shown picks, best first: one query with papers and journals joined.
+
+        Retracted, dismissed and rated papers are left out here too, because they may have
+        become so after the list was computed.
+        """
+        from papers.models import LIST_DEFERRED
+
+        return (
+            self.filter(user=user, paper__is_retracted=False)
+            .exclude(paper__dismissals__user=user)
+            .exclude(paper__reviews__user=user)
+            .select_related("paper", "paper__journal")
+            .defer(*(f"paper__{name}" for name in LIST_DEFERRED))
+            .order_by("rank")
+        )
+
+
+class Recommendation(models.Model):
+    """One of a user's personal picks, with the reason shown beside it.
+
+    A user's list is replaced as a whole in one transaction (``accounts.picks``).
+    """
+
+    class Reason(models.TextChoices):
+        RATED = "rated", "Because you rated"
+        CLAIMED = "claimed", "Because you wrote"
+        INTEREST = "interest", "In your interest"
+        POPULAR = "popular", "Best rated recent paper"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    paper = models.ForeignKey(
+        "papers.Paper", on_delete=models.CASCADE, related_name="recommendations"
+    )
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reason = models.CharField(max_length=10, choices=Reason)
+    # What the reason names: the rated or claimed paper's title, the interest's name.
+    detail = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="accounts_recommendation_once")
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} for {self.user_id} ({self.reason})"
+
+    @property
+    def reason_display(self):
+        label = self.get_reason_display()
+        return f"{label} “{self.detail}”" if self.detail else label
+
+
+class Dismissal(models.Model):
+    """ "Not relevant": the paper is never recommended to the user again, and its content
+    pushes the user's other picks away from it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dismissals"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="dismissals")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="accounts_dismissal_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} dismissed {self.paper_id}"
+
+
+class EmailedPaper(models.Model):
+    """A paper recommended to a user by email: the unique pair means never twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="emailed_papers"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="emailed_to")
+    emailed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-emailed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="accounts_emailed_paper_once")
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} emailed to {self.user_id}"

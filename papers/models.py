@@ -487,3 +487,96 @@ class Notice(models.Model):
             "withdrawal",
             "removal",
         }
+
+
+class RecommendationRun(models.Model):
+    """One full computation of related-paper lists.
+
+    Pages read the rows of the newest finished run only, so a rebuild that dies half-way
+    leaves the previous lists in place; the run that replaces them deletes the older rows.
+    The fitted content index is kept on the run (``index``) so that any worker on any
+    machine can place a new paper without refitting; workers cache it in memory.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paper_count = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    index = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "finished_at"
+
+    def __str__(self):
+        return f"Recommendation run {self.pk} ({self.get_status_display()})"
+
+
+class RelatedPaperQuerySet(models.QuerySet):
+    def current(self):
+        """Rows of the newest finished run (a subquery: reading a list stays one query)."""
+        newest = (
+            RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
+            .order_by("-finished_at", "-id")
+            .values("pk")[:1]
+        )
+        return self.filter(run=models.Subquery(newest))
+
+    def for_paper(self, paper_id):
+        """The shown list of one paper: current run, no retracted paper, best first.
+
+        One query: the rows with their papers and journals joined.
+        """
+        return (
+            self.current()
+            .filter(paper_id=paper_id, related__is_retracted=False)
+            .select_related("related", "related__journal")
+            .defer(*(f"related__{name}" for name in LIST_DEFERRED))
+            .order_by("rank")
+        )
+
+
+class RelatedPaper(models.Model):
+    """One entry of a paper's ranked "Recommended" list, with why it is there."""
+
+    class Reason(models.TextChoices):
+        CONTENT = "content", "Similar topic"
+        AUTHORS = "authors", "Shares authors"
+        CO_RATED = "co_rated", "Rated highly by the same readers"
+        CATEGORY_BEST = "category_best", "Best rated recent paper in the same category"
+        CATALOGUE_BEST = "catalogue_best", "Best rated recent paper"
+
+    run = models.ForeignKey(RecommendationRun, on_delete=models.CASCADE, related_name="rows")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reason = models.CharField(max_length=20, choices=Reason)
+    # The human half of the reason: the shared topic words, the shared author's name...
+    detail = models.CharField(max_length=300, blank=True)
+
+    objects = RelatedPaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "paper", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "paper", "related"], name="papers_related_once_per_list"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "paper", "rank"], name="papers_related_list")]
+
+    def __str__(self):
+        return f"{self.paper_id} -> {self.related_id} ({self.reason})"
+
+    @property
+    def reason_display(self):
+        label = self.get_reason_display()
+        return f"{label}: {self.detail}" if self.detail else label
