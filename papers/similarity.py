@@ -4,17 +4,33 @@
 every paper its k most similar others; ``place(document)`` gives a new paper its
 neighbours without refitting. ``papers.recommend`` turns these into RelatedPaper rows.
 
-A paper's vector is a TF-IDF of its words and two-word phrases (title weighted above
-abstract and keywords), next to its authors, categories and journal as features of their
-own; similarity is the cosine of two vectors, computed in chunks of sparse products.
+How two papers are compared, top to bottom:
+
+1. Words. A TF-IDF vector of the title (counted twice: a title word says more than an
+   abstract word), abstract and keywords, with sublinear term frequency, English stop words
+   dropped, words seen in fewer than 2 papers or in more than half of them ignored.
+   Authors, categories and the journal are features of their own, one token each, weighed
+   by rarity (TAG_WEIGHTS): a shared author is strong evidence, a shared journal weak.
+2. Topics. A truncated SVD of those vectors (latent semantic analysis) gives every paper a
+   short dense vector. Its first TOPIC_DIMENSIONS say what broad field the paper is in;
+   word overlap alone misses that when two papers describe one problem in different words.
+3. Score = cosine of the word vectors + TOPIC_WEIGHT x cosine of the topic vectors,
+   divided by (1 + TOPIC_WEIGHT) so that it stays in (0, 1]. On the arXiv corpus the topic
+   term lifts the share of neighbours in the paper's own primary category from 0.67 (words
+   alone) to 0.71 (bench/recommend_quality.py).
+4. All pairs, fast. Exact word cosines for every pair would be a 75,000 x 75,000 sparse
+   product (minutes, gigabytes). Instead the dense SVD vectors (all CANDIDATE_DIMENSIONS)
+   find CANDIDATES likely neighbours per paper with BLAS products in chunks, and only
+   those are scored exactly as in 3.
 """
 
-import io
 import pickle
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -33,167 +49,251 @@ class Document:
     authors: tuple[str, ...] = ()
 
 
-# How much each part of a paper weighs in its vector (the text block is the unit).
-TITLE_WEIGHT = 2.0
-KEYWORD_WEIGHT = 1.0
-TAG_WEIGHTS = {"authors": 0.3, "categories": 0.5, "journal": 0.2}
-CHUNK = 2000  # rows per block of the all-pairs product
+TITLE_REPEAT = 2  # a title word counts as much as two abstract words
+TAG_WEIGHTS = {"authors": 0.4, "categories": 0.4, "journal": 0.15}  # the words weigh 1
+CANDIDATE_DIMENSIONS = 64  # SVD dimensions used to find candidates
+TOPIC_DIMENSIONS = 16  # the first (broadest) of them, used in the score
+TOPIC_WEIGHT = 1.5
+CANDIDATES = 40  # per paper, scored exactly
+CHUNK = 2048  # papers per block of the all-pairs product
 
 
-def _text_vectorizer():
-    return TfidfVectorizer(
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        stop_words="english",
-        min_df=2,
-        max_df=0.5,
-        dtype=np.float32,
-    )
+class ContentIndex:
+    """The fitted vectors of a catalogue."""
+
+    def __init__(self, *, ids, words, tags, components, vectors, dense):
+        self.ids = list(ids)
+        self.row_of = {paper_id: row for row, paper_id in enumerate(self.ids)}
+        self.words = words  # TfidfVectorizer of title, abstract and keywords (or None)
+        self.tags = tags  # {"authors": TfidfVectorizer, ...} for the fields anyone has
+        self.components = components  # SVD axes, (dimensions, features), float32
+        self.vectors = vectors  # sparse, one L2-normalised row per paper
+        self.dense = dense  # (papers, dimensions) float32: SVD vector, topic part scaled
+
+    @classmethod
+    def fit(cls, documents):
+        """Learn the vocabulary and vectors of these documents. Returns a ContentIndex."""
+        documents = list(documents)
+        words = _fit_words([_text(d) for d in documents])
+        tags = {}
+        for field in TAG_WEIGHTS:
+            values = [_tags(d, field) for d in documents]
+            if any(values):
+                tags[field] = _tag_vectorizer().fit(values)
+        index = cls(ids=[], words=words, tags=tags, components=None, vectors=None, dense=None)
+        vectors = index._sparse(documents)
+        dimensions = min(CANDIDATE_DIMENSIONS, vectors.shape[1] - 1, len(documents) - 1)
+        if dimensions >= 1:
+            svd = TruncatedSVD(dimensions, algorithm="randomized", n_iter=4, random_state=0)
+            components = svd.fit(vectors).components_.astype(np.float32)
+        else:  # too little to learn topics from: words alone
+            components = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        index.components = components
+        index._append([d.paper_id for d in documents], vectors)
+        return index
+
+    # --- vectors ---
+
+    def _sparse(self, documents):
+        """One L2-normalised sparse row per document (all zero if nothing is known)."""
+        blocks = []
+        if self.words is not None:
+            blocks.append(normalize(self.words.transform([_text(d) for d in documents])))
+        for field, vectorizer in self.tags.items():
+            values = [_tags(d, field) for d in documents]
+            blocks.append(TAG_WEIGHTS[field] * vectorizer.transform(values))
+        if not blocks:
+            return sp.csr_matrix((len(documents), 1), dtype=np.float32)
+        return normalize(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def _densify(self, vectors):
+        """The dense vector of each sparse row: the SVD projection, L2-normalised, with its
+        first TOPIC_DIMENSIONS repeated (normalised on their own, scaled by the square root
+        of TOPIC_WEIGHT), so that one dot product of two rows is cos(svd) + w cos(topic)."""
+        projected = np.asarray(vectors @ self.components.T, dtype=np.float32)
+        topic = normalize(projected[:, :TOPIC_DIMENSIONS]) * np.sqrt(TOPIC_WEIGHT)
+        return np.hstack([normalize(projected), topic]).astype(np.float32)
+
+    def _append(self, ids, vectors):
+        for paper_id in ids:
+            self.row_of[paper_id] = len(self.ids)
+            self.ids.append(paper_id)
+        dense = self._densify(vectors)
+        if self.vectors is None:
+            self.vectors, self.dense = vectors, dense
+        else:
+            self.vectors = sp.vstack([self.vectors, vectors], format="csr")
+            self.dense = np.vstack([self.dense, dense])
+
+    # --- neighbours ---
+
+    def neighbours(self, k=10):
+        """Yield (paper_id, [(other_id, score), ...]) for every document, best first, k at
+        most, never the paper itself; scores in (0, 1], higher is closer."""
+        for start in range(0, len(self.ids), CHUNK):
+            rows = np.arange(start, min(start + CHUNK, len(self.ids)))
+            yield from zip(
+                (self.ids[r] for r in rows), self._best(rows, k=k, exclude=rows), strict=True
+            )
+
+    def _best(self, rows, *, k, exclude):
+        """The k best others of these fitted rows (or of these vectors, see place)."""
+        return self._rank(self.vectors[rows], self.dense[rows], k=k, exclude=exclude)
+
+    def _rank(self, vectors, dense, *, k, exclude=None):
+        """Candidates by the dense vectors, then the exact score of each."""
+        approximate = dense @ self.dense.T
+        if exclude is not None:
+            approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
+        candidates = _top_columns(approximate, CANDIDATES)
+        exact = _row_dots(vectors, self.vectors, candidates)
+        if TOPIC_WEIGHT and self.components.shape[0]:
+            topics = dense[:, -TOPIC_DIMENSIONS:]
+            others = self.dense[:, -TOPIC_DIMENSIONS:][candidates]
+            exact += np.einsum("rd,rcd->rc", topics, others)  # already scaled by the weight
+        exact /= 1 + (TOPIC_WEIGHT if self.components.shape[0] else 0)
+        order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
+        results = []
+        for columns, scores in zip(
+            np.take_along_axis(candidates, order, 1),
+            np.take_along_axis(exact, order, 1),
+            strict=True,
+        ):
+            results.append(
+                [
+                    (self.ids[c], min(float(s), 1.0))
+                    for c, s in zip(columns, scores, strict=True)
+                    if s > 1e-6
+                ]
+            )
+        return results
+
+    def place(self, document, k=10):
+        """[(other_id, score), ...] best first for a document not (or no longer) in the
+        fit, and remember it so that later places can find it. Meant to take well under a
+        second on a catalogue of 100,000."""
+        vectors = self._sparse([document])
+        row = self.row_of.get(document.paper_id)
+        if row is not None:  # a new version of a known paper: replace its vectors
+            self.vectors = sp.vstack(
+                [self.vectors[:row], vectors, self.vectors[row + 1 :]], format="csr"
+            )
+            self.dense[row] = self._densify(vectors)[0]
+            return self._best([row], k=k, exclude=[row])[0]
+        best = self._rank(vectors, self._densify(vectors), k=k)[0]
+        self._append([document.paper_id], vectors)
+        return best
+
+    def shared_terms(self, paper_id, other_id, n=3):
+        """Up to n words or phrases that weigh most in both papers, for the reason shown."""
+        if self.words is None or paper_id not in self.row_of or other_id not in self.row_of:
+            return []
+        width = len(self.words.vocabulary_)
+        one = self.vectors[self.row_of[paper_id], :width]
+        other = self.vectors[self.row_of[other_id], :width]
+        both = one.multiply(other).tocoo()
+        terms = self.words.get_feature_names_out()
+        order = np.argsort(-both.data, kind="stable")[:n]
+        return [str(terms[c]) for c in both.col[order]]
+
+    # --- storage ---
+
+    def dumps(self):
+        """The index as bytes, to keep in the database for every worker: sparse weights as
+        float16, dense vectors and SVD axes as float16, the whole zlib-compressed."""
+        vectors = self.vectors
+        state = {
+            "ids": np.asarray(self.ids, dtype=np.int64),
+            "words": self.words,
+            "tags": self.tags,
+            "components": self.components.astype(np.float16),
+            "indptr": vectors.indptr.astype(np.int64),
+            "indices": vectors.indices.astype(np.int32),
+            "data": vectors.data.astype(np.float16),
+            "shape": vectors.shape,
+        }
+        return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    @classmethod
+    def loads(cls, data):
+        state = pickle.loads(zlib.decompress(data))
+        vectors = sp.csr_matrix(
+            (state["data"].astype(np.float32), state["indices"], state["indptr"]),
+            shape=state["shape"],
+        )
+        index = cls(
+            ids=[],
+            words=state["words"],
+            tags=state["tags"],
+            components=state["components"].astype(np.float32),
+            vectors=None,
+            dense=None,
+        )
+        index._append(state["ids"].tolist(), vectors)
+        return index
 
 
-def _tag_vectorizer():
-    """Authors, categories, journal: each value is one token, weighed by its rarity."""
-    return TfidfVectorizer(
-        analyzer=_as_tokens, lowercase=False, sublinear_tf=True, dtype=np.float32
-    )
+# --- helpers ---
+
+
+def _text(document):
+    # The title twice: its words count double against the abstract's.
+    return "\n".join([document.title] * TITLE_REPEAT + [document.abstract, *document.keywords])
+
+
+def _tags(document, field):
+    if field == "journal":
+        return (document.journal.strip().lower(),) if document.journal.strip() else ()
+    return tuple(getattr(document, field))
 
 
 def _as_tokens(values):
     return values  # already one token per value (a module-level function, so it pickles)
 
 
-def _tags(documents, field):
-    if field == "journal":
-        return [(d.journal.strip().lower(),) if d.journal.strip() else () for d in documents]
-    return [tuple(getattr(d, field)) for d in documents]
+def _tag_vectorizer():
+    return TfidfVectorizer(analyzer=_as_tokens, lowercase=False, dtype=np.float32)
 
 
-class ContentIndex:
-    """The fitted vectors of a catalogue."""
-
-    def __init__(self, text, tags, ids, matrix):
-        self.text = text  # TfidfVectorizer of title, abstract and keywords
-        self.tags = tags  # {"authors": vectorizer, ...}
-        self.ids = list(ids)
-        self.matrix = matrix  # one L2-normalised row per paper, in self.ids order
-        self.row_of = {paper_id: row for row, paper_id in enumerate(self.ids)}
-
-    @classmethod
-    def fit(cls, documents):
-        """Learn the vocabulary and vectors of these documents. Returns a ContentIndex."""
-        documents = list(documents)
-        text = _text_vectorizer()
+def _fit_words(texts):
+    """The word vocabulary; None when the texts have no words at all."""
+    options = dict(sublinear_tf=True, stop_words="english", dtype=np.float32)
+    for limits in (dict(min_df=2, max_df=0.5), dict(min_df=1, max_df=1.0)):
+        # Tiny or odd catalogues (one paper, no word in two papers): every word counts.
         try:
-            text.fit([_all_text(d) for d in documents])
-        except ValueError:  # no word seen twice (or no documents): fall back to every word
-            text = _text_vectorizer().set_params(min_df=1, max_df=1.0, stop_words=None)
-            try:
-                text.fit([_all_text(d) for d in documents])
-            except ValueError:
-                text = None
-        tags = {}
-        for field in ("authors", "categories", "journal"):
-            values = _tags(documents, field)
-            if any(values):
-                tags[field] = _tag_vectorizer().fit(values)
-        index = cls(text, tags, [d.paper_id for d in documents], None)
-        index.matrix = index._vectors(documents)
-        return index
-
-    def _vectors(self, documents):
-        """One L2-normalised row per document (zero rows for documents with nothing known)."""
-        blocks = []
-        if self.text is not None:
-            vocabulary = self.text
-            block = (
-                TITLE_WEIGHT * vocabulary.transform([d.title for d in documents])
-                + vocabulary.transform([d.abstract for d in documents])
-                + KEYWORD_WEIGHT * vocabulary.transform(["; ".join(d.keywords) for d in documents])
-            )
-            blocks.append(normalize(block))
-        for field, vectorizer in self.tags.items():
-            blocks.append(TAG_WEIGHTS[field] * vectorizer.transform(_tags(documents, field)))
-        if not blocks:
-            return sp.csr_matrix((len(documents), 1), dtype=np.float32)
-        return normalize(sp.hstack(blocks, format="csr", dtype=np.float32))
-
-    def neighbours(self, k=10):
-        """Yield (paper_id, [(other_id, score), ...]) for every document, best first, k at
-        most, never the paper itself; scores in (0, 1], higher is closer."""
-        transposed = self.matrix.T.tocsc()
-        for start in range(0, len(self.ids), CHUNK):
-            scores = (self.matrix[start : start + CHUNK] @ transposed).toarray()
-            rows = np.arange(scores.shape[0])
-            scores[rows, rows + start] = 0  # never the paper itself
-            for row, best in enumerate(_top(scores, k, self.ids)):
-                yield self.ids[start + row], best
-
-    def place(self, document, k=10):
-        """[(other_id, score), ...] best first for a document not (or no longer) in the
-        fit, and remember it so that later places can find it. Meant to take well under a
-        second on a catalogue of 100,000."""
-        vector = self._vectors([document])
-        row = self.row_of.get(document.paper_id)
-        scores = (vector @ self.matrix.T).toarray()
-        if row is not None:
-            scores[0, row] = 0
-        best = _top(scores, k, self.ids)[0]
-        if row is None:
-            self.row_of[document.paper_id] = len(self.ids)
-            self.ids.append(document.paper_id)
-            self.matrix = sp.vstack([self.matrix, vector], format="csr")
-        else:
-            self.matrix = sp.vstack(
-                [self.matrix[:row], vector, self.matrix[row + 1 :]], format="csr"
-            )
-        return best
-
-    def shared_terms(self, paper_id, other_id, n=3):
-        """Up to n words or phrases that weigh most in both papers, for the reason shown."""
-        if self.text is None or paper_id not in self.row_of or other_id not in self.row_of:
-            return []
-        width = len(self.text.vocabulary_)
-        one = self.matrix[self.row_of[paper_id], :width]
-        other = self.matrix[self.row_of[other_id], :width]
-        both = one.multiply(other).tocoo()
-        order = np.argsort(-both.data, kind="stable")
-        terms = self.text.get_feature_names_out()
-        chosen = []
-        for column in both.col[order]:
-            term = terms[column]
-            # A word already inside a chosen phrase (or the reverse) says nothing new.
-            if any(term in c.split() or c in term.split() for c in chosen):
-                continue
-            chosen.append(term)
-            if len(chosen) == n:
-                break
-        return chosen
-
-    def dumps(self):
-        """The index as bytes, to keep in the database for every worker."""
-        buffer = io.BytesIO()
-        pickle.dump(self, buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        return buffer.getvalue()
-
-    @classmethod
-    def loads(cls, data):
-        return pickle.loads(data)
+            return TfidfVectorizer(**options, **limits).fit(texts)
+        except ValueError:
+            continue
+    return None
 
 
-def _all_text(document):
-    return " ".join([document.title, document.abstract, *document.keywords])
+def _top_columns(scores, n):
+    """The columns of each row's n highest scores (any order), by blocks: the best n
+    entries lie in the n blocks with the highest maxima, so one pass finds the blocks and
+    only those are partitioned (several times faster than argpartition on whole rows)."""
+    rows, width = scores.shape
+    n = min(n, width)
+    block = 64
+    if width <= block * n:
+        return np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    blocks = width // block
+    head = scores[:, : blocks * block].reshape(rows, blocks, block).max(axis=2)
+    if width > blocks * block:  # the ragged last block
+        head = np.hstack([head, scores[:, blocks * block :].max(axis=1, keepdims=True)])
+        blocks += 1
+    best_blocks = np.argpartition(-head, n - 1, axis=1)[:, :n]
+    columns = (best_blocks[:, :, None] * block + np.arange(block)).reshape(rows, -1)
+    beyond = columns >= width  # past the end of the ragged last block
+    columns[beyond] = 0
+    values = np.take_along_axis(scores, columns, 1)
+    values[beyond] = -np.inf
+    chosen = np.argpartition(-values, n - 1, axis=1)[:, :n]
+    return np.take_along_axis(columns, chosen, 1)
 
 
-def _top(scores, k, ids):
-    """For each row of a dense score block, [(id, score), ...] of its k best above 0."""
-    k = min(k, scores.shape[1])
-    if k == 0:
-        return [[] for _ in range(scores.shape[0])]
-    best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    results = []
-    for row, columns in enumerate(best):
-        values = scores[row, columns]
-        order = np.argsort(-values, kind="stable")
-        pairs = zip(columns[order], values[order], strict=True)
-        results.append([(ids[c], min(float(v), 1.0)) for c, v in pairs if v > 0])
-    return results
+def _row_dots(queries, matrix, columns):
+    """Exact sparse dot products: result[r, c] = queries[r] . matrix[columns[r, c]]."""
+    rows, n = columns.shape
+    left = queries[np.repeat(np.arange(rows), n)]
+    right = matrix[columns.ravel()]
+    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).reshape(rows, n)
