@@ -74,14 +74,14 @@ class ContentIndex:
     def fit(cls, documents):
         """Learn the vocabulary and vectors of these documents. Returns a ContentIndex."""
         documents = list(documents)
-        words = _fit_words([_text(d) for d in documents])
+        words, counted = _fit_words([_text(d) for d in documents])
         tags = {}
         for field in TAG_WEIGHTS:
             values = [_tags(d, field) for d in documents]
             if any(values):
                 tags[field] = _tag_vectorizer().fit(values)
         index = cls(ids=[], words=words, tags=tags, components=None, vectors=None, dense=None)
-        vectors = index._sparse(documents)
+        vectors = index._sparse(documents, words=counted)
         dimensions = min(CANDIDATE_DIMENSIONS, vectors.shape[1] - 1, len(documents) - 1)
         if dimensions >= 1:
             svd = TruncatedSVD(dimensions, algorithm="randomized", n_iter=4, random_state=0)
@@ -94,11 +94,14 @@ class ContentIndex:
 
     # --- vectors ---
 
-    def _sparse(self, documents):
-        """One L2-normalised sparse row per document (all zero if nothing is known)."""
+    def _sparse(self, documents, *, words=None):
+        """One L2-normalised sparse row per document (all zero if nothing is known);
+        ``words``: their word vectors when already computed."""
         blocks = []
-        if self.words is not None:
-            blocks.append(normalize(self.words.transform([_text(d) for d in documents])))
+        if words is None and self.words is not None:
+            words = self.words.transform([_text(d) for d in documents])
+        if words is not None:
+            blocks.append(words)  # already L2-normalised
         for field, vectorizer in self.tags.items():
             values = [_tags(d, field) for d in documents]
             blocks.append(TAG_WEIGHTS[field] * vectorizer.transform(values))
@@ -110,6 +113,8 @@ class ContentIndex:
         """The dense vector of each sparse row: the SVD projection, L2-normalised, with its
         first TOPIC_DIMENSIONS repeated (normalised on their own, scaled by the square root
         of TOPIC_WEIGHT), so that one dot product of two rows is cos(svd) + w cos(topic)."""
+        if not self.components.shape[0]:  # no topics learnt: candidates by words alone
+            return np.zeros((vectors.shape[0], 1), dtype=np.float32)
         projected = np.asarray(vectors @ self.components.T, dtype=np.float32)
         topic = normalize(projected[:, :TOPIC_DIMENSIONS]) * np.sqrt(TOPIC_WEIGHT)
         return np.hstack([normalize(projected), topic]).astype(np.float32)
@@ -146,12 +151,17 @@ class ContentIndex:
         if exclude is not None:
             approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
         candidates = _top_columns(approximate, CANDIDATES)
-        exact = _row_dots(vectors, self.vectors, candidates)
+        words = _row_dots(vectors, self.vectors, candidates)
+        exact = words.copy()
         if TOPIC_WEIGHT and self.components.shape[0]:
             topics = dense[:, -TOPIC_DIMENSIONS:]
             others = self.dense[:, -TOPIC_DIMENSIONS:][candidates]
             exact += np.einsum("rd,rcd->rc", topics, others)  # already scaled by the weight
         exact /= 1 + (TOPIC_WEIGHT if self.components.shape[0] else 0)
+        # A neighbour shares at least a word, an author, a category or the journal (topics
+        # alone mean little in a small catalogue); and it is never the paper itself.
+        excluded = np.take_along_axis(approximate, candidates, 1) == -np.inf
+        exact[(words <= 0) | excluded] = 0
         order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
         results = []
         for columns, scores in zip(
@@ -256,15 +266,16 @@ def _tag_vectorizer():
 
 
 def _fit_words(texts):
-    """The word vocabulary; None when the texts have no words at all."""
+    """The word vocabulary and the texts' vectors; (None, None) when there are no words."""
     options = dict(sublinear_tf=True, stop_words="english", dtype=np.float32)
     for limits in (dict(min_df=2, max_df=0.5), dict(min_df=1, max_df=1.0)):
         # Tiny or odd catalogues (one paper, no word in two papers): every word counts.
+        vectorizer = TfidfVectorizer(**options, **limits)
         try:
-            return TfidfVectorizer(**options, **limits).fit(texts)
+            return vectorizer, vectorizer.fit_transform(texts)
         except ValueError:
             continue
-    return None
+    return None, None
 
 
 def _top_columns(scores, n):

@@ -1,0 +1,191 @@
+"""papers.similarity on real arXiv listings.
+
+tests/fixtures/arxiv/listings_sample.jsonl.gz holds every 125th line of the corpus
+/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz (598 real papers: titles, abstracts,
+authors, categories; see tests/fixtures/arxiv/README.md). The recommender is shown titles,
+abstracts and authors only, and judged by the categories it did not see.
+"""
+
+import gzip
+import json
+from collections import Counter
+from dataclasses import replace
+from functools import cache
+
+import pytest
+
+from papers.similarity import ContentIndex, Document
+from tests.conftest import ROOT
+
+LISTINGS = ROOT / "tests" / "fixtures" / "arxiv" / "listings_sample.jsonl.gz"
+
+
+@cache
+def listings():
+    with gzip.open(LISTINGS, "rt", encoding="utf-8") as file:
+        return [json.loads(line) for line in file]
+
+
+def document(number, record, *, categories=False):
+    return Document(
+        paper_id=number,
+        title=record["title"],
+        abstract=record["summary"],
+        # Author keys as the catalogue gives them: one key per distinct name here.
+        authors=tuple(record["authors"]),
+        categories=tuple(record["categories"]) if categories else (),
+    )
+
+
+@cache
+def documents():
+    return tuple(document(n, r) for n, r in enumerate(listings(), 1))
+
+
+@cache
+def fitted():
+    return ContentIndex.fit(documents())
+
+
+@cache
+def fitted_lists():
+    return dict(fitted().neighbours(10))
+
+
+def primary(paper_id):
+    return listings()[paper_id - 1]["categories"][0]
+
+
+def test_neighbours_share_the_papers_primary_category_far_more_often_than_chance():
+    lists = fitted_lists()
+    counts = Counter(primary(n) for n in range(1, len(listings()) + 1))
+    total = sum(counts.values())
+    # The chance that a random other paper has the same primary category (~0.33 here).
+    chance = sum(c * c for c in counts.values()) / total**2
+    shared = [primary(o) == primary(p) for p, best in lists.items() for o, _ in best]
+
+    assert sum(shared) / len(shared) > 1.6 * chance
+
+
+def test_every_paper_gets_ten_neighbours_best_first_never_itself():
+    lists = fitted_lists()
+
+    assert set(lists) == {d.paper_id for d in documents()}
+    for paper_id, best in lists.items():
+        assert len(best) == 10
+        assert paper_id not in [other for other, _ in best]
+        assert len({other for other, _ in best}) == 10
+        scores = [score for _, score in best]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0 < score <= 1 for score in scores)
+
+
+def test_a_paper_placed_after_the_fit_finds_the_neighbours_it_would_have_had_in_it():
+    everything = documents()
+    overlaps = []
+    for left_out in everything[::150]:
+        index = ContentIndex.fit([d for d in everything if d is not left_out])
+        placed = {other for other, _ in index.place(left_out)}
+        fitted_list = {other for other, _ in fitted_lists()[left_out.paper_id]}
+        overlaps.append(len(placed & fitted_list))
+
+    # Vocabulary and topics were learnt without the paper (from 597 papers, so the topics
+    # move a little): most of the ten stay, none of the lists is unrelated.
+    assert sum(overlaps) / len(overlaps) >= 7
+    assert min(overlaps) >= 5
+
+
+def test_a_placed_paper_is_found_by_the_next_one_placed():
+    index = ContentIndex.fit(documents()[:300])
+    record = listings()[400]
+    first = index.place(document(10_001, record))
+    second = index.place(document(10_002, record))
+
+    assert 10_001 not in [other for other, _ in first]
+    assert second[0][0] == 10_001
+    assert second[0][1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_placing_a_fitted_paper_again_replaces_it_and_never_lists_it_as_its_own_neighbour():
+    index = ContentIndex.fit(documents())
+    paper = documents()[5]
+    best = index.place(paper)
+
+    assert paper.paper_id not in [other for other, _ in best]
+    assert [o for o, _ in best] == [o for o, _ in fitted_lists()[paper.paper_id]]
+    assert len(index.ids) == len(documents())
+
+
+def test_dumps_and_loads_give_the_same_neighbours():
+    data = fitted().dumps()
+    loaded = ContentIndex.loads(data)
+
+    for paper_id, best in loaded.neighbours(10):
+        expected = fitted_lists()[paper_id]
+        # Weights are stored as float16: near-equal neighbours may swap places.
+        assert [s for _, s in best] == pytest.approx([s for _, s in expected], abs=2e-3)
+        assert len({o for o, _ in best} & {o for o, _ in expected}) >= 9
+
+
+def test_a_loaded_index_places_a_new_paper_like_the_original():
+    new = document(10_001, listings()[0] | {"title": listings()[0]["title"] + " revisited"})
+    original = ContentIndex.fit(documents()[1:])
+    loaded = ContentIndex.loads(original.dumps())
+
+    assert [o for o, _ in loaded.place(new)] == [o for o, _ in original.place(new)]
+
+
+def test_shared_terms_are_words_both_papers_use():
+    paper_id, best = next(iter(fitted_lists().items()))
+    other = best[0][0]
+    terms = fitted().shared_terms(paper_id, other, n=3)
+    one, two = (documents()[i - 1] for i in (paper_id, other))
+
+    assert 1 <= len(terms) <= 3
+    for term in terms:
+        assert term in f"{one.title} {one.abstract}".lower()
+        assert term in f"{two.title} {two.abstract}".lower()
+
+
+def test_a_shared_author_or_category_moves_a_neighbour_up():
+    paper = documents()[10]
+    tenth, score = fitted_lists()[paper.paper_id][-1]
+
+    for shared in ({"authors": ("a-key",)}, {"categories": ("cs.XX",)}):
+        changed = [
+            replace(d, **shared) if d.paper_id in (paper.paper_id, tenth) else d
+            for d in documents()
+        ]
+        best = dict(dict(ContentIndex.fit(changed).neighbours(10))[paper.paper_id])
+
+        assert best.get(tenth, 0) > score
+
+
+def test_one_document_has_no_neighbours():
+    index = ContentIndex.fit([documents()[0]])
+
+    assert dict(index.neighbours(10)) == {documents()[0].paper_id: []}
+    assert ContentIndex.loads(index.dumps()).ids == [documents()[0].paper_id]
+    assert [o for o, _ in index.place(documents()[1])] in ([], [documents()[0].paper_id])
+
+
+def test_papers_with_empty_abstracts_or_no_words_in_common_do_not_crash():
+    odd = [
+        Document(paper_id=1, title="Graph neural networks for molecules"),
+        Document(paper_id=2, title="Graph neural networks for proteins", abstract=""),
+        Document(paper_id=3, title="Quantum chromodynamics on the lattice"),
+        Document(paper_id=4, title=""),
+        Document(paper_id=5, title="the of and"),  # stop words only
+    ]
+    index = ContentIndex.fit(odd)
+    lists = dict(index.neighbours(10))
+
+    assert lists[1][0][0] == 2
+    assert lists[4] == [] and lists[5] == []
+    assert index.place(Document(paper_id=6, title="")) == []
+    assert index.shared_terms(1, 4) == []
+
+    nothing_shared = ContentIndex.fit(
+        [Document(paper_id=1, title="alpha beta"), Document(paper_id=2, title="gamma delta")]
+    )
+    assert dict(nothing_shared.neighbours(10)) == {1: [], 2: []}
