@@ -40,6 +40,8 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Fields OpenAlex fills where the record has none. A record without a value leaves
 # OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
 KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
+# What the recommender reads of a paper: a change to one of these re-places it.
+RECOMMENDER_FIELDS = {"title", "abstract", "authors", "categories", "journal", "is_retracted"}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -113,11 +115,20 @@ def _upsert_locked(work, *, source):
 
     if not (created or changed):
         return paper, UNCHANGED
+    if created or changed & RECOMMENDER_FIELDS:
+        paper_id = paper.pk
+        transaction.on_commit(lambda: _place_in_recommendations(paper_id), robust=True)
     for name in changed - {"metadata_status", "is_retracted"}:
         paper.provenance[name] = stamp
     paper.search_document = build_search_document(paper)
     paper.save()
     return paper, CREATED if created else UPDATED
+
+
+def _place_in_recommendations(paper_id):
+    from papers.tasks import place_related_paper  # tasks import this module
+
+    place_related_paper.delay(paper_id)
 
 
 def _scalar_values(work):
@@ -448,6 +459,8 @@ def apply_keywords(doi, names, *, source):
         paper.provenance["keywords"] = _stamp(source)
         paper.search_document = build_search_document(paper)
         paper.save(update_fields=["provenance", "search_document", "updated_at"])
+        paper_id = paper.pk
+        transaction.on_commit(lambda: _place_in_recommendations(paper_id), robust=True)
         return UPDATED
 
 
@@ -492,6 +505,9 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
             paper.provenance[name] = stamp
         if changed:
             paper.search_document = build_search_document(paper)
+        if changed & RECOMMENDER_FIELDS:
+            paper_id = paper.pk
+            transaction.on_commit(lambda: _place_in_recommendations(paper_id), robust=True)
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
         paper.save()
