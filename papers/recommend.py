@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Case, F, Prefetch, Value, When
 from django.utils import timezone
 
 from papers.models import Authorship, Paper, PaperCategory, RecommendationRun, RelatedPaper
@@ -240,14 +240,17 @@ class _ListMaker:
 
 
 def best_rated_recent(papers):
-    """Ids of these papers, not retracted, of the last RECENT_YEARS, best-rated first (the
-    Bayesian score), then newest; undated and unrated papers last."""
+    """Ids of these papers, not retracted, best-rated (the Bayesian score) then newest,
+    those of the last RELATED_RECENT_YEARS before older ones (a small catalogue has few)."""
     since = timezone.now().year - settings.RELATED_RECENT_YEARS
-    recent = papers.filter(is_retracted=False).filter(
-        Q(published_year__gte=since) | Q(published_year__isnull=True)
+    recent = Case(When(published_year__gte=since, then=Value(1)), default=Value(0))
+    order = [F("is_recent").desc(), F("rating_score").desc(nulls_last=True)]
+    return (
+        papers.filter(is_retracted=False)
+        .annotate(is_recent=recent)
+        .order_by(*order, *Paper._meta.ordering)
+        .values_list("pk", flat=True)
     )
-    order = [F("rating_score").desc(nulls_last=True), *Paper._meta.ordering]
-    return recent.order_by(*order).values_list("pk", flat=True)
 
 
 def _authorship_maps(paper_ids=None):

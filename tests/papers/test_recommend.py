@@ -175,9 +175,7 @@ def test_a_paper_without_close_neighbours_shows_its_categorys_best_rated_papers(
     rows = related_papers(lonely.pk)
     assert [row.related for row in rows[:2]] == [best, fair]
     assert {row.reason for row in rows[:2]} == {RelatedPaper.Reason.CATEGORY_BEST}
-    assert rows[0].reason_display == (
-        "Best rated recent paper in the same category: Palaeontology"
-    )
+    assert rows[0].reason_display == ("Best rated recent paper in the same category: Palaeontology")
     # Then the catalogue's best-rated recent papers fill the list.
     assert rows[2].reason == RelatedPaper.Reason.CATALOGUE_BEST
 
