@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if not options["users"]:
             from reviews.ratings import co_rated_pairs  # reviews.ratings imports accounts
 
-            with tqdm(desc="Related papers", unit="paper", disable=None) as progress:
+            with tqdm(total=0, desc="Related papers", unit="paper", disable=None) as progress:
                 run = recommend.rebuild_related(co_rated=co_rated_pairs(), progress=progress)
             self.stdout.write(
                 f"Related papers: {run.row_count} entries for {run.paper_count} papers "
