@@ -230,12 +230,12 @@ class _ListMaker:
     def _best_of_category(self, category_id):
         if category_id not in self._best_in_category:
             papers = best_rated_recent(Paper.objects.filter(categories=category_id))
-            self._best_in_category[category_id] = list(papers[: self.shown + 1])
+            self._best_in_category[category_id] = list(papers[: self.shown * 2])
         return self._best_in_category[category_id]
 
     def _best_of_catalogue(self):
         if self._best_overall is None:
-            self._best_overall = list(best_rated_recent(Paper.objects.all())[: self.shown + 1])
+            self._best_overall = list(best_rated_recent(Paper.objects.all())[: self.shown * 2])
         return self._best_overall
 
 
@@ -292,11 +292,12 @@ _loaded_index = {}
 
 def index_of(run):
     """The ContentIndex of this run, from this process's memory or the database."""
-    if run.pk not in _loaded_index:
+    key = (run.pk, run.finished_at)  # the time too: a database restored from a copy reuses ids
+    if key not in _loaded_index:
         data = RecommendationRun.objects.filter(pk=run.pk).values_list("index", flat=True).get()
         _loaded_index.clear()
-        _loaded_index[run.pk] = ContentIndex.loads(bytes(data)) if data else None
-    return _loaded_index[run.pk]
+        _loaded_index[key] = ContentIndex.loads(bytes(data)) if data else None
+    return _loaded_index[key]
 
 
 def place_paper(paper_id):

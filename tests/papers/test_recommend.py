@@ -38,6 +38,12 @@ def listed(paper):
     return [row.related for row in related_papers(paper.pk)]
 
 
+def similar(paper):
+    """The entries listed for their content (not the cold-start fill)."""
+    rows = related_papers(paper.pk)
+    return [row.related for row in rows if row.reason == RelatedPaper.Reason.CONTENT]
+
+
 def test_a_paper_lists_papers_on_its_own_topic_before_unrelated_ones():
     papers = import_all()
     rebuild_related()
@@ -207,3 +213,54 @@ def test_the_paper_page_says_no_data_before_any_run(client):
     paper = PaperFactory()
     page = client.get(reverse("papers:paper", args=[paper.pk])).content.decode()
     assert "No Data Available" in page
+
+
+@pytest.fixture
+def tasks_in_process():
+    from portal.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def test_an_import_places_the_new_paper_once_committed(
+    tasks_in_process, django_capture_on_commit_callbacks
+):
+    papers = import_all()
+    papers.pop(BLOGS).delete()
+    rebuild_related()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        blogs = import_record(BLOGS)
+
+    assert len(callbacks) == 1
+    assert listed(blogs)[0] == papers[NEWSLETTER]
+    assert blogs in listed(papers[NEWSLETTER])
+
+
+def test_an_unchanged_reimport_places_nothing(django_capture_on_commit_callbacks):
+    import_record(BLOGS)
+    with django_capture_on_commit_callbacks() as callbacks:
+        import_record(BLOGS)
+    assert callbacks == []
+
+
+def test_a_curator_edit_of_the_title_places_the_paper_again(
+    admin_client, tasks_in_process, django_capture_on_commit_callbacks
+):
+    from tests.papers.test_admin import form_data
+
+    papers = import_all()
+    rebuild_related()
+    far = papers[OTHER_TOPICS[0]]  # a PLOS biology paper
+    assert papers[BLOGS] not in similar(far)
+
+    url = reverse("admin:papers_paper_change", args=[far.pk])
+    data = form_data(admin_client.get(url))
+    data["title"] = "Do we need to fix science blogs and science newsletters?"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert papers[BLOGS] in similar(far)
