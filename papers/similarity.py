@@ -69,6 +69,7 @@ class ContentIndex:
         self.components = components  # SVD axes, (dimensions, features), float32
         self.vectors = vectors  # sparse, one L2-normalised row per paper
         self.dense = dense  # (papers, dimensions) float32: SVD vector, topic part scaled
+        self._terms = None  # the vocabulary by column, for shared_terms
 
     @classmethod
     def fit(cls, documents):
@@ -150,7 +151,7 @@ class ContentIndex:
         approximate = dense @ self.dense.T
         if exclude is not None:
             approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
-        candidates = _top_columns(approximate, CANDIDATES)
+        candidates = _top_columns(approximate, max(CANDIDATES, k + 10))
         words = _row_dots(vectors, self.vectors, candidates)
         exact = words.copy()
         if TOPIC_WEIGHT and self.components.shape[0]:
@@ -202,7 +203,9 @@ class ContentIndex:
         one = self.vectors[self.row_of[paper_id], :width]
         other = self.vectors[self.row_of[other_id], :width]
         both = one.multiply(other).tocoo()
-        terms = self.words.get_feature_names_out()
+        if self._terms is None:  # built once: the vocabulary as an array is slow to make
+            self._terms = self.words.get_feature_names_out()
+        terms = self._terms
         order = np.argsort(-both.data, kind="stable")[:n]
         return [str(terms[c]) for c in both.col[order]]
 

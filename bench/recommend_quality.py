@@ -1,0 +1,506 @@
+"""Related papers: how good the lists are, and what a rebuild costs.
+
+    .venv/bin/python bench/recommend_quality.py
+
+LOADING. The real arXiv corpus (/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz,
+74,728 papers) goes into the catalogue database ``portal_bench_recommend`` through the
+project's own import path (``papers.arxiv.parse_listing`` -> ``papers.ingest.upsert_work``,
+500 records per transaction). The database is kept between runs; ``--reload`` drops and
+rebuilds it (~25 min); an interrupted load resumes where it stopped (upserts are idempotent).
+
+QUALITY. Documents are read with ``papers.recommend.load_documents(with_categories=False)``:
+the recommender never sees the categories it is judged by. Over a fixed random sample of
+query papers (``--sample``, seed 7) each method's top 10 (never the paper itself) is scored
+against the categories the corpus lists:
+
+- p@10: the share of the 10 that share the query's primary category (first listed);
+- nDCG@10: the same relevance (1 or 0), discounted by rank, over the ideal ordering;
+- Jaccard: the mean Jaccard overlap of the query's and the neighbour's category sets.
+
+Methods: ours (``papers.similarity.ContentIndex``); random papers; the first author's
+other papers (by name, newest first, filled up with random papers when there are fewer than
+10; a list with none of them is all random); a plain TF-IDF cosine over title + abstract
+(scikit-learn's defaults, English stop words), and the same with sublinear term frequency
+and the document-frequency bounds ours uses (ours without its topic term, title weight and
+tags);
+arxiv-sanity-lite's SVM (TF-IDF of 1-2-grams, a linear SVM per query trained with the paper
+as the only positive and every other paper as a negative, as karpathy/arxiv-sanity-lite's
+``serve.py`` ranks "similar" papers; this is slow, so it runs on the first ``--svm-sample``
+queries of the sample and its row says on how many).
+
+SPEED. The rebuild of ``ContentIndex`` (fit + neighbours(10) for every paper) at 10,000
+papers, the whole corpus, and 100,000 (the corpus plus shuffled copies of 25,272 of its
+papers with new ids), each in a child process so that its peak memory
+(``VmHWM`` of that child) is the rebuild's alone; the time of one ``place()`` into the
+whole corpus (mean of 20 new papers); the size of ``dumps()``. When
+``papers.recommend.rebuild_related`` exists it is timed too (fit, neighbours and the
+RelatedPaper rows written), also in a child.
+
+Prints numbers, asserts nothing.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = Path("/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz")
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_recommend"
+SEED = 7
+
+
+def read_corpus():
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as file:
+        return [json.loads(line) for line in file]
+
+
+# --- loading the catalogue ---
+
+
+def setup_django(database_url):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+    import django
+
+    django.setup()
+
+
+def database_exists(database_url):
+    import psycopg
+
+    name, admin_url = _names(database_url)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def recreate_database(database_url):
+    import psycopg
+    from psycopg import sql
+
+    name, admin_url = _names(database_url)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    print(f"created database {name}")
+
+
+def _names(database_url):
+    base, name = database_url.rstrip("/").rsplit("/", 1)
+    return name.split("?")[0], base + "/postgres"
+
+
+def load_catalogue(database_url, *, reload=False, batch_size=500):
+    """The corpus in the catalogue, through papers.arxiv and papers.ingest."""
+    fresh = reload or not database_exists(database_url)
+    if fresh:
+        recreate_database(database_url)
+    setup_django(database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from tqdm import tqdm
+
+    from papers.arxiv import import_listings, parse_listing
+    from papers.ingest import ImportReport
+    from papers.models import Paper
+
+    corpus = read_corpus()
+    stored = set(Paper.objects.values_list("doi", flat=True))
+    missing = [r for r in corpus if parse_listing(r).doi not in stored]
+    if not missing:
+        print(f"catalogue: {len(stored):,} papers in {database_url.rsplit('/', 1)[1]} (kept)")
+        return
+    print(f"loading {len(missing):,} of {len(corpus):,} corpus papers through papers.arxiv")
+    report = ImportReport()
+    started = time.perf_counter()
+    with tqdm(total=len(missing), unit="paper") as progress:
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start : start + batch_size]
+            import_listings(batch, report=report, batch_size=batch_size)
+            progress.update(len(batch))
+            if start // batch_size % 10 == 0:
+                # The tables grow from nothing: without fresh statistics the planner keeps
+                # the plans of an empty catalogue (sequential scans), and the load slows 4x.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+    seconds = time.perf_counter() - started
+    print(f"loaded in {seconds:.0f} s ({len(missing) / seconds:.0f} papers/s): {report.summary()}")
+    for where, reason in report.rejected[:10]:
+        print(f"  rejected {where}: {reason}")
+
+
+# --- quality ---
+
+
+def metrics(query, neighbours, categories):
+    """p@10, nDCG@10 and mean Jaccard of one list (10 slots: a short list scores 0 for the
+    missing ones)."""
+    primary, mine = categories[query][0], set(categories[query])
+    relevant = [categories[other][0] == primary for other in neighbours[:10]]
+    gains = sum(r / np.log2(rank + 2) for rank, r in enumerate(relevant))
+    # Ideal: ten relevant ones (every query's category has more than ten other papers).
+    ideal = sum(1 / np.log2(rank + 2) for rank in range(10))
+    jaccard = [len(mine & set(categories[o])) / len(mine | set(categories[o])) for o in neighbours]
+    return sum(relevant) / 10, gains / ideal, sum(jaccard[:10]) / 10
+
+
+def table(lists, queries, categories):
+    """{method: (p@10, nDCG@10, Jaccard, queries)} over the queries each method answered."""
+    rows = {}
+    for method, answers in lists.items():
+        scored = [metrics(q, answers[q], categories) for q in queries if q in answers]
+        rows[method] = (*np.mean(scored, axis=0), len(scored))
+    return rows
+
+
+def print_table(rows, title):
+    print(f"\n{title}")
+    print(f"{'method':<48} {'p@10':>7} {'nDCG@10':>8} {'Jaccard':>8} {'queries':>8}")
+    for method, (precision, ndcg, jaccard, n) in rows.items():
+        print(f"{method:<48} {precision:>7.3f} {ndcg:>8.3f} {jaccard:>8.3f} {n:>8,}")
+
+
+def random_lists(ids, queries, rng):
+    return {q: [o for o in rng.sample(ids, 11) if o != q][:10] for q in queries}
+
+
+def first_author_lists(ids, queries, first_author, authors_of, published, rng):
+    """The first author's other papers, newest first, then random papers to fill ten."""
+    papers_by = {}
+    for paper_id, names in authors_of.items():
+        for name in set(names):
+            papers_by.setdefault(name, []).append(paper_id)
+    lists, with_own = {}, []
+    for q in queries:
+        own = [o for o in papers_by.get(first_author.get(q), ()) if o != q]
+        own.sort(key=lambda o: (published[o], o), reverse=True)
+        if own:
+            with_own.append(q)
+        fill = [o for o in rng.sample(ids, 30) if o != q and o not in own]
+        lists[q] = (own + fill)[:10]
+    return lists, with_own
+
+
+def cosine_lists(matrix, rows, queries, ids, k=10):
+    """Exact cosine top k of each query row against every row (sparse, in chunks)."""
+    lists = {}
+    transposed = matrix.T.tocsr()
+    for start in range(0, len(queries), 500):
+        chunk = queries[start : start + 500]
+        scores = (matrix[[rows[q] for q in chunk]] @ transposed).toarray()
+        for i, q in enumerate(chunk):
+            scores[i, rows[q]] = -np.inf
+            best = np.argpartition(-scores[i], k)[:k]
+            best = best[np.argsort(-scores[i, best])]
+            lists[q] = [ids[b] for b in best]
+    return lists
+
+
+def tfidf_lists(documents, queries, **options):
+    """TF-IDF cosine over title + abstract: scikit-learn's defaults and English stop words,
+    plus ``options``."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(stop_words="english", dtype=np.float32, **options)
+    matrix = vectorizer.fit_transform([f"{d.title} {d.abstract}" for d in documents])
+    ids = [d.paper_id for d in documents]
+    return cosine_lists(matrix, {p: r for r, p in enumerate(ids)}, queries, ids)
+
+
+def svm_lists(documents, author_names, queries):
+    """arxiv-sanity-lite: its compute.py features (TF-IDF of 1-2-grams of title, abstract
+    and author names, 10,000 features) and its serve.py ``svm_rank`` (one LinearSVC per
+    query paper, the paper the only positive, C=0.01, class_weight="balanced")."""
+    from sklearn import svm
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(
+        input="content",
+        encoding="utf-8",
+        decode_error="replace",
+        strip_accents="unicode",
+        lowercase=True,
+        analyzer="word",
+        stop_words="english",
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+        ngram_range=(1, 2),
+        max_features=10000,
+        norm="l2",
+        use_idf=True,
+        smooth_idf=True,
+        sublinear_tf=True,
+        max_df=0.5,
+        min_df=5,
+    )
+    texts = [" ".join([d.title, d.abstract, *author_names[d.paper_id]]) for d in documents]
+    x = vectorizer.fit_transform(texts).astype(np.float32)
+    ids = [d.paper_id for d in documents]
+    rows = {p: r for r, p in enumerate(ids)}
+    lists = {}
+    for q in tqdm(queries, desc="arxiv-sanity-lite SVMs", unit="query"):
+        y = np.zeros(x.shape[0], dtype=np.float32)
+        y[rows[q]] = 1.0
+        clf = svm.LinearSVC(
+            class_weight="balanced", verbose=False, max_iter=10000, tol=1e-6, C=0.01
+        )
+        clf.fit(x, y)
+        s = clf.decision_function(x)
+        s[rows[q]] = -np.inf
+        best = np.argpartition(-s, 10)[:10]
+        lists[q] = [ids[b] for b in best[np.argsort(-s[best])]]
+    return lists
+
+
+def quality(args):
+    from papers.models import Authorship, Paper
+    from papers.recommend import load_documents
+    from papers.similarity import ContentIndex
+
+    corpus_categories = {
+        f"10.48550/arxiv.{r['id']}".lower(): r["categories"] for r in read_corpus()
+    }
+    started = time.perf_counter()
+    documents = load_documents(with_categories=False)
+    print(f"\n{len(documents):,} documents read in {time.perf_counter() - started:.0f} s")
+    assert not any(d.categories for d in documents)  # the recommender must not see them
+    papers = Paper.objects.values_list("pk", "doi", "published_year", "published_month")
+    categories, published = {}, {}
+    for pk, doi, year, month in papers:
+        categories[pk] = corpus_categories[doi]
+        published[pk] = (year or 0, month or 0)
+    author_names = {d.paper_id: [] for d in documents}
+    for paper_id, name in Authorship.objects.order_by("paper_id", "position").values_list(
+        "paper_id", "author__name"
+    ):
+        author_names[paper_id].append(name)
+    first_author = {p: names[0] for p, names in author_names.items() if names}
+
+    ids = [d.paper_id for d in documents]
+    rng = random.Random(SEED)
+    queries = sorted(rng.sample(ids, args.sample))
+    lists = {}
+
+    started = time.perf_counter()
+    index = ContentIndex.fit(documents)
+    ours = {}
+    wanted = set(queries)
+    for paper_id, best in index.neighbours(10):
+        if paper_id in wanted:
+            ours[paper_id] = [other for other, _ in best]
+    print(f"ours: fit + neighbours of every paper in {time.perf_counter() - started:.0f} s")
+    lists["ours (papers.similarity)"] = ours
+    lists["random papers"] = random_lists(ids, queries, rng)
+    by_author, with_own = first_author_lists(
+        ids, queries, first_author, author_names, published, rng
+    )
+    lists["first author's other papers (+ random fill)"] = by_author
+    started = time.perf_counter()
+    lists["plain TF-IDF cosine, title + abstract"] = tfidf_lists(documents, queries)
+    lists["  same, sublinear tf, min_df 2, max_df 0.5"] = tfidf_lists(
+        documents, queries, sublinear_tf=True, min_df=2, max_df=0.5
+    )
+    print(f"plain TF-IDF: {time.perf_counter() - started:.0f} s")
+    rows = table(lists, queries, categories)
+    print_table(rows, f"Quality over {len(queries):,} query papers (seed {SEED}):")
+    print_table(
+        table(lists, with_own, categories),
+        f"Only the {len(with_own):,} queries whose first author has other papers:",
+    )
+
+    if args.svm_sample:
+        svm_queries = queries[: args.svm_sample]
+        started = time.perf_counter()
+        lists["arxiv-sanity-lite SVM"] = svm_lists(documents, author_names, svm_queries)
+        print(f"SVMs: {time.perf_counter() - started:.0f} s")
+        print_table(
+            table(lists, svm_queries, categories),
+            f"Every method over the first {len(svm_queries):,} query papers (the SVM's):",
+        )
+    return index, documents
+
+
+# --- speed ---
+
+
+def rebuild_child(path, k=10):
+    """In a child process: fit + neighbours of the documents in ``path``; prints JSON."""
+    import pickle
+
+    from papers.similarity import ContentIndex
+
+    with open(path, "rb") as file:
+        documents = pickle.load(file)
+    before = memory_mb("VmHWM")
+    started = time.perf_counter()
+    index = ContentIndex.fit(documents)
+    fitted = time.perf_counter() - started
+    count = sum(1 for _ in index.neighbours(k))
+    seconds = time.perf_counter() - started
+    data = index.dumps()
+    print(
+        json.dumps(
+            {
+                "papers": count,
+                "fit": fitted,
+                "seconds": seconds,
+                "peak_mb": memory_mb("VmHWM"),
+                "documents_mb": before,
+                "dumps_mb": len(data) / 1e6,
+            }
+        )
+    )
+
+
+def related_child(database_url):
+    """In a child process: papers.recommend.rebuild_related() on the catalogue."""
+    setup_django(database_url)
+    from papers.recommend import rebuild_related
+
+    started = time.perf_counter()
+    run = rebuild_related()
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "papers": run.paper_count,
+                "rows": run.row_count,
+                "seconds": seconds,
+                "peak_mb": memory_mb("VmHWM"),
+            }
+        )
+    )
+
+
+def memory_mb(field):
+    """This process's peak (VmHWM) or current (VmRSS) resident memory in MB. Not
+    ru_maxrss: Linux carries the forking parent's peak over into the child's across exec,
+    so a child of this (large) benchmark would report the benchmark's memory."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise LookupError(field)
+
+
+def child(arguments):
+    """Run this script in a child process; its last line of output as JSON."""
+    result = subprocess.run(
+        [sys.executable, __file__, *arguments], capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        print(result.stdout[-2000:], result.stderr[-4000:])
+        raise SystemExit(f"child {arguments} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def speed(args, index, documents):
+    import dataclasses
+    import pickle
+    import tempfile
+
+    rng = random.Random(SEED)
+    sizes = []
+    shuffled = rng.sample(documents, len(documents))
+    for size in args.sizes:
+        if size <= len(documents):
+            sizes.append((size, shuffled[:size]))
+        else:  # the corpus plus shuffled copies of some of its papers, with new ids
+            top = max(d.paper_id for d in documents)
+            copies = [
+                dataclasses.replace(d, paper_id=top + n + 1)
+                for n, d in enumerate(rng.sample(documents, size - len(documents)))
+            ]
+            sizes.append((size, rng.sample(documents + copies, size)))
+    print("\nFull rebuild of ContentIndex (fit + neighbours(10) of every paper), one child each:")
+    print(
+        f"{'papers':>9} {'fit s':>7} {'total s':>8} {'peak MB':>8} {'of it documents':>16} "
+        f"{'dumps MB':>9}"
+    )
+    for _size, chosen in sizes:
+        with tempfile.NamedTemporaryFile(suffix=".pickle") as file:
+            pickle.dump(chosen, file)
+            file.flush()
+            del chosen
+            r = child(["--rebuild-child", file.name])
+        print(
+            f"{r['papers']:>9,} {r['fit']:>7.1f} {r['seconds']:>8.1f} {r['peak_mb']:>8,.0f} "
+            f"{r['documents_mb']:>16,.0f} {r['dumps_mb']:>9.1f}"
+        )
+
+    # One place(): a new paper (a real one under a new id) into the fitted whole corpus.
+    top = max(d.paper_id for d in documents)
+    newcomers = [
+        dataclasses.replace(d, paper_id=top + 1 + n)
+        for n, d in enumerate(random.Random(SEED + 1).sample(documents, 20))
+    ]
+    timings = []
+    for document in newcomers:
+        started = time.perf_counter()
+        index.place(document)
+        timings.append(time.perf_counter() - started)
+    print(
+        f"\nplace() into {len(index.ids) - len(newcomers):,} papers: mean "
+        f"{1000 * statistics.mean(timings):.0f} ms, max {1000 * max(timings):.0f} ms "
+        f"({len(newcomers)} new papers)"
+    )
+
+    from papers import recommend
+
+    if hasattr(recommend, "rebuild_related") and not args.skip_related:
+        r = child(["--related-child", args.database_url])
+        print(
+            f"\npapers.recommend.rebuild_related() (load documents, fit, neighbours, "
+            f"{r['rows']:,} RelatedPaper rows written) for {r['papers']:,} papers: "
+            f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--reload", action="store_true", help="drop and reload the catalogue")
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--sample", type=int, default=2000, help="query papers (seed 7)")
+    parser.add_argument("--svm-sample", type=int, default=200, help="of them, for the SVMs")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 74_728, 100_000])
+    parser.add_argument("--speed-only", action="store_true", help="no quality table")
+    parser.add_argument("--skip-related", action="store_true", help="do not time rebuild_related")
+    parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
+    parser.add_argument("--related-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rebuild_child:
+        return rebuild_child(args.rebuild_child)
+    if args.related_child:
+        return related_child(args.related_child)
+    load_catalogue(args.database_url, reload=args.reload)
+    if args.load_only:
+        return
+    if args.speed_only:
+        from papers.recommend import load_documents
+        from papers.similarity import ContentIndex
+
+        documents = load_documents(with_categories=False)
+        index = ContentIndex.fit(documents)
+    else:
+        index, documents = quality(args)
+    speed(args, index, documents)
+
+
+if __name__ == "__main__":
+    main()
