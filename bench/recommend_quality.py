@@ -418,6 +418,7 @@ def speed(args, index, documents):
     sizes = []
     shuffled = rng.sample(documents, len(documents))
     for size in args.sizes:
+        size = len(documents) if size == "all" else int(size)
         if size <= len(documents):
             sizes.append((size, shuffled[:size]))
         else:  # the corpus plus shuffled copies of some of its papers, with new ids
@@ -478,7 +479,9 @@ def main():
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument("--sample", type=int, default=2000, help="query papers (seed 7)")
     parser.add_argument("--svm-sample", type=int, default=200, help="of them, for the SVMs")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 74_728, 100_000])
+    parser.add_argument(
+        "--sizes", nargs="*", default=["10000", "all", "100000"], help='papers ("all": the corpus)'
+    )
     parser.add_argument("--speed-only", action="store_true", help="no quality table")
     parser.add_argument("--skip-related", action="store_true", help="do not time rebuild_related")
     parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)

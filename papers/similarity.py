@@ -55,6 +55,7 @@ CANDIDATE_DIMENSIONS = 64  # SVD dimensions used to find candidates
 TOPIC_DIMENSIONS = 16  # the first (broadest) of them, used in the score
 TOPIC_WEIGHT = 1.5
 CANDIDATES = 40  # per paper, scored exactly
+MIN_TOPIC_PAPERS = 500  # below this, no topics: words alone, all pairs exact
 CHUNK = 2048  # papers per block of the all-pairs product
 
 
@@ -84,10 +85,10 @@ class ContentIndex:
         index = cls(ids=[], words=words, tags=tags, components=None, vectors=None, dense=None)
         vectors = index._sparse(documents, words=counted)
         dimensions = min(CANDIDATE_DIMENSIONS, vectors.shape[1] - 1, len(documents) - 1)
-        if dimensions >= 1:
+        if dimensions >= 1 and len(documents) >= MIN_TOPIC_PAPERS:
             svd = TruncatedSVD(dimensions, algorithm="randomized", n_iter=4, random_state=0)
             components = svd.fit(vectors).components_.astype(np.float32)
-        else:  # too little to learn topics from: words alone
+        else:  # too few papers to learn topics from (they would be noise): words alone
             components = np.zeros((0, vectors.shape[1]), dtype=np.float32)
         index.components = components
         index._append([d.paper_id for d in documents], vectors)
@@ -147,8 +148,12 @@ class ContentIndex:
         return self._rank(self.vectors[rows], self.dense[rows], k=k, exclude=exclude)
 
     def _rank(self, vectors, dense, *, k, exclude=None):
-        """Candidates by the dense vectors, then the exact score of each."""
-        approximate = dense @ self.dense.T
+        """Candidates by the dense vectors, then the exact score of each. Without topics
+        (a small catalogue) every paper is a candidate: its word cosine is the dense score."""
+        if self.components.shape[0]:
+            approximate = dense @ self.dense.T
+        else:
+            approximate = (vectors @ self.vectors.T).toarray()
         if exclude is not None:
             approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
         candidates = _top_columns(approximate, max(CANDIDATES, k + 10))
