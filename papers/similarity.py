@@ -204,15 +204,25 @@ class ContentIndex:
         """Up to n words or phrases that weigh most in both papers, for the reason shown."""
         if self.words is None or paper_id not in self.row_of or other_id not in self.row_of:
             return []
-        width = len(self.words.vocabulary_)
-        one = self.vectors[self.row_of[paper_id], :width]
-        other = self.vectors[self.row_of[other_id], :width]
-        both = one.multiply(other).tocoo()
         if self._terms is None:  # built once: the vocabulary as an array is slow to make
             self._terms = self.words.get_feature_names_out()
-        terms = self._terms
-        order = np.argsort(-both.data, kind="stable")[:n]
-        return [str(terms[c]) for c in both.col[order]]
+        # Straight from the CSR arrays: called for every row of a rebuild, and slicing the
+        # matrix costs ~50x more.
+        (one_columns, one_weights), (other_columns, other_weights) = (
+            self._row(self.row_of[paper_id]),
+            self._row(self.row_of[other_id]),
+        )
+        columns, mine, theirs = np.intersect1d(
+            one_columns, other_columns, assume_unique=True, return_indices=True
+        )
+        words = columns < len(self._terms)  # the word columns come first, then the tags
+        weights = (one_weights[mine] * other_weights[theirs])[words]
+        order = np.argsort(-weights, kind="stable")[:n]
+        return [str(self._terms[c]) for c in columns[words][order]]
+
+    def _row(self, row):
+        start, stop = self.vectors.indptr[row], self.vectors.indptr[row + 1]
+        return self.vectors.indices[start:stop], self.vectors.data[start:stop]
 
     # --- storage ---
 
