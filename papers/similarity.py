@@ -15,13 +15,18 @@ How two papers are compared, top to bottom:
    short dense vector. Its first TOPIC_DIMENSIONS say what broad field the paper is in;
    word overlap alone misses that when two papers describe one problem in different words.
 3. Score = cosine of the word vectors + TOPIC_WEIGHT x cosine of the topic vectors,
-   divided by (1 + TOPIC_WEIGHT) so that it stays in (0, 1]. On the arXiv corpus the topic
-   term lifts the share of neighbours in the paper's own primary category from 0.67 (words
-   alone) to 0.71 (bench/recommend_quality.py).
+   divided by (1 + TOPIC_WEIGHT) so that it stays in (0, 1]. A neighbour must share at
+   least one word or tag. On the arXiv corpus (bench/recommend_quality.py) the share of
+   the 10 neighbours in the paper's own primary category is 0.732 this way, 0.688 with
+   words alone. Below MIN_TOPIC_PAPERS papers there are no topics: words alone.
 4. All pairs, fast. Exact word cosines for every pair would be a 75,000 x 75,000 sparse
    product (minutes, gigabytes). Instead the dense SVD vectors (all CANDIDATE_DIMENSIONS)
    find CANDIDATES likely neighbours per paper with BLAS products in chunks, and only
-   those are scored exactly as in 3.
+   those are scored exactly as in 3: the corpus (74,727 papers) in under a minute and
+   1.5 GB on 2 cores; ``place()`` in ~25 ms.
+5. Storage. ``dumps()`` keeps the vocabulary, the SVD axes and the sparse vectors (float16
+   weights), zlib-compressed: 48 MB for the corpus; the dense vectors are recomputed on
+   ``loads()``.
 """
 
 import pickle
@@ -227,8 +232,8 @@ class ContentIndex:
     # --- storage ---
 
     def dumps(self):
-        """The index as bytes, to keep in the database for every worker: sparse weights as
-        float16, dense vectors and SVD axes as float16, the whole zlib-compressed."""
+        """The index as bytes, to keep in the database for every worker: sparse weights and
+        SVD axes as float16, the whole zlib-compressed (the dense vectors are recomputed)."""
         vectors = self.vectors
         state = {
             "ids": np.asarray(self.ids, dtype=np.int64),
