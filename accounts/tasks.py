@@ -3,8 +3,9 @@
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
-from accounts import emails
+from accounts import digests, emails
 
 
 @shared_task(
@@ -16,3 +17,39 @@ from accounts import emails
 def send_claim_decision_email(decision_id):
     """Email the claimant about a curator's decision. Safe to run twice (sends once)."""
     return emails.send_claim_decision(decision_id)
+
+
+@shared_task
+def send_digests(period):
+    """Beat (daily, weekly, monthly): enqueue one ``send_digest`` per user due, in batches
+    of DIGEST_BATCH_SIZE ids read at a time. Safe to run twice: users already sent this
+    period's digest are not enqueued, and ``send_digest`` sends at most once anyway.
+    Returns how many were enqueued."""
+    key = digests.period_key(period)
+    enqueued, last_id = 0, 0
+    while True:
+        # Keyset batches: a million users never sit in memory, and a batch is one query.
+        batch = list(
+            digests.users_due(period, key).filter(pk__gt=last_id)[: settings.DIGEST_BATCH_SIZE]
+        )
+        if not batch:
+            return enqueued
+        for user_id in batch:
+            send_digest.delay(user_id, period, key)
+        enqueued += len(batch)
+        last_id = batch[-1]
+
+
+# rate_limit bounds how fast each worker hands digests to the email backend; a failed send
+# is retried with backoff, and after the last try the send log keeps the error.
+@shared_task(
+    rate_limit=settings.DIGEST_RATE_LIMIT,
+    autoretry_for=(digests.DigestFailed,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=settings.DIGEST_SEND_ATTEMPTS - 1,
+)
+def send_digest(user_id, period, key):
+    """One user's digest for one period: sent at most once (see digests.send_digest)."""
+    return digests.send_digest(user_id, period, key)

@@ -230,6 +230,18 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Research Portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A provider's backend instead (e.g. anymail.backends.postmark.EmailBackend, with its
+# settings), when EMAIL_URL's SMTP or console is not what production uses.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set by EMAIL_URL)
+
+# Email digests (accounts.digests): papers per digest; the life of the signed links in
+# every email (unsubscribe, "not relevant"); digests handed to the workers per batch, and
+# the rate each worker sends them at (Celery's rate_limit, e.g. "10/s"); tries per digest.
+DIGEST_MAX_PAPERS = env.int("DIGEST_MAX_PAPERS", default=5)
+EMAIL_LINK_MAX_AGE_DAYS = env.int("EMAIL_LINK_MAX_AGE_DAYS", default=60)
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
+DIGEST_RATE_LIMIT = env.str("DIGEST_RATE_LIMIT", default="10/s")
+DIGEST_SEND_ATTEMPTS = env.int("DIGEST_SEND_ATTEMPTS", default=4)
 
 # Crossref's "polite pool" wants a contact address in every request.
 CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
@@ -307,6 +319,22 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-ratings": {
         "task": "reviews.tasks.recompute_ratings",
         "schedule": crontab(hour=3, minute=41),
+    },
+    # Email digests: each run fans out one task per user due (accounts.tasks).
+    "send-daily-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=5),
+        "args": ["daily"],
+    },
+    "send-weekly-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(day_of_week=1, hour=7, minute=15),
+        "args": ["weekly"],
+    },
+    "send-monthly-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(day_of_month=1, hour=7, minute=25),
+        "args": ["monthly"],
     },
 }
 
