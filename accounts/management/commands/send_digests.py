@@ -69,7 +69,8 @@ class Command(BaseCommand):
                 return "empty"
             message = digests.message_for(content)
             transaction.set_rollback(True)
-        tqdm.write(f"{user.email}: {message.subject} ({len(content.picks)} papers)")
+        # Through tqdm, so the line does not tear the progress bar (which is on stderr).
+        tqdm.write(f"{user.email}: {message.subject}", file=self.stdout._out)
         return "sent"
 
     def _send(self, user_id, period, key, retry_pause):
@@ -79,7 +80,7 @@ class Command(BaseCommand):
             try:
                 return digests.send_digest(user_id, period, key)
             except digests.DigestFailed as error:
-                tqdm.write(self.style.WARNING(f"try {attempt}: {error}"))
+                tqdm.write(self.style.WARNING(f"try {attempt}: {error}"), file=self.stderr._out)
                 if attempt < settings.DIGEST_SEND_ATTEMPTS:
                     time.sleep(retry_pause)
         return "failed"
