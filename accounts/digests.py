@@ -201,8 +201,9 @@ def collect(user, period, *, end=None, windows=None, items=None):
     ``windows`` (kind -> start) and ``items`` (the recommended papers) come from the send
     log when a failed digest is tried again, so that it says the same thing.
     Queries: 1 for the windows (unless given), then per kind carried — recommendations:
-    2 (picks with paper and journal, their authors); activity: 2 (ratings, requests);
-    answers: 2 (answers, status changes); claim decisions: 1.
+    2 (picks with paper and journal, their authors); activity: 1 (the user's verified
+    papers), plus ratings and requests for an author; answers: 2 (answers, status
+    changes); claim decisions: 1.
     """
     end = end or timezone.now()
     if windows is None:
@@ -277,19 +278,21 @@ def _pick(user, paper, reason):
     )
 
 
-def _verified_papers_of(user):
-    return Claim.objects.filter(user=user, status=Claim.Status.VERIFIED).values("paper_id")
-
-
 def _paper_activity(user, start, end, *, with_requests):
+    """New ratings (and requests) on the papers ``user`` is a verified author of. One query
+    for a user who is nobody's verified author, three for an author."""
     from reviews.models import ResourceRequest, Review  # accounts -> reviews
 
+    paper_ids = list(
+        Claim.objects.filter(user=user, status=Claim.Status.VERIFIED).values_list(
+            "paper_id", flat=True
+        )
+    )
+    if not paper_ids:
+        return [], []
     ratings = list(
         Review.objects.filter(
-            paper_id__in=_verified_papers_of(user),
-            is_hidden=False,
-            created_at__gte=start,
-            created_at__lt=end,
+            paper_id__in=paper_ids, is_hidden=False, created_at__gte=start, created_at__lt=end
         )
         .exclude(user=user)
         .select_related("paper", "user__profile")
@@ -300,12 +303,13 @@ def _paper_activity(user, start, end, *, with_requests):
     if with_requests:
         requests = list(
             ResourceRequest.objects.filter(
-                paper_id__in=_verified_papers_of(user),
+                paper_id__in=paper_ids,
                 is_hidden=False,
                 created_at__gte=start,
                 created_at__lt=end,
             )
             .select_related("paper", "requester__profile")
+            .defer(*(f"paper__{name}" for name in LIST_DEFERRED))
             .order_by("paper_id", "created_at")
         )
     return ratings, requests

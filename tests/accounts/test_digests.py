@@ -299,7 +299,7 @@ def test_collecting_a_digest_costs_the_same_queries_for_one_or_many_picks(
 ):
     user = digests.user_for_digest(reader.pk)
     # 1 earlier digests (the windows), 2 picks with paper and journal, 3 their authors,
-    # 4 new ratings on the user's verified papers (activity "at once": ratings only).
+    # 4 the papers the user is a verified author of (none: no ratings to look for).
     with django_assert_num_queries(4):
         few = digests.collect(user, "weekly")
     for rank in range(3, 8):
