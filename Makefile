@@ -20,7 +20,6 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin
-	$(BIN)/python manage.py ensure_demo_reader
 	$(BIN)/celery -A portal call accounts.tasks.send_digests --args='["weekly"]' >/dev/null
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 

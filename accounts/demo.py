@@ -1,7 +1,15 @@
-"""The demo admin account that the README's run command creates and prints."""
+"""The demo accounts that the README's run command creates and prints: an admin (the
+curator) and a reader with ratings and personal recommendations."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+
+from accounts import picks
+from papers.models import Category, Paper
+from reviews.models import Review
+from reviews.ratings import refresh_summary
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "portal-demo-admin"
@@ -25,57 +33,38 @@ def ensure_demo_admin():
 
 
 DEMO_READER_USERNAME = "reader"
-DEMO_READER_EMAIL = "reader@example.org"
 DEMO_READER_PASSWORD = "portal-demo-reader"
-DEMO_READER_PICKS = 5
+# What the demo reader has done: rated two demo papers (one highly, one not), so that the
+# personal recommendations have something to go on.
+DEMO_READER_RATINGS = {"10.53731/avg2ykg-gdxppcd": 5, "10.1002/jor.1100150407": 2}
 
 
 def ensure_demo_reader():
-    """The demo reader of the README's run command: interested in the demo catalogue's two
-    largest categories, with personal picks, so that their weekly digest has something to
-    say. Idempotent: the picks are only made when the reader has none. Returns the user."""
-    from django.db import transaction
-    from django.db.models import Count
+    """A demo researcher with two ratings, an interest and fresh personal picks.
 
-    from accounts.models import Profile, Recommendation
-    from papers.models import Category, Paper
-
+    Returns (user, created). Ratings are written with the same summary refresh as a real
+    rating; missing demo papers are skipped (run load_demo first).
+    """
     User = get_user_model()
-    with transaction.atomic():
-        user, created = User.objects.get_or_create(
-            username=DEMO_READER_USERNAME,
-            defaults={"email": DEMO_READER_EMAIL, "first_name": "Demo", "last_name": "Reader"},
-        )
-        if created:
-            user.set_password(DEMO_READER_PASSWORD)
-            user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
-        profile, _ = Profile.objects.get_or_create(user=user)
-        interests = list(
-            Category.objects.annotate(n=Count("papers")).filter(n__gt=0).order_by("-n", "name")[:2]
-        )
-        profile.interest_categories.add(*interests)
-        if user.recommendations.exists():
-            return user
-        # The demo's stand-in for the recommender (accounts.picks computes real picks):
-        # papers of the reader's interests, then the newest, each with its reason.
-        rows, seen = [], set()
-        for category in interests:
-            for paper in Paper.objects.filter(categories=category, is_retracted=False)[:3]:
-                if paper.pk not in seen and len(rows) < DEMO_READER_PICKS:
-                    seen.add(paper.pk)
-                    rows.append((paper, Recommendation.Reason.INTEREST, category.name))
-        for paper in Paper.objects.filter(is_retracted=False).exclude(pk__in=seen)[
-            :DEMO_READER_PICKS
-        ]:
-            if len(rows) < DEMO_READER_PICKS:
-                rows.append((paper, Recommendation.Reason.POPULAR, ""))
-        Recommendation.objects.bulk_create(
-            Recommendation(
-                user=user, paper=paper, rank=rank, score=1 / rank, reason=reason, detail=detail
-            )
-            for rank, (paper, reason, detail) in enumerate(rows, start=1)
-        )
-    return user
+    user, created = User.objects.get_or_create(
+        username=DEMO_READER_USERNAME, defaults={"email": "reader@example.org"}
+    )
+    user.set_password(DEMO_READER_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    profile = user.profile
+    profile.display_name = profile.display_name or "Demo Reader"
+    profile.save()
+    busiest = Category.objects.annotate(n=Count("papers")).order_by("-n", "name").first()
+    if busiest is not None:
+        profile.interest_categories.add(busiest)
+    for doi, rating in DEMO_READER_RATINGS.items():
+        paper = Paper.objects.with_doi(doi).first()
+        if paper is not None:
+            with transaction.atomic():
+                Review.objects.update_or_create(paper=paper, user=user, defaults={"rating": rating})
+                refresh_summary(paper.pk)
+    picks.refresh_picks(user.pk)
+    return user, created

@@ -32,12 +32,11 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import emails, signing
+from accounts import emails, picks, signing
 from accounts.models import (
     Claim,
     ClaimDecision,
     Digest,
-    Dismissal,
     EmailedPaper,
     EmailKind,
     Profile,
@@ -503,13 +502,12 @@ def read_not_relevant(token):
 
 
 def dismiss(user_id, paper_id):
-    """Record "not relevant": the recommender's negative signal (Recommendation.objects
-    .for_user leaves the paper out from now on). Idempotent. Returns False when the user or
-    paper no longer exists."""
-    if not (
-        get_user_model().objects.filter(pk=user_id).exists()
-        and Paper.objects.filter(pk=paper_id).exists()
-    ):
+    """Record "not relevant" from an email link: the same as the button on the "For you"
+    page (accounts.picks.dismiss: the pick goes, its neighbours are pushed away at the
+    next refresh). Idempotent. Returns False when the user or paper no longer exists."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    paper = Paper.objects.filter(pk=paper_id).only("pk").first()
+    if user is None or paper is None:
         return False
-    Dismissal.objects.get_or_create(user_id=user_id, paper_id=paper_id)
+    picks.dismiss(user=user, paper=paper)
     return True

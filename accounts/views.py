@@ -17,9 +17,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from accounts import account_data, authoring, claims, digests, profiles, signing, unsubscribe
+from accounts import (
+    account_data,
+    authoring,
+    claims,
+    digests,
+    picks,
+    profiles,
+    signing,
+    unsubscribe,
+)
 from accounts.forms import DisputeForm, KeywordsForm, PasswordConfirmForm, ProfileForm, SummaryForm
-from accounts.models import Claim
+from accounts.models import Claim, Recommendation
 from papers.models import Authorship, Paper
 
 User = get_user_model()
@@ -210,6 +219,24 @@ def paper_keywords_add(request, paper_pk):
             return redirect(paper.get_absolute_url())
     context = {"paper": paper, "form": form, "keywords": list(paper.keywords.all())}
     return render(request, "accounts/paper_keywords_add.html", context)
+
+
+@login_required
+def recommendations(request):
+    """The signed-in user's personal picks with their reasons. Picks rows with papers and
+    journals joined: one query (after the session and user)."""
+    picks_shown = list(Recommendation.objects.for_user(request.user))
+    return render(request, "accounts/recommendations.html", {"picks": picks_shown})
+
+
+@login_required
+@require_POST
+def recommendation_dismiss(request, paper_pk):
+    """ "Not relevant": the pick goes at once, and counts against its kind from now on."""
+    paper = get_object_or_404(Paper.objects.only("pk", "title"), pk=paper_pk)
+    picks.dismiss(user=request.user, paper=paper)
+    messages.success(request, f"“{paper.title}” will not be recommended to you again.")
+    return redirect("accounts:recommendations")
 
 
 def _bad_link(request, error):

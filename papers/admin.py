@@ -18,7 +18,11 @@ from django.utils.html import format_html, format_html_join
 
 from papers import merge, metadata
 from papers.crossref import CrossrefError, normalize_doi
-from papers.ingest import refresh_search_documents
+from papers.ingest import (
+    RECOMMENDER_FIELDS,
+    place_in_recommendations_on_commit,
+    refresh_search_documents,
+)
 from papers.models import (
     Author,
     Authorship,
@@ -394,6 +398,8 @@ class PaperAdmin(admin.ModelAdmin):
             Paper.objects.filter(pk=paper.pk).update(provenance=paper.provenance)
         # Author names, keywords, categories and the journal feed the search text.
         refresh_search_documents([paper.pk])
+        if edited & RECOMMENDER_FIELDS or set(form.changed_data) & RECOMMENDER_FIELDS:
+            place_in_recommendations_on_commit(paper.pk)
 
 
 def _papers(count):

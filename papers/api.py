@@ -31,7 +31,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from papers import crossref, metadata
+from papers import crossref, metadata, recommend
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -42,6 +42,7 @@ from papers.models import (
     Keyword,
     Notice,
     Paper,
+    RelatedPaper,
 )
 from reviews.page import stored_summary
 from reviews.ratings import SECONDARY_LABELS, summary_view
@@ -318,6 +319,31 @@ class PaperAddedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RecommendedPaperSerializer(serializers.ModelSerializer):
+    """A paper as an entry of a recommendation list: enough to show and link it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="paper-detail")
+    html_url = AbsoluteUrlField()
+    journal = serializers.CharField(source="journal.title", default="", read_only=True)
+
+    class Meta:
+        model = Paper
+        fields = ["id", "doi", "title", "url", "html_url", "journal", "published_year"]
+        read_only_fields = fields
+
+
+class RelatedPaperSerializer(serializers.ModelSerializer):
+    """One entry of a paper's "Recommended" list, with why it is there."""
+
+    paper = RecommendedPaperSerializer(source="related", read_only=True)
+    reason_label = serializers.CharField(source="reason_display", read_only=True)
+
+    class Meta:
+        model = RelatedPaper
+        fields = ["rank", "score", "reason", "reason_label", "detail", "paper"]
+        read_only_fields = fields
+
+
 class JournalSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="journal-detail")
     html_url = AbsoluteUrlField()
@@ -543,6 +569,20 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         paper = get_object_or_404(self.get_queryset().with_doi(doi))
         self.check_object_permissions(request, paper)
         return Response(self.get_serializer(paper).data)
+
+    @extend_schema(
+        summary="A paper's related papers",
+        description='The paper\'s "Recommended" list, best first, each with its reason '
+        "(similar topic, shared authors, rated highly by the same readers, or the best-rated "
+        "recent papers of its categories when it has no close neighbours). Empty before the "
+        "first computation. Two queries.",
+        responses=RelatedPaperSerializer(many=True),
+    )
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def related(self, request, pk=None):
+        paper = get_object_or_404(Paper.objects.only("pk"), pk=pk)
+        rows = recommend.related_papers(paper.pk)
+        return Response(RelatedPaperSerializer(rows, many=True, context={"request": request}).data)
 
 
 def _content_length(request):

@@ -40,6 +40,16 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Fields OpenAlex fills where the record has none. A record without a value leaves
 # OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
 KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
+# What the recommender reads of a paper: a change to one of these re-places it.
+RECOMMENDER_FIELDS = {
+    "title",
+    "abstract",
+    "authors",
+    "keywords",
+    "categories",
+    "journal",
+    "is_retracted",
+}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -113,11 +123,24 @@ def _upsert_locked(work, *, source):
 
     if not (created or changed):
         return paper, UNCHANGED
+    if created or changed & RECOMMENDER_FIELDS:
+        place_in_recommendations_on_commit(paper.pk)
     for name in changed - {"metadata_status", "is_retracted"}:
         paper.provenance[name] = stamp
     paper.search_document = build_search_document(paper)
     paper.save()
     return paper, CREATED if created else UPDATED
+
+
+def place_in_recommendations_on_commit(paper_id):
+    """Once the transaction commits, (re)place the paper in the related-papers lists."""
+    transaction.on_commit(lambda: _place_in_recommendations(paper_id), robust=True)
+
+
+def _place_in_recommendations(paper_id):
+    from papers.tasks import place_related_paper  # tasks import this module
+
+    place_related_paper.delay(paper_id)
 
 
 def _scalar_values(work):
@@ -448,6 +471,7 @@ def apply_keywords(doi, names, *, source):
         paper.provenance["keywords"] = _stamp(source)
         paper.search_document = build_search_document(paper)
         paper.save(update_fields=["provenance", "search_document", "updated_at"])
+        place_in_recommendations_on_commit(paper.pk)
         return UPDATED
 
 
@@ -492,6 +516,8 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
             paper.provenance[name] = stamp
         if changed:
             paper.search_document = build_search_document(paper)
+        if changed & RECOMMENDER_FIELDS:
+            place_in_recommendations_on_commit(paper.pk)
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
         paper.save()

@@ -4,10 +4,23 @@ Content similarity comes from ``papers.similarity``; this module reads the catal
 documents, writes the lists of a run, and swaps runs when one is complete.
 """
 
-from django.db.models import Prefetch
+from datetime import timedelta
 
-from papers.models import Authorship, Paper
-from papers.similarity import Document
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Prefetch, Value, When
+from django.utils import timezone
+
+from papers.models import Authorship, Paper, PaperCategory, RecommendationRun, RelatedPaper
+from papers.similarity import ContentIndex, Document
+
+# Content neighbours considered per paper before behaviour re-orders them.
+CANDIDATES = 30
+# What a co-rating reader (up to three) and a shared author add to a cosine score.
+CO_RATED_WEIGHT = 0.1
+AUTHOR_WEIGHT = 0.15
+AUTHOR_MAX_PAPERS = 200
+WRITE_BATCH = 5000
 
 
 def load_documents(paper_ids=None, *, with_categories=True, batch_size=2000):
@@ -51,3 +64,312 @@ def load_documents(paper_ids=None, *, with_categories=True, batch_size=2000):
                 )
             )
         last = batch[-1].pk
+
+
+# --- Full rebuild -----------------------------------------------------------------------
+
+
+def current_run():
+    """The newest finished run (its index not loaded), or None before the first."""
+    finished = RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
+    return finished.defer("index").order_by("-finished_at", "-id").first()
+
+
+def rebuild_related(*, co_rated=None, progress=None):
+    """Compute every paper's list into a new run, then make it the current one.
+
+    ``co_rated`` maps a paper id to {other paper id: number of readers who rated both
+    highly} (from ``reviews.ratings.co_rated_pairs``); papers knows nothing of reviews.
+    Pages go on reading the previous run until this one is marked finished, so a rebuild
+    that dies half-way changes nothing they show. Returns the run.
+    """
+    run = RecommendationRun.objects.create()
+    try:
+        documents = load_documents()
+        if progress:
+            progress.reset(total=len(documents))
+        index = ContentIndex.fit(documents) if documents else None
+        lists = _ListMaker(co_rated=co_rated or {}, index=index)
+        batch, rows = [], 0
+        for paper_id, candidates in _content_candidates(index, documents):
+            batch += lists.rows_for(paper_id, candidates, run=run)
+            if len(batch) >= WRITE_BATCH:
+                RelatedPaper.objects.bulk_create(batch)
+                rows += len(batch)
+                batch = []
+            if progress:
+                progress.update(1)
+        RelatedPaper.objects.bulk_create(batch)
+        rows += len(batch)
+        _finish(run, index=index, paper_count=len(documents), row_count=rows)
+    except BaseException as error:
+        # The rows written so far are useless; the previous run stays the current one.
+        RelatedPaper.objects.filter(run=run).delete()
+        RecommendationRun.objects.filter(pk=run.pk).update(
+            status=RecommendationRun.Status.FAILED, error=repr(error)[:2000]
+        )
+        raise
+    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count"])
+    return run
+
+
+def _content_candidates(index, documents):
+    if index is None:
+        return iter(())
+    return index.neighbours(k=CANDIDATES)
+
+
+def _finish(run, *, index, paper_count, row_count):
+    """Mark the run finished (now pages read it) and drop the rows of older runs."""
+    with transaction.atomic():
+        RecommendationRun.objects.filter(pk=run.pk).update(
+            status=RecommendationRun.Status.FINISHED,
+            finished_at=timezone.now(),
+            paper_count=paper_count,
+            row_count=row_count,
+            index=index.dumps() if index else None,
+        )
+    # A rebuild still running elsewhere is left alone unless it is a day old (dead).
+    stale = timezone.now() - timedelta(days=1)
+    older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)
+    older.exclude(status=RecommendationRun.Status.RUNNING, started_at__gte=stale).delete()
+
+
+class _ListMaker:
+    """Turns content candidates into a paper's ranked rows: behaviour blended in,
+    retracted papers left out, and the cold-start fill when no neighbour is close."""
+
+    def __init__(self, *, co_rated, index, paper_ids=None):
+        self.co_rated = co_rated
+        self.index = index
+        self.shown = settings.RELATED_PAPERS_SHOWN
+        self.min_score = settings.RELATED_MIN_SCORE
+        self.retracted = set(Paper.objects.filter(is_retracted=True).values_list("pk", flat=True))
+        # For an incremental update only the placed paper's authors and categories are read.
+        self.authors_of, self.papers_of = _authorship_maps(paper_ids)
+        self.categories_of = _category_map(paper_ids)
+        self._best_in_category = {}
+        self._best_overall = None
+
+    def rows_for(self, paper_id, candidates, *, run):
+        entries = self.rank(paper_id, candidates)
+        return [
+            RelatedPaper(
+                run=run,
+                paper_id=paper_id,
+                related_id=related,
+                rank=rank,
+                score=score,
+                reason=reason,
+                detail=detail[:300],
+            )
+            for rank, (related, score, reason, detail) in enumerate(entries, start=1)
+        ]
+
+    def rank(self, paper_id, candidates):
+        """[(related_id, score, reason, detail)] best first, at most RELATED_PAPERS_SHOWN."""
+        scored = {}
+        for other, score in candidates:
+            if score >= self.min_score:
+                scored[other] = [score, RelatedPaper.Reason.CONTENT, ""]
+        # Readers who liked both papers, and shared authors, lift a paper (or bring it in).
+        for other, readers in self.co_rated.get(paper_id, {}).items():
+            entry = scored.setdefault(other, [0.0, RelatedPaper.Reason.CONTENT, ""])
+            entry[0] += CO_RATED_WEIGHT * min(readers, 3)
+            entry[1] = RelatedPaper.Reason.CO_RATED
+            entry[2] = f"{readers} reader{'s' if readers != 1 else ''}"
+        for other, author_name in self._coauthored(paper_id):
+            entry = scored.setdefault(other, [0.0, RelatedPaper.Reason.CONTENT, ""])
+            entry[0] += AUTHOR_WEIGHT
+            entry[1], entry[2] = RelatedPaper.Reason.AUTHORS, author_name
+        scored.pop(paper_id, None)
+        for other in self.retracted & scored.keys():
+            del scored[other]
+        best = sorted(scored.items(), key=lambda item: (-item[1][0], item[0]))[: self.shown]
+        entries = [
+            (other, score, reason, detail or self._terms(paper_id, other, reason))
+            for other, (score, reason, detail) in best
+        ]
+        if len(entries) < self.shown:
+            entries += self._fill(paper_id, taken={paper_id, *scored})
+        return entries[: self.shown]
+
+    def _terms(self, paper_id, other, reason):
+        """The shared topic words shown beside a content neighbour."""
+        if reason != RelatedPaper.Reason.CONTENT or self.index is None:
+            return ""
+        try:
+            return ", ".join(self.index.shared_terms(paper_id, other, n=3))
+        except KeyError:  # a paper placed after the fit, unknown to this index
+            return ""
+
+    def _coauthored(self, paper_id):
+        seen = set()
+        for author_id in self.authors_of.get(paper_id, ()):
+            papers, name = self.papers_of[author_id]
+            for other in papers:
+                if other != paper_id and other not in seen:
+                    seen.add(other)
+                    yield other, name
+
+    def _fill(self, paper_id, *, taken):
+        """Cold start: the best-rated recent papers of the paper's categories, then of the
+        catalogue, each labelled as such, with a score below any real neighbour's."""
+        fill = []
+        for category_id, name in self.categories_of.get(paper_id, ()):
+            for other in self._best_of_category(category_id):
+                if other not in taken:
+                    taken.add(other)
+                    fill.append((other, 0.0, RelatedPaper.Reason.CATEGORY_BEST, name))
+        for other in self._best_of_catalogue():
+            if other not in taken:
+                taken.add(other)
+                fill.append((other, 0.0, RelatedPaper.Reason.CATALOGUE_BEST, ""))
+        return fill
+
+    def _best_of_category(self, category_id):
+        if category_id not in self._best_in_category:
+            papers = best_rated_recent(Paper.objects.filter(categories=category_id))
+            self._best_in_category[category_id] = list(papers[: self.shown * 2])
+        return self._best_in_category[category_id]
+
+    def _best_of_catalogue(self):
+        if self._best_overall is None:
+            self._best_overall = list(best_rated_recent(Paper.objects.all())[: self.shown * 2])
+        return self._best_overall
+
+
+def best_rated_recent(papers):
+    """Ids of these papers, not retracted, best-rated (the Bayesian score) then newest,
+    those of the last RELATED_RECENT_YEARS before older ones (a small catalogue has few)."""
+    since = timezone.now().year - settings.RELATED_RECENT_YEARS
+    recent = Case(When(published_year__gte=since, then=Value(1)), default=Value(0))
+    order = [F("is_recent").desc(), F("rating_score").desc(nulls_last=True)]
+    return (
+        papers.filter(is_retracted=False)
+        .annotate(is_recent=recent)
+        .order_by(*order, *Paper._meta.ordering)
+        .values_list("pk", flat=True)
+    )
+
+
+def _authorship_maps(paper_ids=None):
+    """paper -> its author ids; author -> (their paper ids, name). Authors on more than
+    AUTHOR_MAX_PAPERS papers (consortia, "et al." placeholders) link nothing."""
+    authors_of, papers_of = {}, {}
+    rows = Authorship.objects.values_list("paper_id", "author_id", "author__name")
+    if paper_ids is not None:
+        authors = Authorship.objects.filter(paper_id__in=paper_ids).values("author_id")
+        rows = rows.filter(author_id__in=authors)
+    for paper_id, author_id, name in rows.iterator(chunk_size=10000):
+        authors_of.setdefault(paper_id, []).append(author_id)
+        papers_of.setdefault(author_id, ([], name))[0].append(paper_id)
+    for author_id, (papers, _name) in list(papers_of.items()):
+        if len(papers) > AUTHOR_MAX_PAPERS:
+            del papers_of[author_id]
+    authors_of = {
+        paper: [a for a in authors if a in papers_of] for paper, authors in authors_of.items()
+    }
+    return authors_of, papers_of
+
+
+def _category_map(paper_ids=None):
+    links = PaperCategory.objects.values_list("paper_id", "category_id", "category__name")
+    if paper_ids is not None:
+        links = links.filter(paper_id__in=paper_ids)
+    categories_of = {}
+    for paper_id, category_id, name in links.iterator(chunk_size=10000):
+        categories_of.setdefault(paper_id, []).append((category_id, name))
+    return categories_of
+
+
+# --- Incremental update -----------------------------------------------------------------
+
+# The fitted index of the current run, per worker process: loaded from the database the
+# first time a worker needs it, dropped when a newer run replaces it.
+_loaded_index = {}
+
+
+def index_of(run):
+    """The ContentIndex of this run, from this process's memory or the database."""
+    key = (run.pk, run.finished_at)  # the time too: a database restored from a copy reuses ids
+    if key not in _loaded_index:
+        data = RecommendationRun.objects.filter(pk=run.pk).values_list("index", flat=True).get()
+        _loaded_index.clear()
+        _loaded_index[key] = ContentIndex.loads(bytes(data)) if data else None
+    return _loaded_index[key]
+
+
+def place_paper(paper_id):
+    """Give a new or changed paper its list, and put it into the lists it now belongs in.
+
+    Works on the current run: without one (a new catalogue) it builds all lists instead.
+    A retracted paper leaves every list. Locks the papers whose lists change (ordered, so
+    that concurrent placements cannot deadlock). Returns the number of lists written.
+    """
+    run = current_run()
+    if run is None or run.paper_count == 0:
+        rebuild_related()
+        return 1
+    paper = Paper.objects.filter(pk=paper_id).only("pk", "is_retracted").first()
+    if paper is None:
+        return 0
+    if paper.is_retracted:
+        RelatedPaper.objects.filter(run=run, related_id=paper_id).delete()
+        return 0
+    index = index_of(run)
+    documents = load_documents([paper_id])
+    candidates = index.place(documents[0], k=CANDIDATES) if index else []
+    lists = _ListMaker(co_rated={}, index=index, paper_ids=[paper_id])
+    joins = [(other, score) for other, score in candidates if score >= lists.min_score]
+    with transaction.atomic():
+        touched = sorted({paper_id, *(other for other, _score in joins)})
+        list(Paper.objects.select_for_update().filter(pk__in=touched).values_list("pk"))
+        RelatedPaper.objects.filter(run=run, paper_id=paper_id).delete()
+        RelatedPaper.objects.bulk_create(lists.rows_for(paper_id, candidates, run=run))
+        written = 1 + _insert_into_lists(run, paper_id, joins, lists)
+    return written
+
+
+def _insert_into_lists(run, paper_id, joins, lists):
+    """Put the paper into each neighbour's list where it beats that list's last entry
+    (or the list has room); a cold-start fill entry always gives way. Returns lists changed."""
+    current = {}
+    rows = RelatedPaper.objects.filter(run=run, paper_id__in=[other for other, _ in joins])
+    for row in rows.exclude(related_id=paper_id):
+        current.setdefault(row.paper_id, []).append(row)
+    changed = []
+    for other, score in joins:
+        entries = sorted(current.get(other, []), key=lambda row: row.rank)
+        real = [row for row in entries if row.reason not in FILL_REASONS]
+        if len(real) >= lists.shown and score <= real[-1].score:
+            continue
+        terms = lists._terms(other, paper_id, RelatedPaper.Reason.CONTENT)
+        new = RelatedPaper(
+            run=run,
+            paper_id=other,
+            related_id=paper_id,
+            score=score,
+            reason=RelatedPaper.Reason.CONTENT,
+            detail=terms[:300],
+            rank=0,
+        )
+        ordered = sorted(real + [new], key=lambda row: -row.score)
+        ordered += [row for row in entries if row.reason in FILL_REASONS]
+        for rank, row in enumerate(ordered[: lists.shown], start=1):
+            row.pk, row.rank = None, rank
+        changed.append((other, ordered[: lists.shown]))
+    if changed:
+        RelatedPaper.objects.filter(
+            run=run, paper_id__in=[other for other, _rows in changed]
+        ).delete()
+        RelatedPaper.objects.bulk_create([row for _other, rows in changed for row in rows])
+    return len(changed)
+
+
+FILL_REASONS = {RelatedPaper.Reason.CATEGORY_BEST, RelatedPaper.Reason.CATALOGUE_BEST}
+
+
+def related_papers(paper_id):
+    """The "Recommended" list of one paper as evaluated rows (one query)."""
+    return list(RelatedPaper.objects.for_paper(paper_id)[: settings.RELATED_PAPERS_SHOWN])

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from papers import metadata
+from papers import metadata, recommend
 
 
 @shared_task(bind=True, max_retries=None)
@@ -24,3 +24,9 @@ def refresh_due_metadata():
     """Beat: enqueue a fetch for each paper whose metadata is due, in one bounded batch."""
     due = metadata.papers_due_for_refresh(limit=settings.METADATA_REFRESH_BATCH)
     return metadata.request_refresh(due)
+
+
+@shared_task
+def place_related_paper(paper_id):
+    """A paper was added or its content changed: its own list, and its place in others'."""
+    return recommend.place_paper(paper_id)

@@ -20,7 +20,7 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
 from accounts.claims import claims_on_paper
-from papers import citation, metadata, page_cache
+from papers import citation, metadata, page_cache, recommend
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
@@ -143,6 +143,8 @@ def _render_page(request, paper):
         "abstract": abstract_blocks(paper.abstract),
         "licence_label": licence_label(paper.license_url),
         "landing_host": _host(paper.url),
+        # The "Recommended" list with each paper and journal: one query.
+        "related_papers": recommend.related_papers(paper.pk),
         **metadata_status_context(paper),
         **reviews_context(paper, request.user),
         # Resource requests with their answers: two queries.

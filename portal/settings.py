@@ -323,6 +323,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.recompute_ratings",
         "schedule": crontab(hour=3, minute=41),
     },
+    # Every related-papers list rebuilt (with the day's ratings blended in), then every
+    # user's picks; new and changed papers are placed as they come in between.
+    "rebuild-recommendations": {
+        "task": "accounts.tasks.rebuild_recommendations",
+        "schedule": crontab(hour=4, minute=7),
+    },
     # Email digests: each run fans out one task per user due (accounts.tasks).
     "send-daily-digests": {
         "task": "accounts.tasks.send_digests",
@@ -371,3 +377,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Recommendations (papers.recommend, accounts.picks): entries in a "Recommended" list; the
+# content score below which a paper is not a close neighbour (the cold-start fill takes its
+# place); how many years count as "recent" for the best-rated fill; personal picks kept.
+RELATED_PAPERS_SHOWN = env.int("RELATED_PAPERS_SHOWN", default=10)
+RELATED_MIN_SCORE = env.float("RELATED_MIN_SCORE", default=0.2)
+RELATED_RECENT_YEARS = env.int("RELATED_RECENT_YEARS", default=5)
+PERSONAL_PICKS_KEPT = env.int("PERSONAL_PICKS_KEPT", default=20)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.claims import is_verified_author
@@ -31,6 +32,10 @@ from reviews.models import (
     ReviewReport,
 )
 from reviews.text import render_review_text
+
+# Sent after the commit of a reader's new, edited or deleted rating. Arguments: user_id,
+# paper_id. Personal recommendations (accounts) listen, so that reviews need not know them.
+rating_changed = Signal()
 
 VERIFIED_AUTHOR_REFUSAL = "You are a verified author of this paper, so you cannot rate it."
 
@@ -69,7 +74,16 @@ def submit_review(*, user, paper, rating, novelty=None, significance=None, rigor
         review.verified_researcher = has_proven_orcid(user)
         review.save()
         refresh_summary(paper.pk)
+        _tell_rating_changed(user.pk, paper.pk)
     return review, created
+
+
+def _tell_rating_changed(user_id, paper_id):
+    # Personal recommendations (accounts) follow a reader's ratings, once committed.
+    transaction.on_commit(
+        lambda: rating_changed.send(sender=Review, user_id=user_id, paper_id=paper_id),
+        robust=True,
+    )
 
 
 def delete_review(*, user, review):
@@ -79,6 +93,7 @@ def delete_review(*, user, review):
         _lock_paper(review.paper_id)
         review.delete()
         refresh_summary(review.paper_id)
+        _tell_rating_changed(user.pk, review.paper_id)
 
 
 def hide_review(review, *, curator, reason):
@@ -304,3 +319,29 @@ def _check_values(values, text):
 def _lock_paper(paper_id):
     # Writers of one paper take turns here, so each rebuilds the summary on committed data.
     Paper.objects.select_for_update().filter(pk=paper_id).values_list("pk", flat=True).get()
+
+
+def co_rated_pairs(*, min_rating=4, per_reader=50):
+    """{paper id: {other paper id: readers}}: how many readers rated both papers highly.
+
+    The behaviour the related-papers lists blend in. Each reader's latest ``per_reader``
+    high ratings count, so one prolific reader cannot make the work quadratic. One query.
+    """
+    liked = (
+        Review.objects.filter(rating__gte=min_rating, is_hidden=False, user__isnull=False)
+        .order_by("user_id", "-updated_at")
+        .values_list("user_id", "paper_id")
+    )
+    by_reader = {}
+    for user_id, paper_id in liked.iterator(chunk_size=10000):
+        papers = by_reader.setdefault(user_id, [])
+        if len(papers) < per_reader:
+            papers.append(paper_id)
+    pairs = {}
+    for papers in by_reader.values():
+        for paper_id in papers:
+            counts = pairs.setdefault(paper_id, {})
+            for other in papers:
+                if other != paper_id:
+                    counts[other] = counts.get(other, 0) + 1
+    return pairs

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from papers.management.commands.load_demo import DEMO_DIR
-from papers.models import Author, Journal, Paper
+from papers.models import Author, Journal, Paper, RecommendationRun
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,11 @@ def test_it_loads_every_bundled_record_and_is_safe_to_run_again():
     lines = out.getvalue().splitlines()
     assert lines[0] == f"Demo catalogue: {bundled} created, 0 updated, 0 unchanged, 0 rejected"
     assert lines[1] == "Enriched from OpenAlex: 7 demo papers."
-    assert lines[2] == f"Demo catalogue: 0 created, 0 updated, {bundled} unchanged, 0 rejected"
+    assert lines[2] == f"Related papers: {bundled * 10} entries for {bundled} papers."
+    assert lines[3] == f"Demo catalogue: 0 created, 0 updated, {bundled} unchanged, 0 rejected"
     assert Paper.objects.count() == bundled
+    # Each run builds the lists anew; the second replaced the first.
+    assert RecommendationRun.objects.get().row_count == bundled * 10
     assert Journal.objects.exists() and Author.objects.exists()
     assert Paper.objects.filter(keywords__name="Hypocotyl").count() == 1
 

@@ -623,8 +623,9 @@ def paper_with(n_authors, n_related):
 # notices, written reviews, resource requests with their "me too" counts
 # (reviews.resources.requests_for_page), claims on the authorships (claims_on_paper).
 # A paper with resource requests adds one query for their answers
-# (tests/reviews/test_resource_pages.py pins that with 1 and 20 requests).
-PAGE_QUERIES = 9
+# (tests/reviews/test_resource_pages.py pins that with 1 and 20 requests), and the
+# "Recommended" rows with their papers and journals (papers.recommend.related_papers).
+PAGE_QUERIES = 10
 # A signed-in reader adds: the session row, the user row, their own review, their helpful
 # votes, and whether they are a verified author of the paper (who may not rate it).
 SIGNED_IN_QUERIES = 5

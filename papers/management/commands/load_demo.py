@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from papers import openalex
 from papers.ingest import apply_enrichment
 from papers.management.commands.import_crossref import import_files
+from papers.recommend import rebuild_related
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         "Load the bundled demo catalogue offline: real recorded Crossref records "
         "(papers/demo/crossref/), enriched with real recorded OpenAlex works "
         "(papers/demo/openalex/: keywords, topics as categories, open-access links). "
-        "Safe to run again: loaded records are left unchanged."
+        "Safe to run again: loaded records are left unchanged. Then builds every paper's "
+        "related-papers list."
     )
 
     def handle(self, *args, **options):
@@ -34,3 +36,7 @@ class Command(BaseCommand):
             if apply_enrichment(enrichment) is not None:
                 enriched += 1
         self.stdout.write(f"Enriched from OpenAlex: {enriched} demo papers.")
+
+        # Filled now, offline, so that the first page shown has its "Recommended" block.
+        run = rebuild_related()
+        self.stdout.write(f"Related papers: {run.row_count} entries for {run.paper_count} papers.")
