@@ -40,24 +40,19 @@ def rebuild_recommendations():
 
 
 @shared_task
-def send_digests(period):
-    """Beat (daily, weekly, monthly): enqueue one ``send_digest`` per user due, in batches
-    of DIGEST_BATCH_SIZE ids read at a time. Safe to run twice: users already sent this
-    period's digest are not enqueued, and ``send_digest`` sends at most once anyway.
-    Returns how many were enqueued."""
-    key = digests.period_key(period)
-    enqueued, last_id = 0, 0
-    while True:
-        # Keyset batches: a million users never sit in memory, and a batch is one query.
-        batch = list(
-            digests.users_due(period, key).filter(pk__gt=last_id)[: settings.DIGEST_BATCH_SIZE]
-        )
-        if not batch:
-            return enqueued
-        for user_id in batch:
-            send_digest.delay(user_id, period, key)
-        enqueued += len(batch)
-        last_id = batch[-1]
+def send_digests(period, key=None, after=0):
+    """Beat (daily, weekly, monthly): enqueue one ``send_digest`` per user due, one batch of
+    DIGEST_BATCH_SIZE users (ids above ``after``) per run; a run that fills its batch
+    enqueues itself for the next one, so no run holds many ids or outlasts its time limit.
+    Safe to run twice: users already sent this period's digest are not enqueued, and
+    ``send_digest`` sends at most once anyway. Returns how many this run enqueued."""
+    key = key or digests.period_key(period)
+    batch = list(digests.users_due(period, key).filter(pk__gt=after)[: settings.DIGEST_BATCH_SIZE])
+    for user_id in batch:
+        send_digest.delay(user_id, period, key)
+    if len(batch) == settings.DIGEST_BATCH_SIZE:
+        send_digests.delay(period, key, batch[-1])
+    return len(batch)
 
 
 # rate_limit bounds how fast each worker hands digests to the email backend; a failed send
