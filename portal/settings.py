@@ -368,6 +368,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three profile fields share one set of email frequencies: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"EmailFrequencyEnum": "accounts.models.Profile.Frequency"},
 }
 
 LOGGING = {
