@@ -356,3 +356,15 @@ def test_period_keys_name_the_day_iso_week_and_month():
     assert digests.period_key("monthly", when) == "2026-01"
     with pytest.raises(ValueError, match="unknown digest period"):
         digests.period_key("hourly", when)
+
+
+def test_a_digest_left_sending_by_a_dead_worker_is_not_sent_again(reader):
+    # The worker wrote the row and died before (or while) handing the email over: at most
+    # once wins, the redelivered task sends nothing.
+    now = timezone.now()
+    Digest.objects.create(
+        user=reader, period="weekly", period_key=WEEK, window_start=now, window_end=now
+    )
+
+    assert digests.send_digest(reader.pk, "weekly", WEEK) == "skipped"
+    assert mail.outbox == []
