@@ -14,12 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# The portal on http://127.0.0.1:8000 with a worker and beat and the demo catalogue;
-# Ctrl-C stops all three.
+# The portal on http://127.0.0.1:8000 with a worker and beat and the demo catalogue, and
+# the demo reader's email digest sent by the worker to the console; Ctrl-C stops all three.
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin
+	$(BIN)/celery -A portal call accounts.tasks.send_digests --args='["weekly"]' >/dev/null
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 # Gates, then the suite on SQLite and on PostgreSQL, with service and browser tests.

@@ -50,6 +50,10 @@ def export_account(user):
                 profile.interest_keywords.order_by("name").values_list("name", flat=True)
             ),
             "recommendation_frequency": profile.recommendation_frequency,
+            "paper_activity_frequency": profile.paper_activity_frequency,
+            "request_answers_frequency": profile.request_answers_frequency,
+            "claim_decisions_frequency": profile.claim_decisions_frequency,
+            "review_notices": profile.review_notices,
         },
         "claims": [
             {

@@ -92,6 +92,10 @@ class MyProfileSerializer(serializers.ModelSerializer):
             "interest_categories",
             "interest_keywords",
             "recommendation_frequency",
+            "paper_activity_frequency",
+            "request_answers_frequency",
+            "claim_decisions_frequency",
+            "review_notices",
         ]
         read_only_fields = ["orcid_proven"]
         extra_kwargs = {"orcid": {"validators": []}}  # normalised first, then checked below

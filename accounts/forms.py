@@ -32,6 +32,15 @@ class KeywordNamesField(forms.CharField):
         return sorted(found.values(), key=lambda k: k.name.lower())
 
 
+FREQUENCY_FIELDS = [
+    "recommendation_frequency",
+    "paper_activity_frequency",
+    "request_answers_frequency",
+    "claim_decisions_frequency",
+]
+EMAIL_FIELDS = [*FREQUENCY_FIELDS, "review_notices"]
+
+
 class ProfileForm(forms.ModelForm):
     # Longer than the stored 19 characters: people paste https://orcid.org/... too.
     orcid = forms.CharField(
@@ -56,11 +65,10 @@ class ProfileForm(forms.ModelForm):
             "bio",
             "interest_categories",
             "interest_keywords",
-            "recommendation_frequency",
+            *EMAIL_FIELDS,
         ]
         labels = {
             "interest_categories": "Research interests: categories",
-            "recommendation_frequency": "Recommendation emails",
         }
         help_texts = {
             "bio": f"At most {Profile.BIO_MAX_LENGTH} characters.",
@@ -68,16 +76,33 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
             "interest_categories": forms.CheckboxSelectMultiple,
-            "recommendation_frequency": forms.RadioSelect,
+            **{name: forms.RadioSelect for name in FREQUENCY_FIELDS},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in FREQUENCY_FIELDS:
+            # A form (or script) that leaves a frequency out keeps the current one.
+            self.fields[name].required = False
         self.fields["interest_categories"].queryset = Category.objects.order_by("name")
         if self.instance.orcid_proven:
             # A proven iD changes only through ORCID sign-in.
             self.fields["orcid"].disabled = True
             self.fields["orcid"].help_text = "Proven by your ORCID sign-in."
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in FREQUENCY_FIELDS:
+            if not cleaned.get(name) and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+    def profile_fields(self):
+        return [self[name] for name in self.fields if name not in EMAIL_FIELDS]
+
+    def email_fields(self):
+        """The preference centre: how often each kind of email comes."""
+        return [self[name] for name in EMAIL_FIELDS]
 
     def clean_orcid(self):
         value = self.cleaned_data.get("orcid")

@@ -33,9 +33,16 @@ class Profile(models.Model):
     the email address lives on the user and is never shown to others."""
 
     class Frequency(models.TextChoices):
+        INSTANT = "instant", "At once"
+        DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"
-        NEVER = "never", "Never"
+        OFF = "off", "Off"
+
+    # The digest periods: beat sends one digest per user and period (accounts.digests).
+    PERIODS = (Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY)
+    # Recommendations come only in a digest: "at once" would mean an email per recompute.
+    DIGEST_ONLY = [(v, label) for v, label in Frequency.choices if v != "instant"]
 
     BIO_MAX_LENGTH = 1000
 
@@ -58,8 +65,35 @@ class Profile(models.Model):
     interest_keywords = models.ManyToManyField(
         "papers.Keyword", blank=True, related_name="interested_profiles"
     )
+    # The preference centre: how often each kind of email comes (accounts.EmailKind).
     recommendation_frequency = models.CharField(
-        "recommendation emails", max_length=10, choices=Frequency, default=Frequency.WEEKLY
+        "recommendation digest", max_length=10, choices=DIGEST_ONLY, default=Frequency.WEEKLY
+    )
+    paper_activity_frequency = models.CharField(
+        "activity on my papers",
+        max_length=10,
+        choices=Frequency,
+        default=Frequency.INSTANT,
+        help_text="New ratings and resource requests on papers you are a verified author of. "
+        "At once: each request is emailed when it is asked, new ratings come with your "
+        "recommendation digest.",
+    )
+    request_answers_frequency = models.CharField(
+        "answers to my resource requests",
+        max_length=10,
+        choices=Frequency,
+        default=Frequency.INSTANT,
+    )
+    claim_decisions_frequency = models.CharField(
+        "decisions on my author claims",
+        max_length=10,
+        choices=Frequency,
+        default=Frequency.INSTANT,
+    )
+    review_notices = models.BooleanField(
+        "notices about my reviews",
+        default=True,
+        help_text="A paper you rated is retracted; a curator hid one of your reviews.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -81,6 +115,41 @@ class Profile(models.Model):
     @property
     def orcid_url(self):
         return f"https://orcid.org/{self.orcid}" if self.orcid else ""
+
+    def frequency_of(self, kind):
+        """How often ``kind`` (an EmailKind) is wanted: a Frequency value."""
+        if kind == EmailKind.REVIEW_NOTICES:
+            return self.Frequency.INSTANT if self.review_notices else self.Frequency.OFF
+        return getattr(self, EMAIL_KIND_FIELDS[kind])
+
+    def wants_at_once(self, kind):
+        return self.frequency_of(kind) == self.Frequency.INSTANT
+
+
+class EmailKind(models.TextChoices):
+    """The kinds of email a user can choose the frequency of, or stop (unsubscribe)."""
+
+    RECOMMENDATIONS = "recommendations", "Recommendation digest"
+    PAPER_ACTIVITY = "paper_activity", "Activity on my papers"
+    REQUEST_ANSWERS = "request_answers", "Answers to my resource requests"
+    CLAIM_DECISIONS = "claim_decisions", "Decisions on my author claims"
+    REVIEW_NOTICES = "review_notices", "Notices about my reviews"
+
+
+# The Profile field that holds each kind's frequency (review notices: a yes/no field).
+EMAIL_KIND_FIELDS = {
+    EmailKind.RECOMMENDATIONS: "recommendation_frequency",
+    EmailKind.PAPER_ACTIVITY: "paper_activity_frequency",
+    EmailKind.REQUEST_ANSWERS: "request_answers_frequency",
+    EmailKind.CLAIM_DECISIONS: "claim_decisions_frequency",
+}
+
+
+DIGEST_PERIOD_CHOICES = [
+    ("daily", "Daily"),
+    ("weekly", "Weekly"),
+    ("monthly", "Monthly"),
+]
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -278,6 +347,50 @@ class Dismissal(models.Model):
         return f"{self.user_id} dismissed {self.paper_id}"
 
 
+class Digest(models.Model):
+    """The send log: one row per user and digest period (e.g. weekly 2026-W48).
+
+    The row is inserted, with its papers' EmailedPaper rows, in one transaction *before*
+    the email goes out (accounts.digests): the unique (user, period, period_key) makes a
+    second run, a second beat or a redelivered task skip the user instead of sending twice.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
+    period = models.CharField(max_length=10, choices=DIGEST_PERIOD_CHOICES)
+    # Which day, ISO week or month: "2026-11-26", "2026-W48", "2026-11".
+    period_key = models.CharField(max_length=10)
+    # The kinds of email (EmailKind values) it carried, and what happened in which window.
+    kinds = models.JSONField(default=list)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    # The recommended papers in their order, with the reason shown: [{"paper": id, "reason": ...}].
+    items = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.SENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "period_key"], name="accounts_digest_once_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.period} digest {self.period_key} for {self.user_id} ({self.status})"
+
+
 class EmailedPaper(models.Model):
     """A paper recommended to a user by email: the unique pair means never twice."""
 
@@ -286,6 +399,10 @@ class EmailedPaper(models.Model):
     )
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="emailed_to")
     emailed_at = models.DateTimeField(auto_now_add=True)
+    # The digest that carried it (the send log's "papers it contained").
+    digest = models.ForeignKey(
+        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="emailed_papers"
+    )
 
     class Meta:
         ordering = ["-emailed_at", "-id"]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/token/", views.api_token, name="api-token"),
     path("accounts/export/", views.account_export, name="export"),
     path("accounts/delete/", views.account_delete, name="delete"),
+    path("email/unsubscribe/<str:token>/", views.email_unsubscribe, name="unsubscribe"),
+    path("email/not-relevant/<str:token>/", views.email_not_relevant, name="not-relevant"),
     path("claims/authorship/<int:authorship_pk>/", views.claim_confirm, name="claim-confirm"),
     path(
         "claims/authorship/<int:authorship_pk>/dispute/",

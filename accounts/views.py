@@ -13,10 +13,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from accounts import account_data, authoring, claims, picks, profiles
+from accounts import (
+    account_data,
+    authoring,
+    claims,
+    digests,
+    picks,
+    profiles,
+    signing,
+    unsubscribe,
+)
 from accounts.forms import DisputeForm, KeywordsForm, PasswordConfirmForm, ProfileForm, SummaryForm
 from accounts.models import Claim, Recommendation
 from papers.models import Authorship, Paper
@@ -227,3 +237,49 @@ def recommendation_dismiss(request, paper_pk):
     picks.dismiss(user=request.user, paper=paper)
     messages.success(request, f"“{paper.title}” will not be recommended to you again.")
     return redirect("accounts:recommendations")
+
+
+def _bad_link(request, error):
+    expired = isinstance(error, signing.ExpiredToken)
+    context = {"expired": expired, "preferences_url": unsubscribe.preferences_url()}
+    return render(request, "accounts/email_link_bad.html", context, status=400)
+
+
+# The signed token in the URL is the credential (no session, no log-in), so there is no
+# CSRF token to check: mail clients POST "List-Unsubscribe=One-Click" here (RFC 8058).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe(request, token):
+    """GET shows what the link stops, with one button (link scanners that fetch every URL
+    in an email must not unsubscribe anyone); POST — the button, or the mail client's
+    one-click — turns those kinds of email off at once."""
+    try:
+        user_id, kinds = unsubscribe.read(token)
+    except signing.BadToken as error:
+        return _bad_link(request, error)
+    context = {
+        "what": unsubscribe.kinds_label(kinds),
+        "done": False,
+        "preferences_url": unsubscribe.preferences_url(),
+    }
+    if request.method == "POST":
+        unsubscribe.unsubscribe(user_id, kinds)
+        context["done"] = True
+    return render(request, "accounts/email_unsubscribe.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_not_relevant(request, token):
+    """A recommended paper's "not relevant" link: GET asks (one button), POST records the
+    dismissal for the recommender, without a log-in."""
+    try:
+        user_id, paper_id = digests.read_not_relevant(token)
+    except signing.BadToken as error:
+        return _bad_link(request, error)
+    paper = Paper.objects.filter(pk=paper_id).only("title", "doi").first()
+    if paper is None:
+        raise Http404("no such paper")
+    done = request.method == "POST" and digests.dismiss(user_id, paper_id)
+    context = {"paper": paper, "done": done, "preferences_url": unsubscribe.preferences_url()}
+    return render(request, "accounts/email_not_relevant.html", context)

@@ -230,6 +230,18 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Research Portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A provider's backend instead (e.g. anymail.backends.postmark.EmailBackend, with its
+# settings), when EMAIL_URL's SMTP or console is not what production uses.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set by EMAIL_URL)
+
+# Email digests (accounts.digests): papers per digest; the life of the signed links in
+# every email (unsubscribe, "not relevant"); digests handed to the workers per batch, and
+# the rate each worker sends them at (Celery's rate_limit, e.g. "10/s"); tries per digest.
+DIGEST_MAX_PAPERS = env.int("DIGEST_MAX_PAPERS", default=5)
+EMAIL_LINK_MAX_AGE_DAYS = env.int("EMAIL_LINK_MAX_AGE_DAYS", default=60)
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
+DIGEST_RATE_LIMIT = env.str("DIGEST_RATE_LIMIT", default="10/s")
+DIGEST_SEND_ATTEMPTS = env.int("DIGEST_SEND_ATTEMPTS", default=4)
 
 # Crossref's "polite pool" wants a contact address in every request.
 CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
@@ -292,6 +304,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks go to unless told otherwise; separate deployments (or test runs) sharing
+# one Redis give each its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.
 CELERY_BEAT_SCHEDULE = {
@@ -313,6 +328,22 @@ CELERY_BEAT_SCHEDULE = {
     "rebuild-recommendations": {
         "task": "accounts.tasks.rebuild_recommendations",
         "schedule": crontab(hour=4, minute=7),
+    },
+    # Email digests: each run fans out one task per user due (accounts.tasks).
+    "send-daily-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=5),
+        "args": ["daily"],
+    },
+    "send-weekly-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(day_of_week=1, hour=7, minute=15),
+        "args": ["weekly"],
+    },
+    "send-monthly-digests": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(day_of_month=1, hour=7, minute=25),
+        "args": ["monthly"],
     },
 }
 
@@ -337,6 +368,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three profile fields share one set of email frequencies: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"EmailFrequencyEnum": "accounts.models.Profile.Frequency"},
 }
 
 LOGGING = {

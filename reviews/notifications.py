@@ -1,26 +1,31 @@
 """Emails about reviews to their authors."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.emails import message_to, wants_at_once
+from accounts.models import EmailKind
 from papers.models import Paper
 from reviews.models import Review
+
+# Each email goes to one user through accounts.emails.message_to, which adds the
+# unsubscribe headers and footer and keeps titles out of header-breaking territory.
 
 
 def tell_reviewer_hidden(review):
     """Email the reviewer that a curator hid their review, and why (no-op for deleted users)."""
     user = review.user
-    if user is None or not user.email:
+    if user is None or not user.email or not wants_at_once(user, EmailKind.REVIEW_NOTICES):
         return
     context = {"review": review, "paper": review.paper, "site_url": settings.SITE_URL}
-    send_mail(
+    message_to(
+        user,
+        kinds=[EmailKind.REVIEW_NOTICES],
         subject="Your review was hidden by a curator",
-        message=render_to_string("reviews/email/review_hidden.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+        template="reviews/email/review_hidden",
+        context=context,
+        html=False,
+    ).send()
 
 
 def tell_raters_of_retraction(paper_id):
@@ -35,10 +40,10 @@ def tell_raters_of_retraction(paper_id):
     notices = [n for n in paper.notices.all() if n.is_retraction]
     waiting = Review.objects.filter(
         paper=paper, retraction_told_at__isnull=True, user__isnull=False
-    ).select_related("user")
+    ).select_related("user__profile")
     told = 0
     for review in waiting:
-        if not review.user.email:
+        if not review.user.email or not wants_at_once(review.user, EmailKind.REVIEW_NOTICES):
             continue
         context = {
             "review": review,
@@ -46,31 +51,38 @@ def tell_raters_of_retraction(paper_id):
             "notices": notices,
             "site_url": settings.SITE_URL,
         }
-        send_mail(
+        message_to(
+            review.user,
+            kinds=[EmailKind.REVIEW_NOTICES],
             subject="A paper you rated has been retracted",
-            message=render_to_string("reviews/email/paper_retracted.txt", context),
-            from_email=None,
-            recipient_list=[review.user.email],
-        )
+            template="reviews/email/paper_retracted",
+            context=context,
+            html=False,
+        ).send()
         Review.objects.filter(pk=review.pk).update(retraction_told_at=timezone.now())
         told += 1
     return told
 
 
 def tell_author_of_requests(author, paper, resource_requests):
-    """Email a verified author of ``paper`` about readers' resource requests on it."""
+    """Email a verified author of ``paper`` about readers' resource requests on it, when they
+    want activity on their papers at once (otherwise their digest lists the requests)."""
+    if not wants_at_once(author, EmailKind.PAPER_ACTIVITY):
+        return
     context = {
         "author": author,
         "paper": paper,
         "resource_requests": resource_requests,
         "site_url": settings.SITE_URL,
     }
-    send_mail(
-        subject=f"Readers ask for resources of your paper: {paper.title or paper.doi}"[:200],
-        message=render_to_string("reviews/email/resource_requested.txt", context),
-        from_email=None,
-        recipient_list=[author.email],
-    )
+    message_to(
+        author,
+        kinds=[EmailKind.PAPER_ACTIVITY],
+        subject=f"Readers ask for resources of your paper: {paper.title or paper.doi}",
+        template="reviews/email/resource_requested",
+        context=context,
+        html=False,
+    ).send()
 
 
 def tell_asker_answered(answer_id):
@@ -78,38 +90,42 @@ def tell_asker_answered(answer_id):
     from reviews.models import ResourceAnswer
 
     answer = ResourceAnswer.objects.select_related(
-        "request__requester", "request__paper", "user__profile"
+        "request__requester__profile", "request__paper", "user__profile"
     ).get(pk=answer_id)
     asker = answer.request.requester
-    if asker is None or not asker.email:
+    if asker is None or not asker.email or not wants_at_once(asker, EmailKind.REQUEST_ANSWERS):
         return
     context = {"answer": answer, "paper": answer.request.paper, "site_url": settings.SITE_URL}
-    send_mail(
+    message_to(
+        asker,
+        kinds=[EmailKind.REQUEST_ANSWERS],
         subject="Your resource request has an answer",
-        message=render_to_string("reviews/email/resource_answered.txt", context),
-        from_email=None,
-        recipient_list=[asker.email],
-    )
+        template="reviews/email/resource_answered",
+        context=context,
+        html=False,
+    ).send()
 
 
 def tell_asker_status(request_id):
     """Email the asker that their resource request was acknowledged, fulfilled or declined."""
     from reviews.models import ResourceRequest
 
-    resource_request = ResourceRequest.objects.select_related("requester", "paper").get(
+    resource_request = ResourceRequest.objects.select_related("requester__profile", "paper").get(
         pk=request_id
     )
     asker = resource_request.requester
-    if asker is None or not asker.email:
+    if asker is None or not asker.email or not wants_at_once(asker, EmailKind.REQUEST_ANSWERS):
         return
     context = {
         "resource_request": resource_request,
         "paper": resource_request.paper,
         "site_url": settings.SITE_URL,
     }
-    send_mail(
+    message_to(
+        asker,
+        kinds=[EmailKind.REQUEST_ANSWERS],
         subject=f"Your resource request is {resource_request.get_status_display().lower()}",
-        message=render_to_string("reviews/email/resource_status.txt", context),
-        from_email=None,
-        recipient_list=[asker.email],
-    )
+        template="reviews/email/resource_status",
+        context=context,
+        html=False,
+    ).send()

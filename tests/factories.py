@@ -124,3 +124,17 @@ class FundingFactory(factory.django.DjangoModelFactory):
     funder = factory.SubFactory(FunderFactory)
     awards = factory.LazyFunction(lambda: ["ABC-123"])
     position = factory.Sequence(lambda n: n)
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """A personal pick, as accounts.picks would store it (tests make them directly)."""
+
+    class Meta:
+        model = "accounts.Recommendation"
+
+    user = factory.SubFactory(UserFactory)
+    paper = factory.SubFactory(PaperFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    score = 0.5
+    reason = "interest"
+    detail = "Graph theory"

@@ -46,7 +46,7 @@ def test_me_is_updated_with_patch(api, alice):
             "affiliation": "Oxford",
             "orcid": "0000000218250097",
             "interest_keywords": ["knots"],
-            "recommendation_frequency": "never",
+            "recommendation_frequency": "off",
         },
         format="json",
     )
@@ -55,7 +55,7 @@ def test_me_is_updated_with_patch(api, alice):
     profile = Profile.objects.get(user=alice)
     assert profile.affiliation == "Oxford" and profile.orcid == "0000-0002-1825-0097"
     assert list(profile.interest_keywords.all()) == [keyword]
-    assert profile.recommendation_frequency == "never"
+    assert profile.recommendation_frequency == "off"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_me_is_updated_with_patch(api, alice):
     [
         ({"orcid": "0000-0002-1825-0098"}, "orcid"),
         ({"bio": "x" * 1001}, "bio"),
-        ({"recommendation_frequency": "daily"}, "recommendation_frequency"),
+        ({"recommendation_frequency": "instant"}, "recommendation_frequency"),
         ({"interest_keywords": ["no-such-keyword"]}, "interest_keywords"),
     ],
 )

@@ -170,11 +170,11 @@ def test_a_proven_orcid_cannot_be_changed_on_the_form(client, alice):
     Profile.objects.filter(user=alice).update(orcid="0000-0002-1825-0097", orcid_proven=True)
     client.force_login(alice)
 
-    client.post(EDIT, {"orcid": "0000-0001-5109-3700", "recommendation_frequency": "never"})
+    client.post(EDIT, {"orcid": "0000-0001-5109-3700", "recommendation_frequency": "off"})
 
     profile = Profile.objects.get(user=alice)
     assert profile.orcid == "0000-0002-1825-0097" and profile.orcid_proven
-    assert profile.recommendation_frequency == "never"
+    assert profile.recommendation_frequency == "off"
 
 
 def test_an_unknown_keyword_is_refused_by_name(client, alice):

@@ -1,0 +1,171 @@
+"""The signed unsubscribe link (footer and List-Unsubscribe header) and the "not relevant"
+link: they work without a log-in, at once, and only when untouched and not expired."""
+
+import json
+import time
+
+import pytest
+from django.core import mail, signing
+from django.urls import reverse
+
+from accounts import digests, unsubscribe
+from accounts import signing as email_signing
+from accounts.models import Dismissal, EmailKind, Profile
+from tests.factories import PaperFactory, RecommendationFactory
+
+
+def path_of(url):
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def old_token(purpose, value, *, days):
+    """A token signed ``days`` ago: TimestampSigner with its clock turned back."""
+
+    class Backdated(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time()) - days * 24 * 3600)
+
+    return Backdated(salt=purpose).sign_object(value)
+
+
+@pytest.fixture
+def link(alice):
+    return path_of(unsubscribe.unsubscribe_url(alice.pk, [EmailKind.RECOMMENDATIONS]))
+
+
+def test_opening_the_link_asks_and_changes_nothing(client, alice, link):
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert b"recommendation digest" in response.content and b"<button" in response.content
+    alice.profile.refresh_from_db()
+    assert alice.profile.recommendation_frequency == "weekly"
+
+
+def test_the_button_unsubscribes_at_once_without_a_log_in(client, alice, link):
+    RecommendationFactory(user=alice, paper=PaperFactory())
+
+    response = client.post(link)
+
+    assert response.status_code == 200 and b"You are unsubscribed" in response.content
+    alice.profile.refresh_from_db()
+    assert alice.profile.recommendation_frequency == "off"
+    # Other kinds of email stay as they were.
+    assert alice.profile.claim_decisions_frequency == "instant"
+    assert digests.send_digest(alice.pk, "weekly", digests.period_key("weekly")) == "empty"
+
+
+def test_a_mail_clients_one_click_post_unsubscribes(client, alice, link):
+    # RFC 8058: the client POSTs this body to the List-Unsubscribe URL, with no cookie.
+    response = client.post(
+        link,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    assert Profile.objects.get(user=alice).recommendation_frequency == "off"
+
+
+def test_unsubscribing_twice_is_harmless(client, alice, link):
+    client.post(link)
+    response = client.post(link)
+
+    assert response.status_code == 200
+    assert Profile.objects.get(user=alice).recommendation_frequency == "off"
+
+
+def test_a_tampered_link_is_refused_and_changes_nothing(client, alice, link):
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    body, signature = token.rsplit(":", 1)
+    tampered = link.replace(token, f"{body}:{signature[::-1]}")
+
+    response = client.post(tampered)
+
+    assert response.status_code == 400 and b"not valid" in response.content
+    assert Profile.objects.get(user=alice).recommendation_frequency == "weekly"
+
+
+def test_a_link_for_another_user_cannot_be_forged_by_editing_the_id(client, alice, bob):
+    token = unsubscribe.unsubscribe_url(alice.pk, [EmailKind.RECOMMENDATIONS]).rstrip("/")
+    token = token.rsplit("/", 1)[1]
+    payload, timestamp, signature = token.split(":")
+    value = json.loads(signing.b64_decode(payload.encode()))
+    edited = signing.b64_encode(json.dumps({**value, "u": bob.pk}).encode()).decode()
+
+    forged = ":".join([edited, timestamp, signature])
+    response = client.post(reverse("accounts:unsubscribe", args=[forged]))
+
+    assert response.status_code == 400
+    assert Profile.objects.get(user=bob).recommendation_frequency == "weekly"
+
+
+def test_an_expired_link_says_so_and_changes_nothing(client, alice, settings):
+    settings.EMAIL_LINK_MAX_AGE_DAYS = 60
+    token = old_token(email_signing.UNSUBSCRIBE, {"u": alice.pk, "k": ["recommendations"]}, days=61)
+
+    response = client.post(reverse("accounts:unsubscribe", args=[token]))
+
+    assert response.status_code == 400 and b"has expired" in response.content
+    assert Profile.objects.get(user=alice).recommendation_frequency == "weekly"
+
+
+def test_a_link_still_within_its_age_works(client, alice, settings):
+    settings.EMAIL_LINK_MAX_AGE_DAYS = 60
+    token = old_token(email_signing.UNSUBSCRIBE, {"u": alice.pk, "k": ["recommendations"]}, days=59)
+
+    assert client.post(reverse("accounts:unsubscribe", args=[token])).status_code == 200
+    assert Profile.objects.get(user=alice).recommendation_frequency == "off"
+
+
+def test_a_not_relevant_token_does_not_unsubscribe(client, alice):
+    paper = PaperFactory()
+    url = digests.not_relevant_url(alice.pk, paper.pk)
+    token = url.rstrip("/").rsplit("/", 1)[1]
+
+    response = client.post(reverse("accounts:unsubscribe", args=[token]))
+
+    assert response.status_code == 400
+
+
+def test_the_not_relevant_link_records_a_dismissal_without_a_log_in(client, alice):
+    paper = PaperFactory(title="A paper alice does not care for")
+    RecommendationFactory(user=alice, paper=paper)
+    link = path_of(digests.not_relevant_url(alice.pk, paper.pk))
+
+    asked = client.get(link)
+    assert asked.status_code == 200 and b"A paper alice does not care for" in asked.content
+    assert not Dismissal.objects.exists()  # a link scanner's GET records nothing
+
+    response = client.post(link)
+
+    assert response.status_code == 200 and b"will not be recommended" in response.content
+    assert Dismissal.objects.filter(user=alice, paper=paper).count() == 1
+    client.post(link)  # twice: still one
+    assert Dismissal.objects.filter(user=alice, paper=paper).count() == 1
+    assert not alice.recommendations.for_user(alice).exists()
+
+
+def test_an_expired_not_relevant_link_records_nothing(client, alice):
+    paper = PaperFactory()
+    token = old_token(email_signing.NOT_RELEVANT, {"u": alice.pk, "p": paper.pk}, days=400)
+
+    response = client.post(reverse("accounts:not-relevant", args=[token]))
+
+    assert response.status_code == 400 and not Dismissal.objects.exists()
+
+
+def test_every_email_footer_links_to_the_preference_centre(alice, paper, curator):
+    from accounts import claims
+    from tests.accounts.conftest import authorship_of
+
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator, reason="ok")
+    from accounts.emails import send_claim_decision
+
+    mail.outbox.clear()
+    send_claim_decision(claim.decisions.get().pk)
+
+    message = mail.outbox[0]
+    assert "/accounts/profile/#email-preferences" in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -1,0 +1,25 @@
+"""An email backend for tests that fails like a real server would, for chosen recipients.
+
+It stands in for the SMTP server or provider at the email boundary (Django's backend
+interface), not for our own code: everything else is Django's locmem backend.
+"""
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail.backends.locmem import EmailBackend
+
+
+class RefusingBackend(EmailBackend):
+    """locmem, except that a message to an address in settings.TEST_REFUSED_RECIPIENTS
+    raises SMTPRecipientsRefused, as an SMTP server rejecting it would."""
+
+    def send_messages(self, messages):
+        refused = set(getattr(settings, "TEST_REFUSED_RECIPIENTS", ()))
+        for message in messages:
+            bad = refused.intersection(message.recipients())
+            if bad:
+                raise smtplib.SMTPRecipientsRefused(
+                    {addr: (550, b"mailbox unavailable") for addr in bad}
+                )
+        return super().send_messages(messages)
