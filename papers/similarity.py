@@ -62,6 +62,10 @@ TOPIC_WEIGHT = 1.5
 CANDIDATES = 40  # per paper, scored exactly
 MIN_TOPIC_PAPERS = 500  # below this, no topics: words alone, all pairs exact
 CHUNK = 2048  # papers per block of the all-pairs product
+# A neighbour at least this close in words, and in topic, is a "close" one (below it, the
+# related-papers list takes the cold-start fill): see ContentIndex.close_score.
+CLOSE_WORD_COSINE = 0.2
+CLOSE_TOPIC_COSINE = 0.8
 
 
 class ContentIndex:
@@ -98,6 +102,14 @@ class ContentIndex:
         index.components = components
         index._append([d.paper_id for d in documents], vectors)
         return index
+
+    @property
+    def close_score(self):
+        """The score from which a neighbour counts as close, on this index's scale: with
+        topics a pair is scored by words and topic together, so the bar is higher."""
+        if not self.components.shape[0]:
+            return CLOSE_WORD_COSINE
+        return (CLOSE_WORD_COSINE + TOPIC_WEIGHT * CLOSE_TOPIC_COSINE) / (1 + TOPIC_WEIGHT)
 
     # --- vectors ---
 

@@ -382,8 +382,9 @@ LOGGING = {
 
 # Recommendations (papers.recommend, accounts.picks): entries in a "Recommended" list; the
 # content score below which a paper is not a close neighbour (the cold-start fill takes its
-# place); how many years count as "recent" for the best-rated fill; personal picks kept.
+# place; unset: papers.similarity's own bar, 0.2 in words alone, 0.56 with topics); how
+# many years count as "recent" for the best-rated fill; personal picks kept.
 RELATED_PAPERS_SHOWN = env.int("RELATED_PAPERS_SHOWN", default=10)
-RELATED_MIN_SCORE = env.float("RELATED_MIN_SCORE", default=0.2)
+RELATED_MIN_SCORE = env.float("RELATED_MIN_SCORE", default=None)
 RELATED_RECENT_YEARS = env.int("RELATED_RECENT_YEARS", default=5)
 PERSONAL_PICKS_KEPT = env.int("PERSONAL_PICKS_KEPT", default=20)

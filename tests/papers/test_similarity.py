@@ -14,7 +14,7 @@ from functools import cache
 
 import pytest
 
-from papers.similarity import ContentIndex, Document
+from papers.similarity import CLOSE_WORD_COSINE, ContentIndex, Document
 from tests.conftest import ROOT
 
 LISTINGS = ROOT / "tests" / "fixtures" / "arxiv" / "listings_sample.jsonl.gz"
@@ -189,3 +189,20 @@ def test_papers_with_empty_abstracts_or_no_words_in_common_do_not_crash():
         [Document(paper_id=1, title="alpha beta"), Document(paper_id=2, title="gamma delta")]
     )
     assert dict(nothing_shared.neighbours(10)) == {1: [], 2: []}
+
+
+def test_close_neighbours_are_on_topic_more_often_than_the_rest():
+    # 598 papers: topics are learnt, so the bar is that of words and topic together.
+    index = fitted()
+    assert index.close_score > CLOSE_WORD_COSINE
+    pairs = [(p, o, score) for p, best in fitted_lists().items() for o, score in best]
+    close = [primary(o) == primary(p) for p, o, score in pairs if score >= index.close_score]
+    far = [primary(o) == primary(p) for p, o, score in pairs if score < index.close_score]
+
+    assert close and far
+    assert sum(close) / len(close) > sum(far) / len(far)
+
+
+def test_without_topics_the_bar_is_a_word_cosine():
+    index = ContentIndex.fit(documents()[:50])
+    assert index.close_score == CLOSE_WORD_COSINE
