@@ -62,6 +62,12 @@ TOPIC_WEIGHT = 1.5
 CANDIDATES = 40  # per paper, scored exactly
 MIN_TOPIC_PAPERS = 500  # below this, no topics: words alone, all pairs exact
 CHUNK = 2048  # papers per block of the all-pairs product
+# Words that help to match papers but say nothing to a reader as the shared topic.
+VAGUE_WORDS = frozenset(
+    "using based novel new approach approaches method methods paper propose proposed "
+    "results result study studies including use used analysis model models data "
+    "show shows present presents work performance different existing".split()
+)
 # A neighbour at least this close in words, and in topic, is a "close" one (below it, the
 # related-papers list takes the cold-start fill): see ContentIndex.close_score.
 CLOSE_WORD_COSINE = 0.2
@@ -234,8 +240,9 @@ class ContentIndex:
         )
         words = columns < len(self._terms)  # the word columns come first, then the tags
         weights = (one_weights[mine] * other_weights[theirs])[words]
-        order = np.argsort(-weights, kind="stable")[:n]
-        return [str(self._terms[c]) for c in columns[words][order]]
+        order = np.argsort(-weights, kind="stable")
+        shared = (str(self._terms[c]) for c in columns[words][order])
+        return [term for term in shared if term not in VAGUE_WORDS][:n]
 
     def _row(self, row):
         start, stop = self.vectors.indptr[row], self.vectors.indptr[row + 1]

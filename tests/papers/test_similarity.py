@@ -14,7 +14,7 @@ from functools import cache
 
 import pytest
 
-from papers.similarity import CLOSE_WORD_COSINE, ContentIndex, Document
+from papers.similarity import CLOSE_WORD_COSINE, VAGUE_WORDS, ContentIndex, Document
 from tests.conftest import ROOT
 
 LISTINGS = ROOT / "tests" / "fixtures" / "arxiv" / "listings_sample.jsonl.gz"
@@ -206,3 +206,15 @@ def test_close_neighbours_are_on_topic_more_often_than_the_rest():
 def test_without_topics_the_bar_is_a_word_cosine():
     index = ContentIndex.fit(documents()[:50])
     assert index.close_score == CLOSE_WORD_COSINE
+
+
+def test_shared_terms_leave_out_words_that_name_no_topic():
+    index = fitted()
+    terms = [
+        term
+        for paper_id, best in list(fitted_lists().items())[:100]
+        for other, _score in best
+        for term in index.shared_terms(paper_id, other)
+    ]
+    assert terms
+    assert not set(terms) & VAGUE_WORDS
