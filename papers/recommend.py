@@ -98,7 +98,7 @@ def rebuild_related(*, co_rated=None, progress=None):
         index = ContentIndex.fit(documents) if documents else None
         lists = _ListMaker(co_rated=co_rated or {}, index=index)
         batch, rows = [], 0
-        for paper_id, candidates in _content_candidates(index, documents):
+        for paper_id, candidates in index.neighbours(k=CANDIDATES) if index else ():
             entries = lists.rank(paper_id, candidates)
             batch += [
                 (run.pk, paper_id, related, rank, float(score), str(reason), detail[:300])
@@ -146,12 +146,6 @@ def _write_rows(rows):
             insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
             cursor.executemany(insert, rows)
     return len(rows)
-
-
-def _content_candidates(index, documents):
-    if index is None:
-        return iter(())
-    return index.neighbours(k=CANDIDATES)
 
 
 def _finish(run, *, index, paper_count, row_count):
