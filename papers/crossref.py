@@ -151,6 +151,11 @@ def normalize_doi(value: str) -> str:
         raise CrossrefError(
             f"This DOI is longer than {MAX_DOI_LENGTH} characters; a DOI looks like 10.1234/abc"
         )
+    # A DOI becomes a path under /works/ at each registry (and under /doi/ here). HTTP
+    # clients resolve "." and ".." segments, so "10.1234/../../members" would ask another
+    # path of the registry (with our API key): no real DOI has such a segment.
+    if any(segment in (".", "..") for segment in doi.split("/")):
+        raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
     return doi
 
 
