@@ -14,13 +14,14 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
 
 from accounts import claims as claim_rules
 from accounts import picks
 from accounts.models import Claim, Profile, Recommendation
 from accounts.orcid import normalize_orcid
-from papers.api import RecommendedPaperSerializer
+from papers.api import Conflict, ConflictSerializer, RecommendedPaperSerializer
 from papers.models import Authorship, Category, Keyword, Paper
 
 User = get_user_model()
@@ -215,12 +216,20 @@ class ClaimViewSet(
             return qs
         return qs.filter(user=self.request.user)
 
+    @extend_schema(responses={201: ClaimSerializer, 409: ConflictSerializer})
     def create(self, request, *args, **kwargs):
+        """Claim an authorship. 409 when someone else holds it, or when you already claimed
+        it (then ``existing`` is the URL of your claim)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         authorship = serializer.validated_data["authorship"]
         try:
-            claim = claim_rules.claim_authorship(user=request.user, authorship=authorship)
+            claim = claim_rules.claim_authorship(
+                user=request.user, authorship=authorship, only_new=True
+            )
+        except claim_rules.AlreadyClaimed as mine:
+            url = reverse("claim-detail", args=[mine.claim.pk], request=request)
+            raise Conflict(str(mine), existing_url=url) from None
         except claim_rules.AuthorshipTaken as taken:
             return Response({"detail": str(taken)}, status=status.HTTP_409_CONFLICT)
         except claim_rules.ClaimError as error:

@@ -25,6 +25,14 @@ class ClaimError(Exception):
     """A claim action that cannot be done; the message is meant for the user."""
 
 
+class AlreadyClaimed(ClaimError):
+    """The user already holds an active claim on this authorship; ``claim`` is it."""
+
+    def __init__(self, claim):
+        self.claim = claim
+        super().__init__("You have already claimed this authorship; see your claim.")
+
+
 class AuthorshipTaken(ClaimError):
     """Someone else holds an active claim on this authorship; ``claim`` is theirs."""
 
@@ -74,12 +82,14 @@ def claims_on_paper(paper, user):
     }
 
 
-def claim_authorship(*, user, authorship):
+def claim_authorship(*, user, authorship, only_new=False):
     """Claim ``authorship`` for ``user``; returns the claim (pending or verified).
 
-    Idempotent: claiming the authorship one already holds returns that claim. Raises
+    Idempotent: claiming the authorship one already holds returns that claim (with
+    ``only_new``, the API's create, it raises AlreadyClaimed with that claim instead). Raises
     AuthorshipTaken when another user holds it, ClaimError when the user already holds
-    another authorship on the same paper.
+    another authorship on the same paper. Database constraints decide between concurrent
+    claims: exactly one is created.
     """
     if not user.is_authenticated:
         raise PermissionDenied("Log in to claim an authorship.")
@@ -88,7 +98,7 @@ def claim_authorship(*, user, authorship):
     with transaction.atomic():
         existing = claim_in_the_way(user=user, authorship=authorship)
         if existing is not None:
-            return _refuse_or_return(existing, user=user, authorship=authorship)
+            return _refuse_or_return(existing, user=user, authorship=authorship, only_new=only_new)
         profile = Profile.objects.filter(user=user).first()
         author_orcid = authorship.author.orcid
         proven = bool(
@@ -109,7 +119,7 @@ def claim_authorship(*, user, authorship):
             existing = claim_in_the_way(user=user, authorship=authorship)
             if existing is None:
                 raise
-            return _refuse_or_return(existing, user=user, authorship=authorship)
+            return _refuse_or_return(existing, user=user, authorship=authorship, only_new=only_new)
         if proven:
             ClaimDecision.objects.create(
                 claim=claim, verdict=ClaimDecision.Verdict.VERIFIED_BY_ORCID, reason=ORCID_REASON
@@ -129,8 +139,10 @@ def claim_in_the_way(*, user, authorship):
     )
 
 
-def _refuse_or_return(existing, *, user, authorship):
+def _refuse_or_return(existing, *, user, authorship, only_new):
     if existing.user_id == user.pk and existing.authorship_id == authorship.pk:
+        if only_new:
+            raise AlreadyClaimed(existing)
         return existing
     if existing.authorship_id == authorship.pk:
         raise AuthorshipTaken(existing)

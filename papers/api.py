@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -64,6 +64,24 @@ class CataloguePagination(PageNumberPagination):
 
 
 @extend_schema_field(OpenApiTypes.URI)
+class Conflict(APIException):
+    """A second create of what the user already has (a review of the paper, a claim, an open
+    request): 409, with the URL of the one they have, so a client can go on with it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, message, *, existing_url):
+        super().__init__({"detail": message, "existing": existing_url})
+
+
+class ConflictSerializer(serializers.Serializer):
+    """The body of a 409 (for the schema)."""
+
+    detail = serializers.CharField()
+    existing = serializers.URLField(help_text="The API URL of what you already have.")
+
+
 class AbsoluteUrlField(serializers.Field):
     """The object's HTML page (``get_absolute_url()``) as an absolute URL."""
 

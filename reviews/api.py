@@ -14,7 +14,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
+
+from papers.api import Conflict, ConflictSerializer
 
 from reviews import ratings, resources
 from reviews.limits import Refused
@@ -84,13 +87,15 @@ class ReviewViewSet(viewsets.ModelViewSet):
         .order_by("-helpful_count", "-created_at", "-id")
     )
 
+    @extend_schema(responses={201: ReviewSerializer, 409: ConflictSerializer})
+    def create(self, request, *args, **kwargs):
+        """Review a paper (once: a second review of the same paper is a 409 with the URL of
+        the first; change that one with PATCH)."""
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         paper = serializer.validated_data["paper"]
-        if Review.objects.filter(paper=paper, user=self.request.user).exists():
-            raise exceptions.ValidationError(
-                {"paper": "You have already reviewed this paper: change that review instead."}
-            )
-        serializer.instance = self._submit(paper, serializer.validated_data)
+        serializer.instance = self._submit(paper, serializer.validated_data, only_new=True)
 
     def perform_update(self, serializer):
         review = serializer.instance
@@ -100,10 +105,11 @@ class ReviewViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, review):
         _refused_as_api_error(ratings.delete_review, user=self.request.user, review=review)
 
-    def _submit(self, paper, data):
+    def _submit(self, paper, data, *, only_new=False):
         with transaction.atomic():
             review, _ = _refused_as_api_error(
                 ratings.submit_review,
+                request=self.request,
                 user=self.request.user,
                 paper=paper,
                 rating=data.get("rating"),
@@ -111,6 +117,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
                 significance=data.get("significance"),
                 rigor=data.get("rigor"),
                 text=data.get("text", ""),
+                only_new=only_new,
             )
         return review
 
@@ -122,11 +129,18 @@ def _values_of(review):
     }
 
 
-def _refused_as_api_error(function, *args, **kwargs):
-    """Call ``function``; a refusal (reviews.limits.Refused) becomes 403, 429 or 400."""
+DETAIL_VIEWS = {Review: "review-detail", ResourceRequest: "resource-request-detail"}
+
+
+def _refused_as_api_error(function, *args, request=None, **kwargs):
+    """Call ``function``; a refusal (reviews.limits.Refused) becomes 403, 429, 409 or 400."""
     try:
         return function(*args, **kwargs)
     except Refused as error:
+        if error.existing is not None:
+            existing = error.existing
+            url = reverse(DETAIL_VIEWS[type(existing)], args=[existing.pk], request=request)
+            raise Conflict(str(error), existing_url=url) from None
         if error.forbidden:
             raise exceptions.PermissionDenied(str(error)) from None
         if error.rate_limited:
@@ -214,10 +228,17 @@ class ResourceRequestViewSet(
             .order_by("-created_at", "-id")
         )
 
+    @extend_schema(responses={201: ResourceRequestSerializer, 409: ConflictSerializer})
+    def create(self, request, *args, **kwargs):
+        """Ask for a resource (one open request per kind and paper: asking again is a 409
+        with the URL of the open one)."""
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         asked = _refused_as_api_error(
             resources.ask,
+            request=self.request,
             user=self.request.user,
             paper=data["paper"],
             kind=data["kind"],

@@ -10,16 +10,20 @@ class Refused(Exception):
     """An action that is not allowed; the message says why, for the user.
 
     ``forbidden``: the user may not do this at all (a 403). ``rate_limited``: the user's
-    hourly limit is reached (a 429). Neither: the input is wrong (a 400).
+    hourly limit is reached (a 429). ``existing``: the user already has this (the row they
+    have), so a second create is a conflict (a 409). None: the input is wrong (a 400).
     """
 
-    def __init__(self, message, *, forbidden=False, rate_limited=False):
+    def __init__(self, message, *, forbidden=False, rate_limited=False, existing=None):
         super().__init__(message)
         self.forbidden = forbidden
         self.rate_limited = rate_limited
+        self.existing = existing
 
     @property
     def http_status(self):
+        if self.existing is not None:
+            return 409
         return 403 if self.forbidden else 429 if self.rate_limited else 400
 
 

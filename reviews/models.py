@@ -172,6 +172,17 @@ class RequestStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class ResourceRequestQuerySet(models.QuerySet):
+    def active_of(self, *, user, paper, kind):
+        """``user``'s open or acknowledged, visible request of ``kind`` on ``paper`` (one at
+        most: a constraint)."""
+        return self.filter(requester=user, paper=paper, kind=kind).filter(ACTIVE_REQUEST)
+
+
+# A reader's request that still waits for the resource; one per reader, paper and kind.
+ACTIVE_REQUEST = Q(status__in=["open", "acknowledged"], is_hidden=False)
+
+
 class ResourceRequest(models.Model):
     """A reader asks the authors (and other readers) of a paper for a resource.
 
@@ -204,9 +215,16 @@ class ResourceRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ResourceRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "requester", "kind"],
+                condition=ACTIVE_REQUEST,
+                name="resource_request_one_active_per_reader_and_kind",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=ResourceKind.values), name="resource_request_kind"
             ),

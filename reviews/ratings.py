@@ -44,11 +44,16 @@ class ReviewRefused(Refused):
     """A review change that is not allowed; the message says why, for the user."""
 
 
-def submit_review(*, user, paper, rating, novelty=None, significance=None, rigor=None, text=""):
+def submit_review(
+    *, user, paper, rating, novelty=None, significance=None, rigor=None, text="", only_new=False
+):
     """Write ``user``'s review of ``paper`` (a new one, or their existing one edited).
 
     Returns (review, created). Raises ReviewRefused with a message for the user when the
-    values are out of range, the text is too long, or the user may not rate this paper.
+    values are out of range, the text is too long, or the user may not rate this paper; with
+    ``only_new`` (the API's create), also when the user has reviewed the paper already
+    (``existing`` is that review). Decided under the paper's row lock, so of concurrent
+    first reviews by one reader exactly one is created.
     """
     values = {"rating": rating, "novelty": novelty, "significance": significance, "rigor": rigor}
     _check_values(values, text)
@@ -57,13 +62,18 @@ def submit_review(*, user, paper, rating, novelty=None, significance=None, rigor
         raise ReviewRefused(refusal, forbidden=True)
     with transaction.atomic():
         _lock_paper(paper.pk)
+        review = Review.objects.filter(paper=paper, user=user).first()
+        if review is not None and only_new:
+            raise ReviewRefused(
+                "You have already reviewed this paper: change that review instead.",
+                existing=review,
+            )
         check_hourly_limit(
             Review.objects.filter(user=user, updated_at__gte=hour_ago()),
             settings.REVIEWS_PER_HOUR,
             "written or edited reviews",
             refused=ReviewRefused,
         )
-        review = Review.objects.filter(paper=paper, user=user).first()
         created = review is None
         if created:
             review = Review(paper=paper, user=user)

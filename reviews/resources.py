@@ -71,6 +71,9 @@ def ask(*, user, paper, kind, message):
     """``user`` asks for a resource of ``kind`` on ``paper``. Returns the new request.
 
     The paper's verified authors are emailed after commit; with none the request waits.
+    A reader has one open (or acknowledged) request of a kind per paper: asking again is
+    refused with ``existing`` set to it (a database constraint decides between concurrent
+    asks, so exactly one is created).
     """
     _require_login(user, "Log in to ask for a resource.")
     if kind not in ResourceRequest.Kind.values:
@@ -83,22 +86,38 @@ def ask(*, user, paper, kind, message):
             f"A request can be at most {MAX_REQUEST_CHARS:,} characters; "
             f"this one has {len(message):,}."
         )
+    _refuse_a_second_request(user=user, paper=paper, kind=kind)
     check_hourly_limit(
         ResourceRequest.objects.filter(requester=user, created_at__gte=hour_ago()),
         settings.RESOURCE_REQUESTS_PER_HOUR,
         "resource requests",
         refused=ResourceRefused,
     )
-    with transaction.atomic():
-        resource_request = ResourceRequest.objects.create(
-            paper=paper, requester=user, kind=kind, message=message
-        )
-        request_id = resource_request.pk
-        # A broker fault must not undo the request (robust); the task runs after commit.
-        transaction.on_commit(
-            lambda: _tasks().tell_authors_of_request.delay(request_id), robust=True
-        )
+    try:
+        with transaction.atomic():
+            resource_request = ResourceRequest.objects.create(
+                paper=paper, requester=user, kind=kind, message=message
+            )
+            request_id = resource_request.pk
+            # A broker fault must not undo the request (robust); the task runs after commit.
+            transaction.on_commit(
+                lambda: _tasks().tell_authors_of_request.delay(request_id), robust=True
+            )
+    except IntegrityError:
+        # Another request of the same reader won between our check and our insert.
+        _refuse_a_second_request(user=user, paper=paper, kind=kind)
+        raise
     return resource_request
+
+
+def _refuse_a_second_request(*, user, paper, kind):
+    existing = ResourceRequest.objects.active_of(user=user, paper=paper, kind=kind).first()
+    if existing is not None:
+        raise ResourceRefused(
+            f"You have already asked for {existing.get_kind_display().lower()} on this paper "
+            "and your request is still open: add to it with an answer instead.",
+            existing=existing,
+        )
 
 
 def answer(*, user, resource_request, text="", link=""):

@@ -18,8 +18,8 @@ def ask_url(paper):
     return reverse("reviews:ask-resource", args=[paper.pk])
 
 
-def ask(user, paper, message="Could you share the raw data?"):
-    return resources.ask(user=user, paper=paper, kind="data", message=message)
+def ask(user, paper, message="Could you share the raw data?", kind="data"):
+    return resources.ask(user=user, paper=paper, kind=kind, message=message)
 
 
 def page(client, paper):
@@ -70,7 +70,7 @@ def test_the_rate_limit_says_so(client, alice, paper, settings):
     settings.RESOURCE_REQUESTS_PER_HOUR = 1
     client.force_login(alice)
     client.post(ask_url(paper), {"kind": "code", "message": "One"})
-    response = client.post(ask_url(paper), {"kind": "code", "message": "Two"})
+    response = client.post(ask_url(paper), {"kind": "data", "message": "Two"})
     assert response.status_code == 429
     assert "limit of 1 resource requests an hour" in response.content.decode()
     assert ResourceRequest.objects.count() == 1
@@ -189,7 +189,7 @@ def test_the_request_page_shows_status_forms_only_to_who_may_use_them(
 
 def test_a_fulfilled_request_shows_its_link_and_counts(client, paper, alice, carol):
     for n in range(3):
-        asked = ask(alice, paper, message=f"Request {n}")
+        asked = ask(alice, paper, message=f"Request {n}", kind=["data", "code", "other"][n])
     resources.fulfil(asked, by=carol, link="https://zenodo.org/record/7")
     resources.decline(
         ResourceRequest.objects.get(message="Request 0"), by=carol, reason="Under embargo."
@@ -245,7 +245,9 @@ def test_html_and_script_in_messages_answers_and_links_stay_text(client, paper, 
 def paper_with_requests(paper, n, people):
     alice, bob, carol = people
     for i in range(n):
-        asked = ask(alice, paper, message=f"Request {i}")
+        # One open request of a kind per reader: alice asks once, other readers the rest.
+        asker = alice if i == 0 else UserFactory()
+        asked = ask(asker, paper, message=f"Request {i}")
         resources.answer(user=carol, resource_request=asked, text="Here", link="https://x.org")
         resources.answer(user=bob, resource_request=asked, text="Me too, and a hint")
         resources.me_too(user=bob, resource_request=asked)

@@ -45,10 +45,10 @@ def test_an_anonymous_reader_cannot_ask(paper):
 
 def test_requests_are_rate_limited_per_user(alice, bob, paper, settings):
     settings.RESOURCE_REQUESTS_PER_HOUR = 2
-    ask(alice, paper)
-    ask(alice, paper)
+    ask(alice, paper, kind="data")
+    ask(alice, paper, kind="code")
     with pytest.raises(ResourceRefused, match="limit of 2 resource requests an hour"):
-        ask(alice, paper)
+        ask(alice, paper, kind="protocol")
     assert ResourceRequest.objects.count() == 2
     ask(bob, paper)  # another reader has their own allowance
 

@@ -91,12 +91,13 @@ def test_bad_values_get_400_with_the_message(data, message):
     assert not Review.objects.exists()
 
 
-def test_a_second_review_of_the_same_paper_is_refused():
+def test_a_second_review_of_the_same_paper_is_a_conflict_naming_the_first():
     user, paper = UserFactory(), PaperFactory()
-    submit_review(user=user, paper=paper, rating=3)
+    first, _ = submit_review(user=user, paper=paper, rating=3)
     response = api(user).post(LIST, {"paper": paper.pk, "rating": 5}, format="json")
-    assert response.status_code == 400
-    assert "already reviewed this paper" in str(response.json())
+    assert response.status_code == 409
+    assert "already reviewed this paper" in response.json()["detail"]
+    assert response.json()["existing"] == f"http://testserver/api/v1/reviews/{first.pk}/"
     assert Review.objects.get().rating == 3
 
 
@@ -165,7 +166,7 @@ def test_only_the_owner_changes_or_deletes_a_review_through_the_api(world, who):
 # Who may rate the paper (a new review): everyone signed in except its verified author.
 RATE_EXPECTED = {
     "anonymous": (403, 302),
-    "owner": (400, 302),  # already reviewed: the API refuses a second one; the form edits
+    "owner": (409, 302),  # already reviewed: the API refuses a second one; the form edits
     "another user": (201, 302),
     "verified author": (403, 403),
     "curator": (201, 302),
