@@ -18,7 +18,6 @@ from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
 
 from papers.api import Conflict, ConflictSerializer
-
 from reviews import ratings, resources
 from reviews.limits import Refused
 from reviews.models import ResourceAnswer, ResourceRequest, Review
