@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -63,7 +63,6 @@ class CataloguePagination(PageNumberPagination):
 # --- serializers ---
 
 
-@extend_schema_field(OpenApiTypes.URI)
 class Conflict(APIException):
     """A second create of what the user already has (a review of the paper, a claim, an open
     request): 409, with the URL of the one they have, so a client can go on with it."""
@@ -82,6 +81,7 @@ class ConflictSerializer(serializers.Serializer):
     existing = serializers.URLField(help_text="The API URL of what you already have.")
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class AbsoluteUrlField(serializers.Field):
     """The object's HTML page (``get_absolute_url()``) as an absolute URL."""
 
@@ -545,6 +545,10 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
                 '(e.g. "a DOI looks like 10.1234/abc"). A malformed body gives {"detail"}.',
             ),
             403: OpenApiResponse(description="Not logged in."),
+            429: OpenApiResponse(
+                description="You added PAPERS_ADDED_PER_HOUR papers in the last hour; "
+                "Retry-After says when you may add the next."
+            ),
             413: OpenApiResponse(
                 description=f"A body longer than {ADD_BODY_MAX_BYTES} bytes is not read."
             ),
@@ -559,7 +563,10 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
             )
         form = AddPaperSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        paper, created = metadata.add_by_doi(form.validated_data["doi"])
+        try:
+            paper, created = metadata.add_by_doi(form.validated_data["doi"], by=request.user)
+        except metadata.AddLimitReached as limit:
+            raise Throttled(wait=limit.retry_after, detail=str(limit)) from None
         body = PaperAddedSerializer(paper, context=self.get_serializer_context()).data
         return Response(
             body,

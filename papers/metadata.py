@@ -14,11 +14,12 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from papers import crossref, datacite, openalex, registries
+from papers import crossref, datacite, limits, openalex, registries
 from papers.ingest import apply_enrichment, upsert_work
 from papers.models import Paper
 
@@ -38,25 +39,54 @@ class RetryLater(Exception):
         self.delay = delay
 
 
-def add_by_doi(text):
+class AddLimitReached(Exception):
+    """The user added PAPERS_ADDED_PER_HOUR papers in the last hour; ``retry_after`` seconds."""
+
+    def __init__(self, message, *, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def add_by_doi(text, *, by=None):
     """Return (paper, created) for a DOI in any accepted form; enqueue a fetch if new.
 
     Raises crossref.CrossrefError with a message saying what a DOI looks like when ``text``
-    is not one. An existing DOI (any case or form) returns the existing paper.
+    is not one. An existing DOI (any case or form) returns the existing paper. A new paper
+    added ``by`` a user counts towards their PAPERS_ADDED_PER_HOUR (AddLimitReached past it,
+    decided under a lock on the user's row); without ``by`` (``fetch_dois``, run by an
+    operator) nothing is counted.
     """
     doi = crossref.normalize_doi(text)
     with transaction.atomic():
-        paper, created = Paper.objects.get_or_create(
-            doi=doi,
-            defaults={
-                "title": doi,
-                "metadata_status": Status.PENDING,
-                "metadata_retry_at": _in(LOST_TASK_AFTER),
-            },
-        )
-        if created:
-            enqueue_fetch(paper.pk)
-    return paper, created
+        existing = Paper.objects.filter(doi=doi).first()
+        if existing is not None:
+            return existing, False
+        if by is not None:
+            _check_add_limit(by)
+        try:
+            with transaction.atomic():
+                paper = Paper.objects.create(
+                    doi=doi,
+                    title=doi,
+                    metadata_status=Status.PENDING,
+                    metadata_retry_at=_in(LOST_TASK_AFTER),
+                    added_by=by,
+                )
+        except IntegrityError:
+            # Someone added the same DOI between our look-up and our insert.
+            return Paper.objects.get(doi=doi), False
+        enqueue_fetch(paper.pk)
+    return paper, True
+
+
+def _check_add_limit(user):
+    # The user's row lock makes one user's concurrent adds count one after another.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    limit = settings.PAPERS_ADDED_PER_HOUR
+    wait = limits.seconds_until_allowed(Paper.objects.filter(added_by=user), limit)
+    if wait is not None:
+        message = limits.retry_message(limit, "papers added", wait)
+        raise AddLimitReached(message, retry_after=wait)
 
 
 def request_refresh(paper_ids):

@@ -5,6 +5,7 @@ curator can lock fields (``Paper.locked_fields``) so that a later import never o
 them; ``papers.ingest`` honours both.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
@@ -324,6 +325,15 @@ class Paper(models.Model):
     # {field: {"source": "crossref", "at": ISO time}} for every imported field.
     provenance = models.JSONField(default=dict, blank=True)
     locked_fields = models.JSONField(default=list, blank=True)
+    # Who added the paper by its DOI (site form or API); counted for their hourly limit.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="papers_added",
+        editable=False,
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -77,9 +77,14 @@ def add_paper(request):
     form = AddPaperForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            paper, created = metadata.add_by_doi(form.cleaned_data["doi"])
+            paper, created = metadata.add_by_doi(form.cleaned_data["doi"], by=request.user)
         except CrossrefError as error:  # the form checks the same rules; kept for safety
             form.add_error("doi", str(error))
+        except metadata.AddLimitReached as limit:
+            form.add_error(None, str(limit))
+            response = render(request, "papers/add_paper.html", {"form": form}, status=429)
+            response["Retry-After"] = str(limit.retry_after)
+            return response
         else:
             if created:
                 messages.success(request, "Added: its metadata is on its way.")

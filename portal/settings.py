@@ -203,6 +203,8 @@ RATING_PRIOR_WEIGHT = env.float("RATING_PRIOR_WEIGHT", default=5.0)
 RATING_PRIOR_MEAN = env.float("RATING_PRIOR_MEAN", default=3.0)
 # Per user and hour: reviews written or edited, and reviews reported (counted in the database).
 REVIEWS_PER_HOUR = env.int("REVIEWS_PER_HOUR", default=20)
+# Papers one user may add by DOI an hour (site form and API; each costs registry requests).
+PAPERS_ADDED_PER_HOUR = env.int("PAPERS_ADDED_PER_HOUR", default=60)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=10)
 # Resource requests (reviews.resources): per user and hour, counted in the database.
 RESOURCE_REQUESTS_PER_HOUR = env.int("RESOURCE_REQUESTS_PER_HOUR", default=5)

@@ -143,7 +143,7 @@ def _refused_as_api_error(function, *args, request=None, **kwargs):
         if error.forbidden:
             raise exceptions.PermissionDenied(str(error)) from None
         if error.rate_limited:
-            raise exceptions.Throttled(detail=str(error)) from None
+            raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
         raise exceptions.ValidationError({"detail": str(error)}) from None
 
 

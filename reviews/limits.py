@@ -1,9 +1,7 @@
 """What reviews and resource requests share: the refusal a user is shown, and per-user
 hourly limits counted in the database."""
 
-from datetime import timedelta
-
-from django.utils import timezone
+from papers.limits import retry_message, seconds_until_allowed
 
 
 class Refused(Exception):
@@ -14,11 +12,14 @@ class Refused(Exception):
     have), so a second create is a conflict (a 409). None: the input is wrong (a 400).
     """
 
-    def __init__(self, message, *, forbidden=False, rate_limited=False, existing=None):
+    def __init__(
+        self, message, *, forbidden=False, rate_limited=False, existing=None, retry_after=None
+    ):
         super().__init__(message)
         self.forbidden = forbidden
         self.rate_limited = rate_limited
         self.existing = existing
+        self.retry_after = retry_after  # seconds, with rate_limited
 
     @property
     def http_status(self):
@@ -27,14 +28,9 @@ class Refused(Exception):
         return 403 if self.forbidden else 429 if self.rate_limited else 400
 
 
-def check_hourly_limit(recent, limit, what, *, refused=Refused):
-    """Raise ``refused`` when ``recent`` (the user's rows of the last hour) reached ``limit``."""
-    if recent.count() >= limit:
-        raise refused(
-            f"You have reached the limit of {limit} {what} an hour; please try again later.",
-            rate_limited=True,
-        )
-
-
-def hour_ago():
-    return timezone.now() - timedelta(hours=1)
+def check_hourly_limit(rows, limit, what, *, refused=Refused, time_field="created_at"):
+    """Raise ``refused`` (a 429 saying when to retry) when the user's ``rows`` of the last
+    hour, by ``time_field``, reached ``limit``."""
+    wait = seconds_until_allowed(rows, limit, time_field=time_field)
+    if wait is not None:
+        raise refused(retry_message(limit, what, wait), rate_limited=True, retry_after=wait)

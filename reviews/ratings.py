@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.claims import is_verified_author
 from accounts.models import Profile
 from papers.models import Paper
-from reviews.limits import Refused, check_hourly_limit, hour_ago
+from reviews.limits import Refused, check_hourly_limit
 from reviews.models import (
     MAX_TEXT_CHARS,
     SECONDARY,
@@ -69,10 +69,11 @@ def submit_review(
                 existing=review,
             )
         check_hourly_limit(
-            Review.objects.filter(user=user, updated_at__gte=hour_ago()),
+            Review.objects.filter(user=user),
             settings.REVIEWS_PER_HOUR,
             "written or edited reviews",
             refused=ReviewRefused,
+            time_field="updated_at",
         )
         created = review is None
         if created:
@@ -156,7 +157,7 @@ def report_review(*, user, review, reason):
     if len(reason) > 2000:
         raise ReviewRefused("Keep the reason under 2,000 characters.")
     check_hourly_limit(
-        ReviewReport.objects.filter(user=user, created_at__gte=hour_ago()),
+        ReviewReport.objects.filter(user=user),
         settings.REPORTS_PER_HOUR,
         "reported reviews",
         refused=ReviewRefused,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.claims import is_verified_author
 from reviews import notifications
-from reviews.limits import Refused, check_hourly_limit, hour_ago
+from reviews.limits import Refused, check_hourly_limit
 from reviews.models import (
     MAX_ANSWER_CHARS,
     MAX_REQUEST_CHARS,
@@ -88,7 +88,7 @@ def ask(*, user, paper, kind, message):
         )
     _refuse_a_second_request(user=user, paper=paper, kind=kind)
     check_hourly_limit(
-        ResourceRequest.objects.filter(requester=user, created_at__gte=hour_ago()),
+        ResourceRequest.objects.filter(requester=user),
         settings.RESOURCE_REQUESTS_PER_HOUR,
         "resource requests",
         refused=ResourceRefused,
@@ -137,7 +137,7 @@ def answer(*, user, resource_request, text="", link=""):
             f"An answer can be at most {MAX_ANSWER_CHARS:,} characters; this one has {len(text):,}."
         )
     check_hourly_limit(
-        ResourceAnswer.objects.filter(user=user, created_at__gte=hour_ago()),
+        ResourceAnswer.objects.filter(user=user),
         settings.RESOURCE_ANSWERS_PER_HOUR,
         "answers",
         refused=ResourceRefused,
