@@ -51,6 +51,8 @@ DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
 DOI_INPUT_MAX_LENGTH = DOI_MAX_LENGTH + 100
 ADD_BODY_MAX_BYTES = 4096
+# Ids in URLs are digits: anything else is no route (404), never a lookup that fails (500).
+ID_PATTERN = "[0-9]+"
 
 
 class CataloguePagination(PageNumberPagination):
@@ -477,6 +479,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Paper.objects.all()
     filterset_class = PaperFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         if self.action == "list":
@@ -601,6 +604,7 @@ class JournalViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = JournalSerializer
     filterset_class = JournalFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -612,6 +616,7 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuthorSerializer
     filterset_class = AuthorFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -642,6 +647,7 @@ class FunderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FunderSerializer
     filterset_class = NameFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 router = DefaultRouter()

@@ -16,6 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from papers.api import ID_PATTERN
+from papers.filters import IntegerFilter
 from reviews import ratings, resources
 from reviews.limits import Refused
 from reviews.models import ResourceAnswer, ResourceRequest, Review
@@ -60,6 +62,8 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewFilter(django_filters.FilterSet):
+    rating = IntegerFilter(label="Primary rating", min_value=1, max_value=5)
+
     class Meta:
         model = Review
         fields = ["paper", "user", "rating"]
@@ -77,6 +81,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
 
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsReviewerOrReadOnly]
     queryset = (
         Review.objects.filter(is_hidden=False)
@@ -202,6 +207,7 @@ class ResourceRequestViewSet(
 
     serializer_class = ResourceRequestSerializer
     filterset_class = ResourceRequestFilter
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def get_queryset(self):
