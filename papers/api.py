@@ -524,7 +524,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
             400: OpenApiResponse(
                 inline_serializer(
                     "AddPaperError",
-                    {"doi": serializers.ListField(child=serializers.CharField())},
+                    {"doi": serializers.ListField(child=serializers.CharField(), required=False)},
                 ),
                 description='Not a DOI, or no "doi" given; the reason is under "doi" '
                 '(e.g. "a DOI looks like 10.1234/abc"). A malformed body gives {"detail"}.',

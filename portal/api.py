@@ -84,3 +84,30 @@ class BoundedJSONParser(JSONParser):
 def json_error(status_code, detail):
     """An API error answer as JSON: ``{"detail": detail}`` with ``status_code``."""
     return JsonResponse({"detail": detail}, status=status_code)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'What was wrong: {"detail": "..."} for the request as a whole, or '
+    '{"<field or parameter>": ["message", ...]} for each value refused.',
+    "additionalProperties": True,
+}
+
+
+def document_client_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation may answer a 4xx error (a bad
+    value, not signed in, not allowed, not found, too large, too many requests) with a JSON
+    error body. An operation that documents a 4xx status of its own keeps that entry."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "4XX",
+                {
+                    "description": "A client error; the body says what was wrong.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            )
+    return result

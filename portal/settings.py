@@ -377,6 +377,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Three profile fields share one set of email frequencies: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"EmailFrequencyEnum": "accounts.models.Profile.Frequency"},
+    # The default hook, then the 4xx error answer every operation may give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.document_client_errors",
+    ],
 }
 
 LOGGING = {
