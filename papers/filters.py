@@ -86,9 +86,7 @@ class PaperFilter(django_filters.FilterSet):
         min_value=0,
         max_value=9999,
     )
-    journal = IntegerFilter(
-        field_name="journal_id", label="Journal", min_value=1, max_value=MAX_ID
-    )
+    journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1, max_value=MAX_ID)
     category = django_filters.CharFilter(field_name="categories__slug", label="Category")
     keyword = django_filters.CharFilter(field_name="keywords__slug", label="Keyword")
     funder = IntegerFilter(
