@@ -21,7 +21,7 @@ from accounts import claims as claim_rules
 from accounts import picks
 from accounts.models import Claim, Profile, Recommendation
 from accounts.orcid import normalize_orcid
-from papers.api import Conflict, ConflictSerializer, RecommendedPaperSerializer
+from papers.api import ID_PATTERN, Conflict, ConflictSerializer, RecommendedPaperSerializer
 from papers.models import Authorship, Category, Keyword, Paper
 
 User = get_user_model()
@@ -144,6 +144,7 @@ class ResearcherViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PublicProfileSerializer
     permission_classes = [permissions.AllowAny]
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         return researchers_queryset()
@@ -206,6 +207,7 @@ class ClaimViewSet(
 
     serializer_class = ClaimSerializer
     permission_classes = [permissions.IsAuthenticated]
+    lookup_value_regex = ID_PATTERN
     filterset_fields = ["status"]
 
     def get_queryset(self):
@@ -287,7 +289,7 @@ class MyRecommendationsViewSet(viewsets.GenericViewSet):
     serializer_class = PickSerializer
     pagination_class = None
     lookup_field = "paper_id"
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema, built without a user

@@ -51,6 +51,8 @@ DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
 DOI_INPUT_MAX_LENGTH = DOI_MAX_LENGTH + 100
 ADD_BODY_MAX_BYTES = 4096
+# Ids in URLs are digits: anything else is no route (404), never a lookup that fails (500).
+ID_PATTERN = "[0-9]+"
 
 
 class CataloguePagination(PageNumberPagination):
@@ -78,7 +80,10 @@ class ConflictSerializer(serializers.Serializer):
     """The body of a 409 (for the schema)."""
 
     detail = serializers.CharField()
-    existing = serializers.URLField(help_text="The API URL of what you already have.")
+    existing = serializers.URLField(
+        required=False,
+        help_text="The API URL of what you already have (absent when someone else has it).",
+    )
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -495,6 +500,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Paper.objects.all()
     filterset_class = PaperFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         if self.action == "list":
@@ -539,7 +545,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
             400: OpenApiResponse(
                 inline_serializer(
                     "AddPaperError",
-                    {"doi": serializers.ListField(child=serializers.CharField())},
+                    {"doi": serializers.ListField(child=serializers.CharField(), required=False)},
                 ),
                 description='Not a DOI, or no "doi" given; the reason is under "doi" '
                 '(e.g. "a DOI looks like 10.1234/abc"). A malformed body gives {"detail"}.',
@@ -626,6 +632,7 @@ class JournalViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = JournalSerializer
     filterset_class = JournalFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -637,6 +644,7 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuthorSerializer
     filterset_class = AuthorFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -667,6 +675,7 @@ class FunderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FunderSerializer
     filterset_class = NameFilter
     pagination_class = CataloguePagination
+    lookup_value_regex = ID_PATTERN
 
 
 router = DefaultRouter()

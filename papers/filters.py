@@ -8,6 +8,7 @@ Used by the /papers/ page and by the API, so both accept the same query paramete
 import django_filters
 from django import forms
 from django.db.models import F
+from drf_spectacular.utils import extend_schema_field
 
 from papers.models import WORK_TYPES, Paper
 from papers.search import clean_query, search_papers
@@ -41,10 +42,23 @@ ORDERINGS = {
 }
 
 
+# Ids are BigAutoFields: 64-bit signed integers on every database we run on. A larger id
+# matches nothing, and SQLite's driver cannot even send it (OverflowError).
+MAX_ID = 2**63 - 1
+
+
 class IntegerFilter(django_filters.NumberFilter):
+    """A whole number between ``min_value`` and ``max_value`` (both required): a value out
+    of range is a form error, and the API schema states the range."""
+
     # NumberFilter takes decimals; ids and years are whole numbers, and an int compares
     # with an integer column without a cast that would stop an index from serving.
     field_class = forms.IntegerField
+
+    def __init__(self, *, min_value, max_value, **kwargs):
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        schema = {"type": "integer", "minimum": min_value, "maximum": max_value}
+        extend_schema_field(schema)(self)
 
 
 class PaperFilter(django_filters.FilterSet):
@@ -72,10 +86,12 @@ class PaperFilter(django_filters.FilterSet):
         min_value=0,
         max_value=9999,
     )
-    journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1)
+    journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1, max_value=MAX_ID)
     category = django_filters.CharFilter(field_name="categories__slug", label="Category")
     keyword = django_filters.CharFilter(field_name="keywords__slug", label="Keyword")
-    funder = IntegerFilter(field_name="fundings__funder_id", label="Funder", min_value=1)
+    funder = IntegerFilter(
+        field_name="fundings__funder_id", label="Funder", min_value=1, max_value=MAX_ID
+    )
     # Free text, not a choice: a work type Crossref adds later is still a valid filter.
     type = django_filters.CharFilter(field_name="work_type", label="Type")
     has_abstract = django_filters.BooleanFilter(label="Has an abstract", method="_has_abstract")

@@ -360,6 +360,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON with size, depth and finite-number limits (portal/api.py); forms for the
+    # browsable API's HTML forms.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Research Portal API",
@@ -372,6 +379,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Three profile fields share one set of email frequencies: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"EmailFrequencyEnum": "accounts.models.Profile.Frequency"},
+    # The default hook, then the 4xx error answer every operation may give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.document_client_errors",
+    ],
 }
 
 LOGGING = {

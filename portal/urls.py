@@ -32,3 +32,9 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("papers.urls")),
 ]
+
+# Under /api/ these answer JSON; elsewhere Django's own pages (portal/views.py).
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -10,21 +10,32 @@ read; a user changes only what is theirs to change (403 otherwise, and nothing c
 import django_filters
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
 
-from papers.api import Conflict, ConflictSerializer
+from papers.api import ID_PATTERN, Conflict, ConflictSerializer
+from papers.filters import IntegerFilter
 from reviews import ratings, resources
 from reviews.limits import Refused
 from reviews.models import ResourceAnswer, ResourceRequest, Review
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
+class StarsField(serializers.IntegerField):
+    """A rating from 1 to 5. reviews.ratings checks the range, with its own messages; the
+    schema states it, so that clients (and generated requests) know it."""
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer_name", read_only=True)
+    rating = StarsField(label="Primary rating")
+    novelty = StarsField(required=False, allow_null=True)
+    significance = StarsField(required=False, allow_null=True)
+    rigor = StarsField(required=False, allow_null=True, label="Scientific rigor")
     text_html = serializers.CharField(
         read_only=True, help_text="The text as sanitised HTML (Markdown rendered)."
     )
@@ -62,6 +73,8 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewFilter(django_filters.FilterSet):
+    rating = IntegerFilter(label="Primary rating", min_value=1, max_value=5)
+
     class Meta:
         model = Review
         fields = ["paper", "user", "rating"]
@@ -79,6 +92,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
 
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsReviewerOrReadOnly]
     queryset = (
         Review.objects.filter(is_hidden=False)
@@ -162,6 +176,10 @@ class ResourceAnswerSerializer(serializers.ModelSerializer):
 class ResourceRequestSerializer(serializers.ModelSerializer):
     requester = serializers.CharField(source="requester_name", read_only=True)
     me_too_count = serializers.IntegerField(read_only=True)
+    # "" until the request is fulfilled (the model field's own mapping says "a URL" only).
+    fulfilled_url = serializers.URLField(
+        read_only=True, allow_blank=True, label="Where the resource is"
+    )
     answers = ResourceAnswerSerializer(source="visible_answers", many=True, read_only=True)
 
     class Meta:
@@ -215,6 +233,7 @@ class ResourceRequestViewSet(
 
     serializer_class = ResourceRequestSerializer
     filterset_class = ResourceRequestFilter
+    lookup_value_regex = ID_PATTERN
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def get_queryset(self):
