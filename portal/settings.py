@@ -105,7 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # lock at BEGIN, so concurrent writers wait (timeout) instead of failing mid-way.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Seconds to wait for the write lock. Beat runs with 2 (Procfile): a wait inside
+        # SQLite defers SIGTERM, and beat writes on its way out too.
+        "timeout": env.int("SQLITE_TIMEOUT", default=20),
     }
     # A file (not in-memory) test database, so that a worker process can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
