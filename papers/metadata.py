@@ -2,9 +2,17 @@
 
 ``add_by_doi`` is the one way in (site form, admin, API, ``fetch_dois``): it answers at once
 with a pending paper and enqueues ``papers.tasks.fetch_metadata`` after commit. That task
-calls ``fetch_and_store``, which asks Crossref, then DataCite, stores the record through
-``papers.ingest.upsert_work`` (locks honoured, one transaction), and records the outcome on
-the paper: fetched, not found, or failed with a plain reason and the time of the next try.
+calls ``fetch_and_store``, which claims the paper, asks Crossref, then DataCite, stores the
+record through ``papers.ingest.upsert_work`` (locks honoured, one transaction), and records
+the outcome on the paper: fetched, not found, or failed with a plain reason and the time of
+the next try.
+
+No wait is kept in the broker. A transient fault writes the time of the next try on the
+paper, and the beat sweep (``enqueue_due``, every minute) enqueues the papers whose time has
+come. "Pending" and "fetching" are leases in the same column: a paper still pending or
+fetching after METADATA_QUEUE_LEASE / METADATA_FETCH_LEASE seconds lost its task (a worker
+killed mid-fetch, a message dropped by the embedded broker) and is enqueued again. So a
+dead worker costs minutes on every broker, and Redis' visibility timeout can stay short.
 After a record is stored, ``enrich_from_openalex`` adds what OpenAlex knows (keywords,
 topics as categories, an open-access link...) in a transaction of its own: its outcome is
 recorded apart (``Paper.enrichment_status``) and never fails or undoes the record.
@@ -16,7 +24,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from papers import crossref, datacite, limits, openalex, registries
@@ -28,15 +36,6 @@ logger = logging.getLogger(__name__)
 Status = Paper.MetadataStatus
 Enrichment = Paper.EnrichmentStatus
 DAY, WEEK = 86400, 7 * 86400
-LOST_TASK_AFTER = 3600  # seconds; far longer than a fetch with all its retries
-
-
-class RetryLater(Exception):
-    """The fetch hit a transient fault; the task should run again after ``delay`` seconds."""
-
-    def __init__(self, delay):
-        super().__init__(f"retry in {delay:.0f}s")
-        self.delay = delay
 
 
 class AddLimitReached(Exception):
@@ -69,7 +68,7 @@ def add_by_doi(text, *, by=None):
                     doi=doi,
                     title=doi,
                     metadata_status=Status.PENDING,
-                    metadata_retry_at=_in(LOST_TASK_AFTER),
+                    metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE),
                     added_by=by,
                 )
         except IntegrityError:
@@ -94,11 +93,30 @@ def request_refresh(paper_ids):
     ids = list(paper_ids)
     with transaction.atomic():
         Paper.objects.filter(pk__in=ids).update(
-            metadata_status=Status.PENDING, metadata_retry_at=_in(LOST_TASK_AFTER)
+            metadata_status=Status.PENDING, metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE)
         )
         for paper_id in ids:
             enqueue_fetch(paper_id)
     return len(ids)
+
+
+def enqueue_due(*, limit, now=None):
+    """The beat sweep: mark at most ``limit`` due papers pending and enqueue a fetch for each.
+
+    A paper is marked only if it is still due when the update runs, so that a worker that
+    claimed it meanwhile keeps it. Returns how many were enqueued. Queries: one to three
+    indexed selects (``papers_due_for_refresh``), then one UPDATE.
+    """
+    now = now or timezone.now()
+    due = papers_due_for_refresh(limit=limit, now=now)
+    with transaction.atomic():
+        Paper.objects.filter(_due(now), pk__in=due).update(
+            metadata_status=Status.PENDING,
+            metadata_retry_at=now + datetime.timedelta(seconds=settings.METADATA_QUEUE_LEASE),
+        )
+        for paper_id in due:
+            enqueue_fetch(paper_id)
+    return len(due)
 
 
 def enqueue_fetch(paper_id):
@@ -133,30 +151,58 @@ def _parse(parse, data):
         raise registries.PermanentError(f"the registry's record is unusable: {error}") from error
 
 
-def fetch_and_store(paper_id, *, attempt=1):
-    """Fetch one paper's metadata and store it; returns the new status.
+def claim(paper_id, *, now=None):
+    """Take the paper for one fetch: (doi, tries so far) if this caller got it, else None.
 
-    Safe to run twice and concurrently: the upsert locks the paper row, and the outcome is
-    written with a plain update. Raises RetryLater on a transient fault while tries remain.
+    One optimistic UPDATE: only a paper that is pending, or whose retry time or fetching
+    lease has passed, moves to "fetching" with a lease of METADATA_FETCH_LEASE seconds. A
+    second task for the same paper (a redelivered message, a sweep's duplicate) finds it
+    fetching or already fetched and gets None. Two queries.
     """
-    paper = Paper.objects.filter(pk=paper_id).only("doi").first()
-    if paper is None or not paper.doi:
-        return None
-    Paper.objects.filter(pk=paper_id).update(
-        metadata_status=Status.FETCHING, metadata_retry_at=_in(LOST_TASK_AFTER)
+    now = now or timezone.now()
+    claimable = Q(metadata_status=Status.PENDING) | (
+        Q(metadata_retry_at__lte=now) & ~Q(metadata_status=Status.FETCHED)
     )
+    claimed = (
+        Paper.objects.filter(claimable, pk=paper_id)
+        .exclude(doi=None)
+        .update(
+            metadata_status=Status.FETCHING,
+            metadata_retry_at=now + datetime.timedelta(seconds=settings.METADATA_FETCH_LEASE),
+        )
+    )
+    if not claimed:
+        return None
+    return Paper.objects.filter(pk=paper_id).values_list("doi", "metadata_attempts").first()
+
+
+def fetch_and_store(paper_id):
+    """Fetch one paper's metadata and store it; returns the new status, or None if skipped.
+
+    Safe to run twice and concurrently: the paper is claimed first (``claim``), so a task
+    that finds it fetching or fetched does nothing; the upsert locks the paper row. A
+    transient fault (timeout, 429, 5xx) counts a try on the paper and sets the time of the
+    next one (backoff, or the registry's Retry-After); after METADATA_MAX_ATTEMPTS tries in
+    a row the paper is failed and tried again a day later. Never raises for a registry.
+    """
+    claimed = claim(paper_id)
+    if claimed is None:
+        return None
+    doi, tries = claimed
     try:
-        work, source = fetch_record(paper.doi)
+        work, source = fetch_record(doi)
     except registries.NotFound as error:
         # A DOI can be registered later: look again in a week.
         return _record_outcome(paper_id, Status.NOT_FOUND, error=str(error), retry_in=WEEK)
     except registries.TransientError as error:
+        attempt = tries + 1
         if attempt >= settings.METADATA_MAX_ATTEMPTS:
             reason = f"{error}; gave up after {attempt} tries"
             return _record_outcome(paper_id, Status.FAILED, error=reason, retry_in=DAY)
         delay = registries.backoff_delay(attempt, retry_after=error.retry_after)
-        _record_outcome(paper_id, Status.FAILED, error=str(error), retry_in=delay)
-        raise RetryLater(delay) from error
+        return _record_outcome(
+            paper_id, Status.FAILED, error=str(error), retry_in=delay, attempts=attempt
+        )
     except (registries.PermanentError, TimeoutError) as error:
         return _record_outcome(paper_id, Status.FAILED, error=str(error), retry_in=DAY)
 
@@ -214,9 +260,9 @@ def _in(seconds):
     return timezone.now() + datetime.timedelta(seconds=seconds)
 
 
-def _record_outcome(paper_id, status, *, error="", source=None, retry_in=None):
+def _record_outcome(paper_id, status, *, error="", source=None, retry_in=None, attempts=0):
     now = timezone.now()
-    fields = {"metadata_status": status, "metadata_error": error}
+    fields = {"metadata_status": status, "metadata_error": error, "metadata_attempts": attempts}
     if status == Status.FETCHED:
         fields.update(metadata_fetched_at=now, metadata_source=source, metadata_retry_at=None)
     else:
@@ -226,28 +272,44 @@ def _record_outcome(paper_id, status, *, error="", source=None, retry_in=None):
 
 
 def papers_due_for_refresh(*, limit, now=None):
-    """Ids of papers whose metadata should be fetched again, at most ``limit``, oldest first.
+    """Ids of papers whose metadata should be fetched again, at most ``limit``.
 
-    Fetched longer ago than METADATA_MAX_AGE_DAYS, or failed / not found / pending /
-    fetching with their retry time come (a pending or fetching paper's retry time passes
-    only when its task was lost), or fetched but with an OpenAlex enrichment that failed
-    more than a day ago.
+    First failed / not found / pending / fetching papers whose retry time has come (a
+    pending or fetching paper's time passes only when its task was lost), earliest first;
+    then papers fetched longer ago than METADATA_MAX_AGE_DAYS, oldest first; then fetched
+    papers whose OpenAlex enrichment failed more than a day ago. Each kind is its own query
+    on its own index, so that the sweep stays cheap every minute on a large catalogue: one
+    to three queries, each reading at most ``limit`` rows.
     """
     now = now or timezone.now()
-    stale = now - datetime.timedelta(days=settings.METADATA_MAX_AGE_DAYS)
-    due = (
-        Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale)
-        | Q(
-            metadata_retry_at__lte=now,
-            metadata_status__in=[s for s in Status if s != Status.FETCHED],
-        )
-        # An OpenAlex failure (a 429, a 5xx...) is tried again a day later, with the record.
-        | Q(
-            metadata_status=Status.FETCHED,
-            enrichment_status=Enrichment.FAILED,
-            enriched_at__lt=now - datetime.timedelta(seconds=DAY),
-        )
+    ids = []
+    for due, order in _due_kinds(now):
+        if len(ids) >= limit:
+            break
+        rows = Paper.objects.filter(due).exclude(doi=None).order_by(*order)
+        ids += [pk for pk in rows.values_list("pk", flat=True)[:limit] if pk not in ids]
+    return ids[:limit]
+
+
+def _due_kinds(now):
+    """(condition, order) of each kind of "due"; the order is the one its index reads."""
+    stale_before = now - datetime.timedelta(days=settings.METADATA_MAX_AGE_DAYS)
+    retry = Q(metadata_retry_at__lte=now) & ~Q(metadata_status=Status.FETCHED)
+    stale = Q(metadata_status=Status.FETCHED, metadata_fetched_at__lt=stale_before)
+    # An OpenAlex failure (a 429, a 5xx...) is tried again a day later, with the record.
+    enrichment = Q(
+        metadata_status=Status.FETCHED,
+        enrichment_status=Enrichment.FAILED,
+        enriched_at__lt=now - datetime.timedelta(seconds=DAY),
     )
-    rows = Paper.objects.filter(due).exclude(doi=None)
-    rows = rows.order_by(F("metadata_fetched_at").asc(nulls_first=True), "pk")
-    return list(rows.values_list("pk", flat=True)[:limit])
+    return [
+        (retry, ("metadata_retry_at", "pk")),
+        (stale, ("metadata_fetched_at", "pk")),
+        (enrichment, ("enriched_at", "pk")),
+    ]
+
+
+def _due(now):
+    """Any kind of due, as one condition (to re-check a selected row in an UPDATE)."""
+    (retry, _), (stale, _), (enrichment, _) = _due_kinds(now)
+    return retry | stale | enrichment

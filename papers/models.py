@@ -310,17 +310,22 @@ class Paper(models.Model):
         max_length=20, choices=MetadataStatus.choices, default=MetadataStatus.CURATED
     )
     metadata_source = models.CharField(max_length=20, blank=True)  # "crossref", "datacite"
-    metadata_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Indexed, as are metadata_retry_at and enriched_at: the sweep that finds due papers
+    # (papers.metadata.papers_due_for_refresh) runs every minute and reads each in order.
+    metadata_fetched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Failed or not found: when the next try is due. Pending or fetching: when the task is
-    # taken for lost and enqueued again.
+    # taken for lost and enqueued again (a lease; see papers.metadata).
     metadata_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Transient faults in a row (timeouts, 429s, 5xx); the fetch gives up at
+    # METADATA_MAX_ATTEMPTS, and any other outcome starts the count again.
+    metadata_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     metadata_error = models.TextField(blank=True)
     # The OpenAlex enrichment after a fetch (papers.enrichment): its own outcome, so that an
     # OpenAlex failure never marks the Crossref record failed.
     enrichment_status = models.CharField(
         max_length=20, choices=EnrichmentStatus.choices, default=EnrichmentStatus.NONE, blank=True
     )
-    enriched_at = models.DateTimeField(null=True, blank=True)
+    enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     enrichment_error = models.TextField(blank=True)
     # {field: {"source": "crossref", "at": ISO time}} for every imported field.
     provenance = models.JSONField(default=dict, blank=True)

@@ -4,6 +4,7 @@ Content similarity comes from ``papers.similarity``; this module reads the catal
 documents, writes the lists of a run, and swaps runs when one is complete.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +20,9 @@ from papers.models import (
     RecommendationRun,
     RelatedPaper,
 )
-from papers.similarity import ContentIndex, Document
+from papers.similarity import ContentIndex, Document, IndexFormatError
+
+logger = logging.getLogger(__name__)
 
 # Content neighbours considered per paper before behaviour re-orders them.
 CANDIDATES = 30
@@ -326,8 +329,21 @@ def index_of(run):
     if key not in _loaded_index:
         data = RecommendationRun.objects.filter(pk=run.pk).values_list("index", flat=True).get()
         _loaded_index.clear()
-        _loaded_index[key] = ContentIndex.loads(bytes(data)) if data else None
+        _loaded_index[key] = _load_index(run, data)
     return _loaded_index[key]
+
+
+def _load_index(run, data):
+    """The stored index, or None when there is none or it is not one (an index from before
+    issue 13, kept with pickle, or tampered with): new papers then get the cold-start fill
+    until the next rebuild stores a good one."""
+    if not data:
+        return None
+    try:
+        return ContentIndex.loads(bytes(data))
+    except IndexFormatError:
+        logger.exception("The content index of recommendation run %s is refused", run.pk)
+        return None
 
 
 def place_paper(paper_id):

@@ -24,13 +24,14 @@ How two papers are compared, top to bottom:
    find CANDIDATES likely neighbours per paper with BLAS products in chunks, and only
    those are scored exactly as in 3: the corpus (74,727 papers) in under a minute and
    1.5 GB on 2 cores; ``place()`` in ~25 ms.
-5. Storage. ``dumps()`` keeps the vocabulary, the SVD axes and the sparse vectors (float16
-   weights), zlib-compressed: 48 MB for the corpus; the dense vectors are recomputed on
-   ``loads()``.
+5. Storage. ``dumps()`` keeps the vocabulary (JSON), the SVD axes and the sparse vectors
+   (float16 weights) as a compressed NumPy archive; the dense vectors are recomputed on
+   ``loads()``, which reads arrays only (no pickle: a stored row can never run code).
 """
 
-import pickle
-import zlib
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,12 @@ VAGUE_WORDS = frozenset(
 # related-papers list takes the cold-start fill): see ContentIndex.close_score.
 CLOSE_WORD_COSINE = 0.2
 CLOSE_TOPIC_COSINE = 0.8
+WORD_OPTIONS = dict(sublinear_tf=True, stop_words="english", dtype=np.float32)
+INDEX_FORMAT = "portal-content-index/1"  # what ``dumps`` writes; anything else is refused
+
+
+class IndexFormatError(ValueError):
+    """Stored bytes that are not an index ``ContentIndex.dumps`` wrote (e.g. a pickle)."""
 
 
 class ContentIndex:
@@ -251,37 +258,65 @@ class ContentIndex:
     # --- storage ---
 
     def dumps(self):
-        """The index as bytes, to keep in the database for every worker: sparse weights and
-        SVD axes as float16, the whole zlib-compressed (the dense vectors are recomputed)."""
+        """The index as bytes, to keep in the database for every worker: NumPy arrays in an
+        ``np.savez_compressed`` archive (sparse weights and SVD axes as float16; the dense
+        vectors are recomputed), and the vocabularies as JSON. Nothing in it is code."""
         vectors = self.vectors
-        state = {
+        meta = {
+            "format": INDEX_FORMAT,
+            "shape": list(vectors.shape),
+            "words": _terms_of(self.words) if self.words is not None else None,
+            "tags": {field: _terms_of(vectorizer) for field, vectorizer in self.tags.items()},
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
             "ids": np.asarray(self.ids, dtype=np.int64),
-            "words": self.words,
-            "tags": self.tags,
             "components": self.components.astype(np.float16),
             "indptr": vectors.indptr.astype(np.int64),
             "indices": vectors.indices.astype(np.int32),
             "data": vectors.data.astype(np.float16),
-            "shape": vectors.shape,
         }
-        return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        if self.words is not None:
+            arrays["idf_words"] = self.words.idf_.astype(np.float32)
+        for field, vectorizer in self.tags.items():
+            arrays[f"idf_{field}"] = vectorizer.idf_.astype(np.float32)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
 
     @classmethod
     def loads(cls, data):
-        state = pickle.loads(zlib.decompress(data))
-        vectors = sp.csr_matrix(
-            (state["data"].astype(np.float32), state["indices"], state["indptr"]),
-            shape=state["shape"],
-        )
+        """The index ``dumps`` wrote. Raises IndexFormatError for anything else (a pickle
+        included: arrays are read with allow_pickle=False, so no stored byte runs code)."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+            meta = json.loads(arrays.pop("meta").tobytes())
+            if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT:
+                raise ValueError(f"format {meta.get('format')!r}, not {INDEX_FORMAT!r}")
+            vectors = sp.csr_matrix(
+                (arrays["data"].astype(np.float32), arrays["indices"], arrays["indptr"]),
+                shape=tuple(meta["shape"]),
+            )
+            words = meta["words"]
+            words = _word_vectorizer(words, arrays["idf_words"]) if words is not None else None
+            tags = {
+                field: _tag_vectorizer(vocabulary=terms, idf=arrays[f"idf_{field}"])
+                for field, terms in meta["tags"].items()
+            }
+        except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise IndexFormatError(
+                f"not a stored content index ({INDEX_FORMAT}): {error}"
+            ) from error
         index = cls(
             ids=[],
-            words=state["words"],
-            tags=state["tags"],
-            components=state["components"].astype(np.float32),
+            words=words,
+            tags=tags,
+            components=arrays["components"].astype(np.float32),
             vectors=None,
             dense=None,
         )
-        index._append(state["ids"].tolist(), vectors)
+        index._append(arrays["ids"].tolist(), vectors)
         return index
 
 
@@ -300,19 +335,39 @@ def _tags(document, field):
 
 
 def _as_tokens(values):
-    return values  # already one token per value (a module-level function, so it pickles)
+    return values  # already one token per value
 
 
-def _tag_vectorizer():
-    return TfidfVectorizer(analyzer=_as_tokens, lowercase=False, dtype=np.float32)
+def _tag_vectorizer(*, vocabulary=None, idf=None):
+    """A tag vectorizer to fit, or (``vocabulary`` and ``idf`` given) a stored one."""
+    vectorizer = TfidfVectorizer(
+        analyzer=_as_tokens, lowercase=False, dtype=np.float32, vocabulary=vocabulary
+    )
+    return _with_idf(vectorizer, idf) if vocabulary is not None else vectorizer
+
+
+def _word_vectorizer(vocabulary, idf):
+    """The word vectorizer of a stored index: its vocabulary and weights, as fitted."""
+    return _with_idf(TfidfVectorizer(**WORD_OPTIONS, vocabulary=vocabulary), idf)
+
+
+def _with_idf(vectorizer, idf):
+    if len(idf) != len(vectorizer.vocabulary):
+        raise ValueError("a vocabulary and its weights differ in length")
+    vectorizer.idf_ = idf  # sets the fitted vocabulary too (sklearn's idf_ setter)
+    return vectorizer
+
+
+def _terms_of(vectorizer):
+    """The vectorizer's terms in column order (JSON-ready)."""
+    return [str(term) for term in vectorizer.get_feature_names_out()]
 
 
 def _fit_words(texts):
     """The word vocabulary and the texts' vectors; (None, None) when there are no words."""
-    options = dict(sublinear_tf=True, stop_words="english", dtype=np.float32)
     for limits in (dict(min_df=2, max_df=0.5), dict(min_df=1, max_df=1.0)):
         # Tiny or odd catalogues (one paper, no word in two papers): every word counts.
-        vectorizer = TfidfVectorizer(**options, **limits)
+        vectorizer = TfidfVectorizer(**WORD_OPTIONS, **limits)
         try:
             return vectorizer, vectorizer.fit_transform(texts)
         except ValueError:

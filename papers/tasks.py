@@ -6,24 +6,20 @@ from django.conf import settings
 from papers import metadata, recommend
 
 
-@shared_task(bind=True, max_retries=None)
-def fetch_metadata(self, paper_id):
+@shared_task
+def fetch_metadata(paper_id):
     """Fetch and store one paper's metadata. Safe to run twice or concurrently.
 
-    Transient faults (timeouts, 429, 5xx) retry with backoff until METADATA_MAX_ATTEMPTS;
-    ``fetch_and_store`` counts the tries and records the outcome on the paper.
+    Never retried through the broker: after a transient fault the paper holds the time of
+    its next try, and ``refresh_due_metadata`` enqueues it then (see papers.metadata).
     """
-    try:
-        return metadata.fetch_and_store(paper_id, attempt=self.request.retries + 1)
-    except metadata.RetryLater as retry:
-        raise self.retry(countdown=retry.delay) from retry
+    return metadata.fetch_and_store(paper_id)
 
 
 @shared_task
 def refresh_due_metadata():
-    """Beat: enqueue a fetch for each paper whose metadata is due, in one bounded batch."""
-    due = metadata.papers_due_for_refresh(limit=settings.METADATA_REFRESH_BATCH)
-    return metadata.request_refresh(due)
+    """Beat (every minute): enqueue a fetch for each paper due, in one bounded batch."""
+    return metadata.enqueue_due(limit=settings.METADATA_REFRESH_BATCH)
 
 
 @shared_task

@@ -2,10 +2,34 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, platforms
+from celery.apps.beat import Beat
+from kombu.utils.objects import cached_property
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+
+class PortalBeat(Beat):
+    """`celery beat` that stops on the first SIGTERM or SIGINT, whenever it comes."""
+
+    def install_sync_handler(self, service):
+        # Celery's handler writes the schedule from inside the signal handler. A signal in
+        # beat's first second, while the scheduler is still being built, builds a second
+        # one there; on SQLite that fails, django-celery-beat swallows the error with the
+        # exit, and beat runs on forever. The service's loop writes the schedule in its
+        # `finally` anyway, so raising SystemExit is all the handler has to do.
+        def stop(signum, frame):
+            raise SystemExit()
+
+        platforms.signals.update(SIGTERM=stop, SIGINT=stop)
+
+
+class PortalCelery(Celery):
+    @cached_property
+    def Beat(self):  # noqa: N802 (Celery's name)
+        return self.subclass_with_self(PortalBeat)
+
+
+app = PortalCelery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -105,7 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # lock at BEGIN, so concurrent writers wait (timeout) instead of failing mid-way.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Seconds to wait for the write lock. Beat runs with 2 (Procfile): a wait inside
+        # SQLite defers SIGTERM, and beat writes on its way out too.
+        "timeout": env.int("SQLITE_TIMEOUT", default=20),
     }
     # A file (not in-memory) test database, so that a worker process can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
@@ -289,12 +291,6 @@ if not REDIS_URL:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
     }
-else:
-    # Redis keeps a delivered, unacknowledged task and gives it to another worker when this
-    # long has passed (a worker died mid-task). It must outlast the longest retry countdown.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
-    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -305,6 +301,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+if REDIS_URL:
+    # Redis gives a delivered, unacknowledged task to another worker when this long has
+    # passed (its worker died): just above the hard time limit, so that a dead worker costs
+    # minutes. No task waits in the broker longer than that: metadata retries wait on the
+    # paper (papers.metadata), and email retries are capped below it (or keep a send log).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60
+        )
+    }
+# DOI fetches as leases (papers.metadata): a paper "fetching" this long lost its worker (a
+# little longer than the hard time limit, so no live task still holds it); one "pending" this
+# long lost its message. Redis keeps queued messages, and a long queue is normal, so an hour;
+# the embedded broker drops the messages a killed worker had taken, so ten minutes.
+METADATA_FETCH_LEASE = env.int("METADATA_FETCH_LEASE", default=CELERY_TASK_TIME_LIMIT + 60)
+METADATA_QUEUE_LEASE = env.int("METADATA_QUEUE_LEASE", default=3600 if REDIS_URL else 600)
 CELERY_TIMEZONE = TIME_ZONE
 # The queue tasks go to unless told otherwise; separate deployments (or test runs) sharing
 # one Redis give each its own.
@@ -312,9 +324,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.
 CELERY_BEAT_SCHEDULE = {
+    # Every minute: a failed fetch's next try, or a lost one's lease, costs a minute at most.
     "refresh-due-metadata": {
         "task": "papers.tasks.refresh_due_metadata",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
     },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",

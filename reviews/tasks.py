@@ -10,9 +10,13 @@ from celery import shared_task
 
 from reviews import notifications, ratings, resources
 
+# A retry's countdown waits in the broker, and Redis hands a message still unacknowledged
+# after its visibility timeout (the hard time limit + 60 s) to a second worker: both copies
+# would run. tell_asker_* keep no send log, so their waits stay under five minutes.
 RETRY = {
     "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": 60,
+    "retry_backoff_max": 300,
     "retry_jitter": True,
     "max_retries": 6,
 }

@@ -1,6 +1,7 @@
 """Shared fixtures: named users, real service processes, and the CI rule on skips."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,9 +87,13 @@ def database_url_of(connection):
 
 
 class WorkerProcess:
-    """A real `celery worker` subprocess on the test database, on its own queue."""
+    """A real `celery worker` subprocess on the test database, on its own queue.
 
-    def __init__(self, *, broker_url=None, queue=None, env=None):
+    ``concurrency`` > 1 runs the prefork pool (child processes) instead of one process. The
+    worker leads its own process group, so that ``kill()`` takes its children with it.
+    """
+
+    def __init__(self, *, broker_url=None, queue=None, env=None, concurrency=None):
         from django.db import connection
 
         self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
@@ -103,12 +108,18 @@ class WorkerProcess:
         env = {**os.environ, "DATABASE_URL": database_url_of(connection), **(env or {})}
         if broker_url:
             env["REDIS_URL"] = broker_url
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo"]
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker"]
+        command += [f"--concurrency={concurrency}"] if concurrency else ["--pool=solo"]
         command += ["-n", self.name, "-Q", self.queue, "--loglevel=info", "--without-gossip"]
         command += ["--without-mingle"]
         self.log = open(ROOT / "var" / f"{self.name}.log", "w+")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_until_ready(self, timeout=60):
@@ -129,7 +140,16 @@ class WorkerProcess:
         """Enqueue a task by name on this worker's queue, through its broker."""
         self.client.send_task(task_name, args=args, queue=self.queue)
 
+    def kill(self):
+        """SIGKILL the worker and its pool children at once: nothing acknowledged, nothing
+        given back, as when a machine dies."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def stop(self):
+        if self.process.poll() is not None:
+            self.log.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=20)

@@ -33,6 +33,18 @@ def pending(doi=SREP_DOI):
     return Paper.objects.create(doi=doi, title=doi, metadata_status=Status.PENDING)
 
 
+def sweep_when_due(paper, callbacks):
+    """The paper's next try comes (its retry time is put in the past), then the beat sweep
+    runs; returns how many fetches the sweep enqueued (after commit, into ``callbacks``)."""
+    Paper.objects.filter(pk=paper.pk).update(
+        metadata_retry_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    with callbacks() as enqueued:
+        count = refresh_due_metadata.apply().get()
+    assert len(enqueued) == count
+    return count
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -119,47 +131,73 @@ def test_a_429_retries_after_the_registrys_delay(replay_server):
     replay_server.reply(SREP, Reply(429, b"", {"Retry-After": "30"}))
     paper = pending()
 
-    with pytest.raises(metadata.RetryLater) as retry:
-        metadata.fetch_and_store(paper.pk, attempt=1)
+    status = metadata.fetch_and_store(paper.pk)
 
-    assert retry.value.delay == 30
     paper.refresh_from_db()
-    assert paper.metadata_status == Status.FAILED
+    assert status == paper.metadata_status == Status.FAILED
     assert paper.metadata_error == "crossref is rate limiting us"
-    assert paper.metadata_retry_at > timezone.now() + datetime.timedelta(seconds=25)
+    assert paper.metadata_attempts == 1
+    later = timezone.now() + datetime.timedelta(seconds=25)
+    assert later < paper.metadata_retry_at < later + datetime.timedelta(seconds=10)
 
 
-def test_a_server_error_then_success_ends_fetched(replay_server, settings):
+def test_a_transient_fault_waits_on_the_paper_not_in_the_broker(replay_server):
+    # Regression (issue 13): a countdown in the broker outlived Redis' visibility timeout,
+    # which therefore stood at two hours, and so did a dead worker's papers.
+    replay_server.reply(SREP, Reply(503, b"", {}))
+    paper = pending()
+
+    result = fetch_metadata.apply(args=(paper.pk,))
+
+    assert result.state == "SUCCESS" and result.get() == Status.FAILED  # no Celery retry
+    assert len(replay_server.requests) == 1
+    paper.refresh_from_db()
+    assert paper.metadata_retry_at > timezone.now()
+    # Not due before its time: the sweep leaves it alone.
+    assert metadata.papers_due_for_refresh(limit=10) == []
+
+
+def test_a_server_error_then_success_ends_fetched(
+    replay_server, django_capture_on_commit_callbacks
+):
     replay_server.reply(
         SREP,
         Reply(500, b"<html>busy</html>", {"Content-Type": "text/html"}),
         Reply(200, recorded("crossref", "10.1038_srep16696.json")),
     )
     paper = pending()
+    fetch_metadata.apply(args=(paper.pk,))
 
-    # Run in-process: Celery re-runs the task at once for each retry.
+    assert sweep_when_due(paper, django_capture_on_commit_callbacks) == 1
     fetch_metadata.apply(args=(paper.pk,))
 
     paper.refresh_from_db()
     assert paper.metadata_status == Status.FETCHED
+    assert (paper.metadata_attempts, paper.metadata_error) == (0, "")
     assert [path for path, _ in replay_server.requests] == [SREP, SREP]
 
 
-def test_it_gives_up_after_the_last_try_and_says_why(replay_server, settings):
+def test_it_gives_up_after_the_last_try_and_says_why(
+    replay_server, settings, django_capture_on_commit_callbacks
+):
     settings.METADATA_MAX_ATTEMPTS = 3
     replay_server.reply(SREP, Reply(503, b"", {}))
     paper = pending()
 
     fetch_metadata.apply(args=(paper.pk,))
+    for _ in range(2):
+        sweep_when_due(paper, django_capture_on_commit_callbacks)
+        fetch_metadata.apply(args=(paper.pk,))
 
     paper.refresh_from_db()
     assert len(replay_server.requests) == 3
     assert paper.metadata_status == Status.FAILED
     assert paper.metadata_error == "crossref had a server error (503); gave up after 3 tries"
     assert paper.metadata_retry_at > timezone.now() + datetime.timedelta(hours=23)
+    assert paper.metadata_attempts == 0  # the next day's try starts a new count
 
 
-def test_a_timeout_is_retried(replay_server, settings):
+def test_a_timeout_is_retried(replay_server, settings, django_capture_on_commit_callbacks):
     settings.REGISTRY_TIMEOUT = (2.0, 0.2)
     replay_server.reply(
         SREP,
@@ -167,7 +205,9 @@ def test_a_timeout_is_retried(replay_server, settings):
         Reply(200, recorded("crossref", "10.1038_srep16696.json")),
     )
     paper = pending()
+    fetch_metadata.apply(args=(paper.pk,))
 
+    sweep_when_due(paper, django_capture_on_commit_callbacks)
     fetch_metadata.apply(args=(paper.pk,))
 
     paper.refresh_from_db()
@@ -234,13 +274,49 @@ def test_running_the_fetch_twice_leaves_one_correct_record(replay_server):
 
     fetch_metadata.apply(args=(paper.pk,))
     first = Paper.objects.get(pk=paper.pk)
-    fetch_metadata.apply(args=(paper.pk,))
+    assert fetch_metadata.apply(args=(paper.pk,)).get() is None  # a redelivered message
 
     again = Paper.objects.get(pk=paper.pk)
     assert Paper.objects.count() == 1
     assert again.authorships.count() == 8
     assert again.provenance == first.provenance
-    assert again.metadata_fetched_at >= first.metadata_fetched_at
+    assert again.metadata_fetched_at == first.metadata_fetched_at
+    assert len(replay_server.requests) == 1  # the second run found it fetched
+
+
+def test_a_paper_another_worker_is_fetching_is_left_to_it(replay_server):
+    paper = Paper.objects.create(
+        doi=SREP_DOI,
+        title=SREP_DOI,
+        metadata_status=Status.FETCHING,
+        metadata_retry_at=timezone.now() + datetime.timedelta(minutes=5),  # its lease
+    )
+
+    assert fetch_metadata.apply(args=(paper.pk,)).get() is None
+
+    assert replay_server.requests == []
+    assert Paper.objects.get(pk=paper.pk).metadata_status == Status.FETCHING
+
+
+def test_a_paper_fetching_past_its_lease_is_enqueued_again_and_fetched(
+    replay_server, settings, django_capture_on_commit_callbacks
+):
+    # Its worker was killed mid-fetch: the paper stays "fetching" until its lease ends.
+    settings.METADATA_FETCH_LEASE = 420
+    replay_server.reply(SREP, Reply(200, recorded("crossref", "10.1038_srep16696.json")))
+    paper = pending()
+    assert metadata.claim(paper.pk) == (SREP_DOI, 0)
+    paper.refresh_from_db()
+    lease = paper.metadata_retry_at - timezone.now()
+    assert datetime.timedelta(seconds=410) < lease <= datetime.timedelta(seconds=420)
+    assert metadata.papers_due_for_refresh(limit=10) == []
+
+    assert sweep_when_due(paper, django_capture_on_commit_callbacks) == 1
+    fetch_metadata.apply(args=(paper.pk,))
+
+    paper.refresh_from_db()
+    assert paper.metadata_status == Status.FETCHED
+    assert paper.authorships.count() == 8
 
 
 def test_a_deleted_paper_is_skipped(replay_server):
@@ -308,7 +384,29 @@ def test_papers_due_for_refresh_are_stale_failed_or_lost(settings):
     due = metadata.papers_due_for_refresh(limit=10)
 
     assert set(due) == {stale.pk, failed.pk, lost.pk, openalex_failed.pk}
-    assert len(metadata.papers_due_for_refresh(limit=2)) == 2
+    # Tries that failed or were lost come first, then stale records, then enrichments.
+    assert due[2:] == [stale.pk, openalex_failed.pk]
+    assert metadata.papers_due_for_refresh(limit=2) == due[:2]
+
+
+def test_the_sweep_reads_each_kind_of_due_paper_with_one_bounded_query(
+    django_assert_num_queries,
+):
+    now = timezone.now()
+    for number in range(3):
+        Paper.objects.create(
+            doi=f"10.5555/failed.{number}",
+            title="x",
+            metadata_status=Status.FAILED,
+            metadata_retry_at=now - datetime.timedelta(minutes=number + 1),
+        )
+
+    # 1. failed or lost tries, 2. stale records, 3. failed enrichments.
+    with django_assert_num_queries(3):
+        assert len(metadata.papers_due_for_refresh(limit=10)) == 3
+    # A batch filled by the first kind asks nothing more.
+    with django_assert_num_queries(1):
+        assert len(metadata.papers_due_for_refresh(limit=2)) == 2
 
 
 def test_the_periodic_refresh_marks_due_papers_pending_and_enqueues_them(

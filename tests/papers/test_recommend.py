@@ -1,5 +1,7 @@
 """Related-papers lists (papers.recommend) on real recorded Crossref records."""
 
+import pickle
+
 import pytest
 from django.urls import reverse
 
@@ -264,3 +266,20 @@ def test_a_curator_edit_of_the_title_places_the_paper_again(
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert papers[BLOGS] in similar(far)
+
+
+def test_a_stored_index_that_is_a_pickle_runs_nothing_and_a_new_paper_is_still_placed():
+    from tests.papers.test_similarity import RAN, _Payload
+
+    papers = import_all()
+    newest = papers.pop(BLOGS)
+    Paper.objects.filter(pk=newest.pk).delete()
+    run = rebuild_related()
+    # Someone with write access to the table swaps the index for a pickle.
+    RecommendationRun.objects.filter(pk=run.pk).update(index=pickle.dumps(_Payload()))
+    added = import_record(BLOGS)
+
+    assert place_paper(added.pk) >= 1
+
+    assert RAN == []
+    assert listed(added)  # the cold-start fill, until the next rebuild stores a good index

@@ -7,14 +7,24 @@ abstracts and authors only, and judged by the categories it did not see.
 """
 
 import gzip
+import io
 import json
+import pickle
+import zlib
 from collections import Counter
 from dataclasses import replace
 from functools import cache
 
+import numpy as np
 import pytest
 
-from papers.similarity import CLOSE_WORD_COSINE, VAGUE_WORDS, ContentIndex, Document
+from papers.similarity import (
+    CLOSE_WORD_COSINE,
+    VAGUE_WORDS,
+    ContentIndex,
+    Document,
+    IndexFormatError,
+)
 from tests.conftest import ROOT
 
 LISTINGS = ROOT / "tests" / "fixtures" / "arxiv" / "listings_sample.jsonl.gz"
@@ -218,3 +228,47 @@ def test_shared_terms_leave_out_words_that_name_no_topic():
     ]
     assert terms
     assert not set(terms) & VAGUE_WORDS
+
+
+RAN = []
+
+
+def run_code(what):
+    RAN.append(what)
+
+
+class _Payload:
+    """What an attacker who can write the index row would store: unpickled, it calls
+    run_code (an attacker would name os.system)."""
+
+    def __reduce__(self):
+        return (run_code, ("code ran",))
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["pickle", "zlib-pickle"])
+def test_a_stored_index_holding_a_pickle_is_refused_and_runs_nothing(compress):
+    # Regression (issue 13): loads() unpickled the RecommendationRun.index row, so anyone
+    # able to write that row ran code in every worker.
+    blob = pickle.dumps({"ids": _Payload()})
+    blob = zlib.compress(blob, 1) if compress else blob  # the old format was zlib(pickle)
+    pickle.loads(zlib.decompress(blob) if compress else blob)
+    assert RAN == ["code ran"]  # the payload works: unpickled, it runs
+    RAN.clear()
+
+    with pytest.raises(IndexFormatError, match="not a stored content index"):
+        ContentIndex.loads(blob)
+
+    assert RAN == []
+
+
+def test_an_archive_with_a_pickled_array_inside_is_refused():
+    # An .npz whose arrays are right but one holds Python objects (stored by pickle).
+    archive = np.load(io.BytesIO(fitted().dumps()))
+    arrays = {name: archive[name] for name in archive.files}
+    arrays["ids"] = np.array([_Payload()], dtype=object)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+
+    with pytest.raises(IndexFormatError):
+        ContentIndex.loads(buffer.getvalue())
+    assert RAN == []
