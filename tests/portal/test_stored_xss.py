@@ -85,7 +85,8 @@ PAYLOADS = [
     "{{ request.META }}{% debug %}{{ 7|add:7 }}",
     "${7*7}#{7*7}<%= 7*7 %>",
     f"&lt;script&gt;{JS}&lt;/script&gt;",
-    "\u202e<script>alert(1)</script>\u0000\u2028",
+    # No NUL: forms refuse it and PostgreSQL cannot store it (not a rendering question).
+    "\u202e<script>alert(1)</script>\u2028\u0085",
     f"x}}, title = {{pwned}}, note = {{\n@misc{{evil, title={{{JS}}}}}",
     f"x\nER  - \nTY  - JOUR\nTI  - {JS}\n",
 ]
