@@ -182,7 +182,11 @@ def bibtex(paper):
         ("year", str(paper.published_year or "")),
         ("volume", bibtex_escape(paper.volume)),
         ("number", bibtex_escape(paper.issue)),
-        ("pages", f"{bibtex_escape(first)}--{bibtex_escape(last)}" if last else first),
+        # Escaped whole too: an unescaped "}" in a page would end the field and start others.
+        (
+            "pages",
+            f"{bibtex_escape(first)}--{bibtex_escape(last)}" if last else bibtex_escape(first),
+        ),
     ]
     publisher_field = {"techreport": "institution", "phdthesis": "school"}.get(
         entry_type, "publisher"
@@ -191,8 +195,8 @@ def bibtex(paper):
         (publisher_field, bibtex_escape(paper.publisher)),
         ("doi", _bibtex_verbatim(paper.doi or "")),
         ("url", _bibtex_verbatim(paper.doi_url or paper.url)),
-        ("issn", ", ".join(_issns(paper))),
-        ("isbn", ", ".join(paper.isbns)),
+        ("issn", ", ".join(map(bibtex_escape, _issns(paper)))),
+        ("isbn", ", ".join(map(bibtex_escape, paper.isbns))),
         ("keywords", ", ".join(bibtex_escape(k.name) for k in paper.keywords.all())),
         ("language", bibtex_escape(paper.language)),
         ("abstract", bibtex_escape(paper.abstract)),

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from papers.links import safe_link
+
 
 class CrossrefError(ValueError):
     """The value is not a usable Crossref work record; the message says why."""
@@ -323,15 +325,18 @@ def _pick_url(data: dict) -> str | None:
     resource = data.get("resource")
     primary = resource.get("primary") if isinstance(resource, dict) else None
     url = primary.get("URL") if isinstance(primary, dict) else None
-    return as_text(url) or as_text(data.get("URL"))
+    # The record is anyone's deposit: a link that is not plain http(s) is dropped.
+    return safe_link(url) or safe_link(data.get("URL"))
 
 
 def _pick_license(value: object) -> str | None:
-    licenses = [lic for lic in as_list(value) if isinstance(lic, dict) and as_text(lic.get("URL"))]
+    licenses = [
+        lic for lic in as_list(value) if isinstance(lic, dict) and safe_link(lic.get("URL"))
+    ]
     # "vor" is the licence of the published version, the one a reader of the page gets.
     best = next((lic for lic in licenses if lic.get("content-version") == "vor"), None)
     best = best or (licenses[0] if licenses else None)
-    return as_text(best["URL"]) if best else None
+    return safe_link(best["URL"]) if best else None
 
 
 def _parse_isbns(data: dict) -> tuple[str, ...]:

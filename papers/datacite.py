@@ -28,6 +28,7 @@ from papers.crossref import (
     normalize_orcid,
     unique_values,
 )
+from papers.links import safe_link
 
 
 class DataCiteError(CrossrefError):
@@ -166,8 +167,7 @@ def _dict(value: object) -> dict:
 
 
 def _http_url(value: object) -> str | None:
-    url = as_text(value)
-    return url if url and re.match(r"^https?://", url, re.I) else None
+    return safe_link(as_text(value))
 
 
 # --- title, type, text ---

@@ -11,6 +11,8 @@ from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from papers.links import validate_link
+
 # Crossref's work types (https://api.crossref.org/types) with the label a reader sees.
 # Any other type string is accepted too and shown as it is, so a new Crossref type never
 # breaks an import.
@@ -278,14 +280,17 @@ class Paper(models.Model):
     article_number = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=20, blank=True)
     publisher = models.CharField(max_length=500, blank=True)
-    license_url = models.URLField("licence", max_length=500, blank=True)
-    url = models.URLField("landing page", max_length=1000, blank=True)
+    # Shown as links: validate_link lets only plain http(s) in (papers.links).
+    license_url = models.URLField("licence", max_length=500, blank=True, validators=[validate_link])
+    url = models.URLField("landing page", max_length=1000, blank=True, validators=[validate_link])
     isbns = models.JSONField("ISBNs", default=list, blank=True)
     reference_count = models.PositiveIntegerField(null=True, blank=True)
     citation_count = models.PositiveIntegerField(null=True, blank=True)
     is_retracted = models.BooleanField(default=False, db_index=True)
     # A free full text (OpenAlex's best open-access location), when there is one.
-    open_access_url = models.URLField("open-access full text", max_length=1000, blank=True)
+    open_access_url = models.URLField(
+        "open-access full text", max_length=1000, blank=True, validators=[validate_link]
+    )
 
     # Each link records which source added it (PaperKeyword, PaperCategory), so that an
     # import replaces only its own links and leaves the other sources' and curators' alone.

@@ -8,6 +8,7 @@ link, the citation count, the abstract rebuilt from its inverted index, the retr
 from dataclasses import dataclass
 
 from papers.crossref import CrossrefError, clean_abstract, normalize_doi
+from papers.links import safe_link
 
 # OpenAlex scores each keyword 0..1; below this the terms are mostly noise
 # (e.g. "Beach morphodynamics" on a plant biology paper scores 0.45, so keep it strict).
@@ -121,10 +122,8 @@ def _pick_open_access_url(data):
     best = best if isinstance(best, dict) else {}
     access = data.get("open_access")
     access = access if isinstance(access, dict) else {}
-    for url in (best.get("landing_page_url"), best.get("pdf_url"), access.get("oa_url")):
-        if isinstance(url, str) and url.startswith(("https://", "http://")):
-            return url
-    return None
+    urls = (best.get("landing_page_url"), best.get("pdf_url"), access.get("oa_url"))
+    return next(filter(None, map(safe_link, urls)), None)
 
 
 def _short_id(value):

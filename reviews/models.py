@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
+from papers.links import validate_link
 from papers.models import Paper
 
 MAX_TEXT_CHARS = 10_000
@@ -204,7 +205,9 @@ class ResourceRequest(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     message = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    fulfilled_url = models.URLField("where the resource is", max_length=1000, blank=True)
+    fulfilled_url = models.URLField(
+        "where the resource is", max_length=1000, blank=True, validators=[validate_link]
+    )
     declined_reason = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # When the paper's verified authors were emailed; null while the request waits for one.
@@ -266,7 +269,7 @@ class ResourceAnswer(models.Model):
     text = models.TextField(blank=True, help_text="Plain text or Markdown.")
     # Rendered and sanitised once, when written (reviews.text.render_review_text).
     text_html = models.TextField(blank=True, editable=False)
-    link = models.URLField(max_length=1000, blank=True)
+    link = models.URLField(max_length=1000, blank=True, validators=[validate_link])
     # The user was a verified author of the paper when they answered.
     as_author = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False, db_index=True)

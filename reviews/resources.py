@@ -13,13 +13,12 @@ user, writing nothing, when the action is not allowed. Emails go out after commi
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts.claims import is_verified_author
+from papers.links import safe_link
 from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
 from reviews.models import (
@@ -33,7 +32,6 @@ from reviews.text import render_review_text
 
 Status = ResourceRequest.Status
 MAX_LINK_CHARS = 1000
-_http_url = URLValidator(schemes=["http", "https"])
 
 
 class ResourceRefused(Refused):
@@ -345,18 +343,18 @@ def answered_by(user):
 
 
 def clean_link(link):
-    """``link`` stripped and checked: only http(s) URLs. "" when blank."""
+    """``link`` stripped and checked by papers.links.safe_link (http and https only, no
+    user name). "" when blank."""
     link = (link or "").strip()
     if not link:
         return ""
     if len(link) > MAX_LINK_CHARS:
         raise ResourceRefused(f"A link can be at most {MAX_LINK_CHARS:,} characters.")
-    try:
-        _http_url(link)
-    except ValidationError:
+    if safe_link(link) is None:
         raise ResourceRefused(
-            "A link must be a web address starting with http:// or https://."
-        ) from None
+            "A link must be a web address starting with http:// or https://, "
+            "without a user name or password."
+        )
     return link
 
 

@@ -104,8 +104,8 @@ def test_the_page_shows_distribution_and_secondary_averages(client, settings):
     assert "from 3 ratings" in page
     assert "<dt>Scientific rigor</dt><dd>3.0</dd>" in page
     assert "<dt>Novelty</dt><dd>-</dd>" in page
-    assert 'style="width: 100%"' in page  # the five-star bar, the longest
-    assert 'style="width: 50%"' in page  # the two-star bar, half as long
+    assert '<rect width="100" height="1">' in page  # the five-star bar, the longest
+    assert '<rect width="50" height="1">' in page  # the two-star bar, half as long
 
 
 def test_written_reviews_are_listed_most_helpful_first_then_newest(client):
