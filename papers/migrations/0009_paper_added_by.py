@@ -2,7 +2,20 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import importlib
+
 from django.db import migrations, models
+
+
+# Changing papers_paper's columns can make Django rebuild the table on SQLite, which drops
+# the full-text triggers of 0002: create them again (they are IF NOT EXISTS).
+search_index = importlib.import_module("papers.migrations.0002_search_index")
+
+
+def recreate_sqlite_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in search_index.FORWARD_SQLITE_TRIGGERS:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -18,4 +31,5 @@ class Migration(migrations.Migration):
             name='added_by',
             field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='papers_added', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RunPython(recreate_sqlite_triggers, migrations.RunPython.noop),
     ]
