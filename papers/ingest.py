@@ -33,6 +33,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
 )
+from papers.recommend import place_related_paper
 from papers.signals import paper_retracted
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -134,13 +135,7 @@ def _upsert_locked(work, *, source):
 
 def place_in_recommendations_on_commit(paper_id):
     """Once the transaction commits, (re)place the paper in the related-papers lists."""
-    transaction.on_commit(lambda: _place_in_recommendations(paper_id), robust=True)
-
-
-def _place_in_recommendations(paper_id):
-    from papers.tasks import place_related_paper  # tasks import this module
-
-    place_related_paper.delay(paper_id)
+    place_related_paper.delay_on_commit(paper_id)
 
 
 def _scalar_values(work):

@@ -1,7 +1,7 @@
 """DOI metadata in the background: add a paper by DOI, then fetch and store its record.
 
 ``add_by_doi`` is the one way in (site form, admin, API, ``fetch_dois``): it answers at once
-with a pending paper and enqueues ``papers.tasks.fetch_metadata`` after commit. That task
+with a pending paper and enqueues ``fetch_metadata`` (defined below) after commit. That task
 calls ``fetch_and_store``, which claims the paper, asks Crossref, then DataCite, stores the
 record through ``papers.ingest.upsert_work`` (locks honoured, one transaction), and records
 the outcome on the paper: fetched, not found, or failed with a plain reason and the time of
@@ -21,6 +21,7 @@ recorded apart (``Paper.enrichment_status``) and never fails or undoes the recor
 import datetime
 import logging
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, transaction
@@ -120,12 +121,26 @@ def enqueue_due(*, limit, now=None):
 
 
 def enqueue_fetch(paper_id):
-    from papers.tasks import fetch_metadata  # tasks import this module
+    # After commit: a worker must find the row we just wrote. With the broker down the paper
+    # stays pending (the answer still goes out), and the periodic refresh enqueues it once
+    # its retry time has passed (delay_on_commit is robust: see portal.celery.PortalTask).
+    fetch_metadata.delay_on_commit(paper_id)
 
-    # After commit: a worker must find the row we just wrote.
-    # robust: with the broker down the paper stays pending (the answer still goes out), and
-    # the periodic refresh enqueues it once its retry time has passed.
-    transaction.on_commit(lambda: fetch_metadata.delay(paper_id), robust=True)
+
+@shared_task
+def fetch_metadata(paper_id):
+    """Fetch and store one paper's metadata. Safe to run twice or concurrently.
+
+    Never retried through the broker: after a transient fault the paper holds the time of
+    its next try, and ``refresh_due_metadata`` enqueues it then.
+    """
+    return fetch_and_store(paper_id)
+
+
+@shared_task
+def refresh_due_metadata():
+    """Beat (every minute): enqueue a fetch for each paper due, in one bounded batch."""
+    return enqueue_due(limit=settings.METADATA_REFRESH_BATCH)
 
 
 def fetch_record(doi):

@@ -7,6 +7,7 @@ documents, writes the lists of a run, and swaps runs when one is complete.
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
@@ -344,6 +345,12 @@ def _load_index(run, data):
     except IndexFormatError:
         logger.exception("The content index of recommendation run %s is refused", run.pk)
         return None
+
+
+@shared_task
+def place_related_paper(paper_id):
+    """A paper was added or its content changed: its own list, and its place in others'."""
+    return place_paper(paper_id)
 
 
 def place_paper(paper_id):

@@ -343,12 +343,20 @@ CELERY_TIMEZONE = TIME_ZONE
 # The queue tasks go to unless told otherwise; separate deployments (or test runs) sharing
 # one Redis give each its own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Tasks are defined beside the functions they run; a worker imports these modules (and each
+# app's tasks.py, if it has one) to know them. tests/portal/test_task_modules.py checks
+# that every module defining a task is listed.
+CELERY_IMPORTS = [
+    "papers.metadata",
+    "papers.recommend",
+    "reviews.ratings",
+]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.
 CELERY_BEAT_SCHEDULE = {
     # Every minute: a failed fetch's next try, or a lost one's lease, costs a minute at most.
     "refresh-due-metadata": {
-        "task": "papers.tasks.refresh_due_metadata",
+        "task": "papers.metadata.refresh_due_metadata",
         "schedule": crontab(minute="*"),
     },
     "clear-expired-sessions": {
@@ -357,7 +365,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Bayesian scores drift as the catalogue mean moves; summaries are checked too.
     "recompute-ratings": {
-        "task": "reviews.tasks.recompute_ratings",
+        "task": "reviews.ratings.recompute_ratings",
         "schedule": crontab(hour=3, minute=41),
     },
     # Every related-papers list rebuilt (with the day's ratings blended in), then every

@@ -13,6 +13,7 @@ extra ratings at that mean, so that one 5-star rating cannot top the list.
 
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -241,6 +242,15 @@ def bayesian_score(total, count, *, mean, weight=None):
     """(weight * mean + total) / (weight + count): the average shrunk toward ``mean``."""
     weight = settings.RATING_PRIOR_WEIGHT if weight is None else weight
     return (weight * mean + total) / (weight + count)
+
+
+@shared_task
+def recompute_ratings():
+    """Nightly (beat): every rating summary rebuilt from its reviews, and every score
+    re-computed against the catalogue mean of now. Returns how many papers were visited."""
+    paper_ids = papers_with_ratings()
+    recompute_all(paper_ids)
+    return len(paper_ids)
 
 
 def papers_with_ratings():

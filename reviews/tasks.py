@@ -8,7 +8,7 @@ import smtplib
 
 from celery import shared_task
 
-from reviews import notifications, ratings, resources
+from reviews import notifications, resources
 
 # A retry's countdown waits in the broker, and Redis hands a message still unacknowledged
 # after its visibility timeout (the hard time limit + 60 s) to a second worker: both copies
@@ -20,15 +20,6 @@ RETRY = {
     "retry_jitter": True,
     "max_retries": 6,
 }
-
-
-@shared_task
-def recompute_ratings():
-    """Nightly (beat): every rating summary rebuilt from its reviews, and every score
-    re-computed against the catalogue mean of now. Returns how many papers were visited."""
-    paper_ids = ratings.papers_with_ratings()
-    ratings.recompute_all(paper_ids)
-    return len(paper_ids)
 
 
 @shared_task(**RETRY)

@@ -41,7 +41,7 @@ def test_a_worker_places_a_paper_imported_after_the_rebuild(start_worker, redis_
     assert wait_for(current_run, timeout=60), worker.output()
 
     blogs = import_record(BLOGS)
-    worker.send("papers.tasks.place_related_paper", blogs.pk)
+    worker.send("papers.recommend.place_related_paper", blogs.pk)
     placed = wait_for(
         lambda: RelatedPaper.objects.current().filter(paper=blogs).exists(), timeout=30
     )

@@ -25,7 +25,7 @@ def worker_on_redis(start_worker, redis_url, replay_server):
     """A real worker on Redis, and the web code publishing its tasks to that worker's queue.
 
     The project's Celery app publishes to the broker of the settings (the filesystem broker
-    in tests). papers.tasks.fetch_metadata is a shared task, resolved through the current
+    in tests). papers.metadata.fetch_metadata is a shared task, resolved through the current
     app on each use; the live server answers in other threads, which see the default app, so
     a Redis app is made both for the duration of the test.
     """
@@ -89,5 +89,5 @@ def test_a_doi_added_in_the_browser_shows_pending_then_the_filled_page(
     expect(page.locator(".metadata-source")).to_contain_text("from Crossref, fetched")
 
     # It went through Redis to the worker, which asked the replay server.
-    assert "papers.tasks.fetch_metadata" in worker_on_redis.output()
+    assert "papers.metadata.fetch_metadata" in worker_on_redis.output()
     assert f"/crossref/works/{SREP_DOI}" in [path for path, _ in replay_server.requests]

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from papers.crossref import parse_work
 from papers.ingest import upsert_work
+from papers.metadata import fetch_metadata
 from papers.models import Paper
-from papers.tasks import fetch_metadata
 from papers.views import retry_phrase
 from tests.conftest import ROOT
 from tests.factories import PaperFactory, UserFactory

@@ -12,8 +12,8 @@ import pytest
 from papers import metadata, openalex, registries
 from papers.crossref import parse_work
 from papers.ingest import UNCHANGED, UPDATED, apply_enrichment, upsert_work
+from papers.metadata import fetch_metadata
 from papers.models import Category, Keyword, Paper, PaperCategory, PaperKeyword
-from papers.tasks import fetch_metadata
 from tests.conftest import ROOT
 from tests.records import crossref_record, import_record
 from tests.replay import Reply

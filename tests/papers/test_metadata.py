@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from papers import crossref, metadata
+from papers.metadata import fetch_metadata, refresh_due_metadata
 from papers.models import Paper
-from papers.tasks import fetch_metadata, refresh_due_metadata
 from tests.conftest import ROOT
 from tests.replay import Reply
 

@@ -106,7 +106,7 @@ def test_papers_of_workers_killed_mid_fetch_are_all_fetched_once_within_minutes(
     def sweep():
         nonlocal last_sweep
         if time.monotonic() - last_sweep >= SWEEP_EVERY:
-            worker.send("papers.tasks.refresh_due_metadata")
+            worker.send("papers.metadata.refresh_due_metadata")
             last_sweep = time.monotonic()
 
     for _ in range(KILLS):

@@ -18,7 +18,7 @@ from tests.replay import Reply
 pytestmark = pytest.mark.service
 
 Status = Paper.MetadataStatus
-TASK = "papers.tasks.fetch_metadata"
+TASK = "papers.metadata.fetch_metadata"
 DOI = "10.1038/srep16696"
 PATH = "/crossref/works/10.1038/srep16696"
 RECORD = ROOT / "tests" / "fixtures" / "crossref" / "10.1038_srep16696.json"
@@ -137,7 +137,7 @@ def test_a_worker_retries_after_a_transient_fault_and_then_stores_the_record(
     assert wait_for(lambda: replay_server.requests, timeout=20), worker.output()
 
     def swept_and_fetched():
-        worker.send("papers.tasks.refresh_due_metadata")
+        worker.send("papers.metadata.refresh_due_metadata")
         return fetched(paper)
 
     assert wait_for(swept_and_fetched, timeout=40, interval=1), worker.output()

@@ -13,8 +13,8 @@ from django.template import Context, Template
 from papers import datacite, openalex
 from papers.crossref import parse_work
 from papers.links import safe_link
+from papers.metadata import fetch_metadata
 from papers.models import Paper
-from papers.tasks import fetch_metadata
 from reviews import resources
 from tests.conftest import ROOT
 from tests.records import crossref_record
