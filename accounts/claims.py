@@ -13,10 +13,16 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts import tasks
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
+
+# Sent once a claim is verified and committed (by ORCID at once, or by a curator), with
+# user_id and paper_id. The apps above accounts act on it (reviews: the resource requests
+# that waited for a verified author); accounts itself imports none of them.
+author_verified = Signal()
 
 ORCID_REASON = "The ORCID iD proven by ORCID sign-in matches the ORCID iD of this authorship."
 
@@ -214,10 +220,8 @@ def _after_decision(decision, *, approved):
 
 
 def _tell_of_waiting_requests(user_id, paper_id):
-    # A new verified author hears of the resource requests that waited for one.
-    from reviews import tasks as reviews_tasks  # accounts -> reviews
-
-    reviews_tasks.tell_new_author_of_waiting_requests.delay(user_id, paper_id)
+    # A new verified author hears of the resource requests that waited for one (reviews).
+    author_verified.send(sender=Claim, user_id=user_id, paper_id=paper_id)
 
 
 def dispute_claim(*, user, authorship, reason):

@@ -1,7 +1,8 @@
-"""Receivers: what the reviews app does when the catalogue changes."""
+"""Receivers: what the reviews app does when the catalogue or a claim changes."""
 
 from django.dispatch import receiver
 
+from accounts.claims import author_verified
 from papers.signals import paper_retracted
 from reviews import tasks
 
@@ -9,3 +10,8 @@ from reviews import tasks
 @receiver(paper_retracted)
 def tell_raters(sender, paper_id, **kwargs):
     tasks.tell_raters_of_retraction.delay(paper_id)
+
+
+@receiver(author_verified)
+def tell_new_author_of_waiting_requests(sender, user_id, paper_id, **kwargs):
+    tasks.tell_new_author_of_waiting_requests.delay(user_id, paper_id)
