@@ -17,15 +17,15 @@ class DoiConverter:
 
 register_converter(DoiConverter, "doi")
 
+# The paper page itself ("papers:paper", "papers:paper-by-doi") combines every app, so
+# portal/urls.py adds it to this namespace (portal.paper_page).
 app_name = "papers"
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("papers/", catalogue.paper_list, name="list"),
     path("papers/add/", views.add_paper, name="add"),
-    path("papers/<int:pk>/", views.paper_detail, name="paper"),
     path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper-bibtex"),
     path("papers/<int:pk>/cite.ris", views.paper_ris, name="paper-ris"),
-    path("doi/<doi:doi>", views.paper_by_doi, name="paper-by-doi"),
     path("journals/<int:pk>/", catalogue.journal_detail, name="journal"),
     path("authors/<int:pk>/", catalogue.author_detail, name="author"),
     path("categories/<str:slug>/", catalogue.category_detail, name="category"),

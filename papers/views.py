@@ -1,10 +1,11 @@
-"""The paper page (by DOI permalink or by id), its citation exports (BibTeX, RIS), and
-"Add a paper by DOI".
+"""The catalogue's part of the paper page (``paper_context``), its citation exports
+(BibTeX, RIS), and "Add a paper by DOI".
 
-Each page view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
+The paper page itself combines apps (reviews, resource requests, claims), so it is composed
+above them, in ``portal.paper_page``, from ``paper_context`` and the other apps' parts.
+Each view loads the paper with ``Paper.objects.for_page()`` (six queries: paper+journal,
 authorships+authors, keywords, categories, fundings+funders, notices) whatever the number of
-authors, funders or keywords, and the template runs no query of its own. Anonymous readers
-are served a copy kept for a short time (``papers.page_cache``) without any query.
+authors, funders or keywords, and the template runs no query of its own.
 """
 
 import datetime
@@ -19,12 +20,10 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
-from accounts.claims import claims_on_paper
-from papers import citation, metadata, page_cache, recommend
+from papers import citation, metadata, recommend
 from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
-from reviews.page import resources_context, reviews_context
 
 # The heading of the "Journal" block for works whose container is not a journal.
 CONTAINER_LABELS = {
@@ -47,27 +46,6 @@ REGISTRY_NAMES = {"crossref": "Crossref", "datacite": "DataCite"}
 # An abstract paragraph this short and without closing punctuation is a section heading
 # ("Background", "Methods") that the JATS markup carried as a <title>.
 _ABSTRACT_HEADING = re.compile(r"[^.?!:;,]{1,60}")
-
-
-def paper_detail(request, pk):
-    cached = page_cache.cached_page(request)
-    if cached is not None:
-        return cached
-    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
-    return _render_page(request, paper)
-
-
-def paper_by_doi(request, doi):
-    """The DOI permalink; any case finds the paper, then redirects to the canonical URL."""
-    cached = page_cache.cached_page(request)
-    if cached is not None:
-        return cached
-    paper = _paper_by_doi_or_404(doi)
-    if doi != paper.doi:
-        query = request.META.get("QUERY_STRING", "")
-        url = paper.get_absolute_url() + (f"?{query}" if query else "")
-        return redirect(url, permanent=True)
-    return _render_page(request, paper)
 
 
 @login_required
@@ -108,7 +86,7 @@ def paper_ris(request, pk):
     )
 
 
-def _paper_by_doi_or_404(value):
+def paper_by_doi_or_404(value):
     """The paper whose DOI is ``value`` in any case; Http404 for unknown or malformed DOIs."""
     try:
         doi = normalize_doi(value)
@@ -127,12 +105,18 @@ def _download(text, content_type, filename):
     return response
 
 
-def _render_page(request, paper):
+def paper_context(request, paper):
+    """The catalogue's part of the paper page: everything but reviews, resource requests and
+    claims, which the apps above papers add (portal.paper_page composes the page).
+
+    One query beyond ``Paper.objects.for_page()``: the "Recommended" list with each paper
+    and journal.
+    """
     # list() evaluates the prefetched rows once; the template only walks these lists.
     notices = list(paper.notices.all())
     retractions = [notice for notice in notices if notice.is_retraction]
     canonical_url = request.build_absolute_uri(paper.get_absolute_url())
-    context = {
+    return {
         "paper": paper,
         "canonical_url": canonical_url,
         "meta_tags": citation.meta_tags(paper, page_url=canonical_url),
@@ -151,16 +135,7 @@ def _render_page(request, paper):
         # The "Recommended" list with each paper and journal: one query.
         "related_papers": recommend.related_papers(paper.pk),
         **metadata_status_context(paper),
-        **reviews_context(paper, request.user),
-        # Resource requests with their answers: two queries.
-        **resources_context(paper, request.user),
-        # Claims on the authors (accounts): one query.
-        **claims_on_paper(paper, request.user),
     }
-    response = render(request, "papers/paper_detail.html", context)
-    if not context["metadata_waiting"]:  # a waiting page must show the metadata once it lands
-        page_cache.keep_page(request, response)
-    return response
 
 
 def metadata_status_context(paper, *, now=None):

@@ -4,9 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import router as accounts_api
+from papers import urls as papers_urls
 from papers.api import router as papers_api
-from portal import views
+from portal import paper_page, views
 from reviews.api import router as reviews_api
+
+# The paper page, composed here from every app's part, named as the catalogue's own pages.
+paper_pages = [
+    path("papers/<int:pk>/", paper_page.paper_detail, name="paper"),
+    path("doi/<doi:doi>", paper_page.paper_by_doi, name="paper-by-doi"),
+]
 
 drf_auth = [
     path("login/", account_views.login, name="login"),
@@ -38,7 +45,7 @@ urlpatterns = [
     path("api/v1/", include(papers_api.urls)),
     path("api/v1/", include(reviews_api.urls)),
     path("", include("reviews.urls")),
-    path("", include("papers.urls")),
+    path("", include((papers_urls.urlpatterns + paper_pages, papers_urls.app_name))),
 ]
 
 # Under /api/ these answer JSON; elsewhere Django's own pages (portal/views.py).

@@ -1,4 +1,4 @@
-"""The paper page (papers.views.paper_detail / paper_by_doi) on real recorded Crossref records.
+"""The paper page (portal.paper_page.paper_detail / paper_by_doi) on real recorded Crossref records.
 
 Records are imported the way the portal imports them (parse_work + upsert_work), so what the
 page shows is what a reader would see for that DOI.
