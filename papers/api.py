@@ -44,8 +44,6 @@ from papers.models import (
     Paper,
     RelatedPaper,
 )
-from reviews.page import stored_summary
-from reviews.ratings import SECONDARY_LABELS, summary_view
 
 DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
@@ -234,9 +232,10 @@ class PaperListSerializer(serializers.ModelSerializer):
         }
 
 
-@extend_schema_serializer(component_name="PaperDetail")
 class PaperDetailSerializer(PaperListSerializer):
-    """Everything about a paper: reads only what ``for_page()`` loads."""
+    """Everything the catalogue knows about a paper: reads only what ``for_page()`` loads.
+
+    The API's paper detail adds the rating summary (portal.paper_api)."""
 
     journal = JournalOnPaperSerializer(read_only=True, allow_null=True)
     authors = AuthorOnPaperSerializer(source="authorships", many=True, read_only=True)
@@ -254,8 +253,6 @@ class PaperDetailSerializer(PaperListSerializer):
     metadata_status_label = serializers.CharField(
         source="get_metadata_status_display", read_only=True
     )
-    rating_summary = serializers.SerializerMethodField()
-
     # Every declared field, the generic way (the list's shortcut covers only its own fields).
     to_representation = serializers.ModelSerializer.to_representation
 
@@ -286,29 +283,8 @@ class PaperDetailSerializer(PaperListSerializer):
             "metadata_fetched_at",
             "metadata_retry_at",
             "metadata_error",
-            "rating_summary",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(
-        {
-            "type": "object",
-            "description": "Visible reviews: how many, the average (null below "
-            "RATINGS_MIN_SHOWN ratings), how many gave each rating, and each secondary "
-            'average ("-" when nobody gave one).',
-        }
-    )
-    def get_rating_summary(self, paper):
-        view = summary_view(stored_summary(paper))
-        return {
-            "count": view.count,
-            "average": float(view.average) if view.average else None,
-            "distribution": {str(stars): count for stars, count, _ in view.distribution},
-            "secondary": {
-                name: value
-                for name, (_, value) in zip(SECONDARY_LABELS, view.secondary, strict=True)
-            },
-        }
 
 
 class AddPaperSerializer(serializers.Serializer):
@@ -498,6 +474,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     queryset = Paper.objects.all()
+    detail_serializer_class = PaperDetailSerializer
     filterset_class = PaperFilter
     pagination_class = CataloguePagination
     lookup_value_regex = ID_PATTERN
@@ -510,7 +487,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         if self.action == "create":
             return AddPaperSerializer  # also the form of the browsable API
-        return PaperListSerializer if self.action == "list" else PaperDetailSerializer
+        return PaperListSerializer if self.action == "list" else self.detail_serializer_class
 
     def filter_queryset(self, queryset):
         # The filters describe the list; a paper's own URL answers whatever the query string.
@@ -682,7 +659,7 @@ router = DefaultRouter()
 # No ".json" URL suffixes (?format=json still works): a DOI often ends in ".008", which would
 # be read as a format when the trailing slash is left off.
 router.include_format_suffixes = False
-router.register("papers", PaperViewSet)
+# "papers" is registered by portal.paper_api, whose paper detail adds the rating summary.
 router.register("journals", JournalViewSet)
 router.register("authors", AuthorViewSet)
 router.register("categories", CategoryViewSet)

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import router as accounts_api
 from papers import urls as papers_urls
 from papers.api import router as papers_api
-from portal import paper_page, views
+from portal import paper_api, paper_page, views
 from reviews.api import router as reviews_api
 
 # The paper page, composed here from every app's part, named as the catalogue's own pages.
@@ -42,6 +42,7 @@ urlpatterns = [
     # let an unverified address in.
     path("api/v1/auth/", include((drf_auth, "rest_framework"))),
     path("api/v1/", include(accounts_api.urls)),
+    path("api/v1/", include(paper_api.router.urls)),
     path("api/v1/", include(papers_api.urls)),
     path("api/v1/", include(reviews_api.urls)),
     path("", include("reviews.urls")),
