@@ -149,6 +149,9 @@ def normalize_doi(value: str) -> str:
     # MAX_DOI_LENGTH characters: refuse here, so every way in gives the same clear message.
     if any(unicodedata.category(char) == "Cc" for char in doi):
         raise CrossrefError("A DOI has no control characters: a DOI looks like 10.1234/abc")
+    # A lone surrogate (JSON can spell one: "\ud800") has no UTF-8 form: no URL, no row.
+    if any(unicodedata.category(char) == "Cs" for char in doi):
+        raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
     if len(doi) > MAX_DOI_LENGTH:
         raise CrossrefError(
             f"This DOI is longer than {MAX_DOI_LENGTH} characters; a DOI looks like 10.1234/abc"

@@ -571,6 +571,12 @@ def test_normalize_doi_rejects_what_is_not_a_doi(value):
         normalize_doi(value)
 
 
+@pytest.mark.parametrize("value", ["10.1234/x\ud800", "10.1234/\udfff"])
+def test_normalize_doi_rejects_a_lone_surrogate_that_no_url_or_database_can_encode(value):
+    with pytest.raises(CrossrefError, match="a DOI looks like 10.1234/abc"):
+        normalize_doi(value)
+
+
 @pytest.mark.parametrize("value", [None, 101234, ["10.1234/abc"]])
 def test_normalize_doi_rejects_non_strings(value):
     with pytest.raises(CrossrefError):
