@@ -23,11 +23,10 @@ from papers.crossref import (
     PartialDate,
     Work,
     as_text,
-    clean_abstract,
-    clean_text,
     normalize_doi,
     unique_values,
 )
+from papers.jats import clean_abstract, clean_text
 from papers.models import LinkSource
 
 SOURCE = LinkSource.DATACITE

@@ -22,12 +22,11 @@ from papers.crossref import (
     as_int,
     as_list,
     as_text,
-    clean_abstract,
-    clean_text,
     normalize_doi,
     normalize_orcid,
     unique_values,
 )
+from papers.jats import clean_abstract, clean_text
 from papers.links import safe_link
 
 

@@ -7,7 +7,8 @@ link, the citation count, the abstract rebuilt from its inverted index, the retr
 
 from dataclasses import dataclass
 
-from papers.crossref import CrossrefError, clean_abstract, normalize_doi
+from papers.crossref import CrossrefError, normalize_doi
+from papers.jats import clean_abstract
 from papers.links import safe_link
 
 # OpenAlex scores each keyword 0..1; below this the terms are mostly noise
