@@ -13,6 +13,7 @@ from papers.records import (
     RecordError,
     normalize_doi,
     normalize_orcid,
+    orcid_check_digit,
 )
 
 # --- normalize_doi ---------------------------------------------------------------------------
@@ -86,6 +87,11 @@ def test_normalize_doi_rejects_non_strings(value):
 
 
 # --- ORCID iDs ------------------------------------------------------------------------------
+
+
+def test_the_orcid_check_digit_follows_iso_7064_mod_11_2():
+    assert orcid_check_digit("000000021825009") == "7"
+    assert orcid_check_digit("000000021694233") == "X"
 
 
 @pytest.mark.parametrize(
