@@ -47,9 +47,8 @@ from papers.models import (
 from reviews.page import stored_summary
 from reviews.ratings import SECONDARY_LABELS, summary_view
 
-DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
-DOI_INPUT_MAX_LENGTH = DOI_MAX_LENGTH + 100
+DOI_INPUT_MAX_LENGTH = records.MAX_DOI_LENGTH + 100
 ADD_BODY_MAX_BYTES = 4096
 # Ids in URLs are digits: anything else is no route (404), never a lookup that fails (500).
 ID_PATTERN = "[0-9]+"

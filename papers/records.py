@@ -132,7 +132,7 @@ RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
 
 # --- DOIs ---
 
-MAX_DOI_LENGTH = 255  # the length of Paper.doi
+MAX_DOI_LENGTH = 255  # Paper.doi and Notice.doi are this long: a change needs a migration
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
 _DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
