@@ -1,23 +1,17 @@
-"""ORCID iDs: parse any usual spelling, check the ISO 7064 mod 11-2 check digit, normalise.
+"""ORCID iDs as people type them: parse any usual spelling, check the check digit, normalise.
 
-https://support.orcid.org/hc/en-us/articles/360006897674 describes the checksum.
+The checksum is ``papers.records.orcid_check_digit``, the one registry records are checked
+with; here a wrong iD is a ValidationError that says what to fix.
 """
 
 import re
 
 from django.core.exceptions import ValidationError
 
+from papers.records import orcid_check_digit
+
 _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])")
 _PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/", "orcid:")
-
-
-def check_digit(base_digits):
-    """The ISO 7064 mod 11-2 check character of the first 15 digits: "0"-"9" or "X"."""
-    total = 0
-    for digit in base_digits:
-        total = (total + int(digit)) * 2
-    result = (12 - total % 11) % 11
-    return "X" if result == 10 else str(result)
 
 
 def normalize_orcid(value):
@@ -36,7 +30,7 @@ def normalize_orcid(value):
             "Enter an ORCID iD as 16 characters, e.g. 0000-0002-1825-0097.", code="format"
         )
     digits = "".join(match.groups())
-    if check_digit(digits[:15]) != digits[15]:
+    if orcid_check_digit(digits[:15]) != digits[15]:
         raise ValidationError(
             "This is not a valid ORCID iD: its last character (the checksum) does not match. "
             "Please check it for a typing mistake.",

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from papers import merge, metadata
-from papers.crossref import CrossrefError, normalize_doi
 from papers.ingest import (
     RECOMMENDER_FIELDS,
     place_in_recommendations_on_commit,
@@ -37,6 +36,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
 )
+from papers.records import RecordError, normalize_doi
 
 # --- papers ---
 
@@ -60,7 +60,7 @@ class PaperAdminForm(forms.ModelForm):
             return None  # NULL, not "": the unique constraint allows many papers without one
         try:
             doi = normalize_doi(value)
-        except CrossrefError as error:
+        except RecordError as error:
             raise forms.ValidationError(str(error)) from None
         # The database compares DOIs case-insensitively; say so here rather than fail on save.
         other = Paper.objects.filter(doi__iexact=doi).exclude(pk=self.instance.pk).first()
@@ -360,7 +360,7 @@ class PaperAdmin(admin.ModelAdmin):
         # A pasted "https://doi.org/10.1/ABC" is searched as the stored form "10.1/abc".
         try:
             search_term = normalize_doi(search_term)
-        except CrossrefError:
+        except RecordError:
             pass
         return super().get_search_results(request, queryset, search_term)
 

@@ -31,7 +31,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from papers import crossref, metadata, recommend
+from papers import metadata, recommend, records
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -45,9 +45,8 @@ from papers.models import (
     RelatedPaper,
 )
 
-DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length
 # What a client may send, with a resolver prefix and spaces; far below any real request size.
-DOI_INPUT_MAX_LENGTH = DOI_MAX_LENGTH + 100
+DOI_INPUT_MAX_LENGTH = records.MAX_DOI_LENGTH + 100
 ADD_BODY_MAX_BYTES = 4096
 # Ids in URLs are digits: anything else is no route (404), never a lookup that fails (500).
 ID_PATTERN = "[0-9]+"
@@ -297,8 +296,8 @@ class AddPaperSerializer(serializers.Serializer):
 
     def validate_doi(self, value):
         try:
-            doi = crossref.normalize_doi(value)
-        except crossref.CrossrefError as error:
+            doi = records.normalize_doi(value)
+        except records.RecordError as error:
             raise serializers.ValidationError(str(error)) from None
         return doi
 
@@ -443,7 +442,7 @@ class AuthorFilter(django_filters.FilterSet):
 
     def filter_orcid(self, queryset, name, value):
         # Stored bare and checked; a URL is accepted, a mistyped iD matches nobody.
-        orcid = crossref.normalize_orcid(value)
+        orcid = records.normalize_orcid(value)
         return queryset.filter(orcid=orcid) if orcid else queryset.none()
 
 
@@ -571,8 +570,8 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, url_path=r"doi/(?P<doi>.+)", pagination_class=None)
     def by_doi(self, request, doi):
         try:
-            doi = crossref.normalize_doi(doi)
-        except crossref.CrossrefError as error:
+            doi = records.normalize_doi(doi)
+        except records.RecordError as error:
             raise NotFound(str(error)) from error
         paper = get_object_or_404(self.get_queryset().with_doi(doi))
         self.check_object_permissions(request, paper)

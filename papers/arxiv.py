@@ -1,9 +1,9 @@
-"""Parse arXiv listing records into the same ``crossref.Work`` dataclass.
+"""Parse arXiv listing records into the same ``records.Work`` dataclass.
 
 A listing record is one line of an arXiv listing crawl (as in
 /work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz): ``id``, ``title``, ``summary``,
 ``authors`` (names as written), ``categories`` (first = primary), ``listing_date``.
-``parse_listing`` returns a ``crossref.Work`` that ``papers.ingest.upsert_work`` stores like
+``parse_listing`` returns a ``records.Work`` that ``papers.ingest.upsert_work`` stores like
 any Crossref record; ``import_listings`` does that for many. No HTTP here.
 
 Every arXiv paper has a DataCite DOI, ``10.48550/arXiv.<id>``, whose DataCite record carries
@@ -17,20 +17,25 @@ import re
 
 from django.db import DataError, IntegrityError, transaction
 
-from papers.crossref import (
+from papers.jats import clean_abstract, clean_text
+from papers.models import LinkSource
+from papers.records import (
     Contributor,
-    CrossrefError,
     PartialDate,
+    RecordError,
     Work,
+    as_list,
     as_text,
-    clean_abstract,
-    clean_text,
     normalize_doi,
     unique_values,
 )
-from papers.models import LinkSource
 
 SOURCE = LinkSource.DATACITE
+
+
+class ArxivError(RecordError):
+    """The value is not a usable arXiv listing record; the message says why."""
+
 
 # New-style ids (2107.01234, 2107.01234v2) and old-style ones (cs/9901001, math.AG/0101001).
 _NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?")
@@ -42,15 +47,15 @@ _PARTICLES |= {"ten", "ter", "zu", "af", "bin", "al", "el"}
 
 
 def parse_listing(record):
-    """One arXiv listing record -> ``crossref.Work``; CrossrefError when it is not usable."""
+    """One arXiv listing record -> ``records.Work``; ArxivError when it is not usable."""
     if not isinstance(record, dict):
-        raise CrossrefError(f"expected a JSON object for an arXiv listing, got {record!r:.40}")
+        raise ArxivError(f"expected a JSON object for an arXiv listing, got {record!r:.40}")
     arxiv_id = (as_text(record.get("id")) or "").strip()
     if not (_NEW_ID.fullmatch(arxiv_id) or _OLD_ID.fullmatch(arxiv_id)):
-        raise CrossrefError(f"{arxiv_id!r} is not an arXiv id: one looks like 2107.01234")
+        raise ArxivError(f"{arxiv_id!r} is not an arXiv id: one looks like 2107.01234")
     title = clean_text(record.get("title"))
     if not title:
-        raise CrossrefError(f"arXiv {arxiv_id} has no title")
+        raise ArxivError(f"arXiv {arxiv_id} has no title")
     arxiv_id = re.sub(r"v\d+$", "", arxiv_id)  # the DOI names the paper, not a version
     return Work(
         doi=normalize_doi(f"10.48550/arXiv.{arxiv_id}"),
@@ -72,7 +77,7 @@ def parse_listing(record):
         url=f"https://arxiv.org/abs/{arxiv_id}",
         reference_count=None,
         citation_count=None,
-        subjects=unique_values(clean_text(c) for c in _list(record.get("categories"))),
+        subjects=unique_values(clean_text(c) for c in as_list(record.get("categories"))),
         authors=_authors(record.get("authors")),
         funders=(),
         updates=(),
@@ -96,7 +101,7 @@ def import_listings(records, *, report, batch_size=500):
                 try:
                     _, outcome = upsert_work(parse_listing(record), source=SOURCE)
                 # upsert_work's savepoint is rolled back on failure; the batch goes on.
-                except (CrossrefError, ValueError, DataError, IntegrityError) as error:
+                except (ArxivError, ValueError, DataError, IntegrityError) as error:
                     report.rejected.append((where, str(error)))
                     continue
                 report.add(outcome)
@@ -114,14 +119,10 @@ def _published(arxiv_id, listing_date):
     return PartialDate(year=int(listed[1]), month=int(listed[2])) if listed else None
 
 
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def _authors(names):
     """Personal names as arXiv writes them ("Given Family"), in order."""
     authors = []
-    for name in _list(names):
+    for name in as_list(names):
         words = clean_text(name).split()
         if not words:
             continue

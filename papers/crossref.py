@@ -1,164 +1,44 @@
-"""Parse Crossref ``/works/{doi}`` responses into plain, frozen dataclasses.
+"""Parse Crossref ``/works/{doi}`` responses into ``records.Work`` values.
 
 This module only turns decoded JSON into values: no HTTP and no ORM. ``parse_work`` takes one
-work (a full ``{"message-type": "work", ...}`` envelope or a bare ``message``), ``iter_works``
-walks any shape of response (single work, ``work-list``, bare list) so that an importer can
-parse and reject records one at a time, and ``normalize_doi`` is the one place DOIs are
-compared. Text that Crossref delivers as JATS/HTML (titles, abstracts) comes out as plain text.
+work (a full ``{"message-type": "work", ...}`` envelope or a bare ``message``), and
+``iter_works`` walks any shape of response (single work, ``work-list``, bare list) so that an
+importer can parse and reject records one at a time. Text that Crossref delivers as JATS/HTML
+(titles, abstracts) comes out as plain text (``papers.jats``).
 """
 
 from __future__ import annotations
 
 import datetime
-import html
 import re
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
 
+from papers.jats import clean_abstract, clean_text
 from papers.links import safe_link
+from papers.records import (
+    Contributor,
+    FunderAward,
+    Journal,
+    PartialDate,
+    RecordError,
+    UpdateNotice,
+    Work,
+    as_int,
+    as_list,
+    as_text,
+    normalize_doi,
+    normalize_orcid,
+    unique_values,
+)
 
 
-class CrossrefError(ValueError):
+class CrossrefError(RecordError):
     """The value is not a usable Crossref work record; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class PartialDate:
-    year: int
-    month: int | None = None
-    day: int | None = None
-
-    @property
-    def precision(self) -> str:
-        if self.day is not None:
-            return "day"
-        return "month" if self.month is not None else "year"
-
-    def isoformat(self) -> str:
-        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p is not None]
-        return "-".join(parts)
-
-    def as_date(self) -> datetime.date:
-        """The first day the date could mean; for sorting, not for display."""
-        return datetime.date(self.year, self.month or 1, self.day or 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Journal:
-    title: str
-    issns: tuple[tuple[str, str], ...]  # (kind, ISSN): kind is "print", "electronic", ...
-    publisher: str
-
-
-@dataclass(frozen=True, slots=True)
-class Contributor:
-    given: str | None
-    family: str | None
-    name: str | None  # organisation name; None for people
-    is_organization: bool
-    orcid: str | None
-    orcid_authenticated: bool
-    affiliations: tuple[str, ...]
-    sequence: str | None
-    position: int
-
-    @property
-    def display_name(self) -> str:
-        if self.is_organization:
-            return self.name or ""
-        return " ".join(part for part in (self.given, self.family) if part)
-
-
-@dataclass(frozen=True, slots=True)
-class FunderAward:
-    name: str
-    funder_doi: str | None
-    awards: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateNotice:
-    kind: str
-    doi: str
-    date: datetime.date | None
-    direction: str  # "updated-by" or "update-to"
-    label: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Work:
-    """One Crossref work. Absent text is "", absent identifiers and numbers are None."""
-
-    doi: str
-    title: str
-    subtitle: str
-    work_type: str
-    work_subtype: str | None
-    abstract: str
-    published: PartialDate | None
-    journal: Journal | None
-    volume: str | None
-    issue: str | None
-    pages: str | None
-    article_number: str | None
-    language: str | None
-    publisher: str
-    license_url: str | None
-    url: str | None
-    reference_count: int | None
-    citation_count: int | None
-    subjects: tuple[str, ...]
-    authors: tuple[Contributor, ...]
-    funders: tuple[FunderAward, ...]
-    updates: tuple[UpdateNotice, ...]
-    isbns: tuple[str, ...]
-
-    @property
-    def is_retracted(self) -> bool:
-        """True when a notice retracts, withdraws or removes this work."""
-        return any(u.direction == "updated-by" and u.kind in RETRACTION_KINDS for u in self.updates)
-
-
-RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
-
 # Print first, as it matches the volume and issue a citation gives; "created" (the date the
 # DOI was registered) is a last resort for records whose publication date is [[null]].
-MAX_DOI_LENGTH = 255  # the length of Paper.doi
-
 DATE_FIELDS = ("published-print", "published-online", "published", "issued", "created")
-
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
-_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
-
-
-def normalize_doi(value: str) -> str:
-    """Return ``value`` as a lower-case bare DOI (``10.1234/abc``).
-
-    Accepts ``doi:`` and ``https://doi.org/`` / ``http://dx.doi.org/`` forms, any case and
-    surrounding spaces. Raises CrossrefError for anything else.
-    """
-    if not isinstance(value, str):
-        raise CrossrefError(f"expected a DOI string, got {type(value).__name__}")
-    doi = _DOI_PREFIX.sub("", value.strip()).lower()
-    if not _DOI.fullmatch(doi):
-        raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
-    # No DOI has control characters (PostgreSQL refuses NUL outright), and we store at most
-    # MAX_DOI_LENGTH characters: refuse here, so every way in gives the same clear message.
-    if any(unicodedata.category(char) == "Cc" for char in doi):
-        raise CrossrefError("A DOI has no control characters: a DOI looks like 10.1234/abc")
-    if len(doi) > MAX_DOI_LENGTH:
-        raise CrossrefError(
-            f"This DOI is longer than {MAX_DOI_LENGTH} characters; a DOI looks like 10.1234/abc"
-        )
-    # A DOI becomes a path under /works/ at each registry (and under /doi/ here). HTTP
-    # clients resolve "." and ".." segments, so "10.1234/../../members" would ask another
-    # path of the registry (with our API key): no real DOI has such a segment.
-    if any(segment in (".", "..") for segment in doi.split("/")):
-        raise CrossrefError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
-    return doi
 
 
 def iter_works(data: object) -> Iterator[object]:
@@ -203,7 +83,10 @@ def parse_work(data: object) -> Work:
             raise CrossrefError("work response has no message object")
     if "DOI" not in data:
         raise CrossrefError("work record has no DOI")
-    doi = normalize_doi(data["DOI"])
+    try:
+        doi = normalize_doi(data["DOI"])
+    except RecordError as error:
+        raise CrossrefError(str(error)) from error
     title = clean_text(_first(data.get("title")))
     if not title:
         raise CrossrefError(f"work {doi} has no title")
@@ -248,30 +131,13 @@ def _check_envelope(data: dict, *, allowed: tuple[str, ...]) -> str:
     return message_type
 
 
-# --- small readers (shared with papers.datacite): registry fields are usually lists or
-# strings, but not always ---
-
-
-def as_list(value: object) -> list:
-    return value if isinstance(value, list) else []
+# --- small readers ---
 
 
 def _first(value: object) -> str:
     if isinstance(value, str):
         return value
     return next((v for v in as_list(value) if isinstance(v, str)), "")
-
-
-def as_text(value: object) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    return " ".join(value.split()) or None
-
-
-def as_int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # --- dates ---
@@ -346,27 +212,7 @@ def _parse_isbns(data: dict) -> tuple[str, ...]:
     return unique_values(as_text(v) for v in values)
 
 
-def unique_values(values) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
 # --- people ---
-
-
-def normalize_orcid(value: object) -> str | None:
-    """Return the bare ``0000-0002-1825-0097`` form of an ORCID iD or URL, or None.
-
-    None also when the check digit is wrong: a mistyped iD would link the wrong person.
-    """
-    match = _ORCID.search(value.strip().upper()) if isinstance(value, str) else None
-    if not match:
-        return None
-    orcid = match.group(1)
-    total = 0
-    for digit in orcid.replace("-", "")[:-1]:
-        total = (total + int(digit)) * 2
-    check = (12 - total % 11) % 11
-    return orcid if orcid[-1] == ("X" if check == 10 else str(check)) else None
 
 
 def _parse_authors(value: object) -> tuple[Contributor, ...]:
@@ -433,7 +279,7 @@ def _parse_funders(value: object) -> tuple[FunderAward, ...]:
 def _optional_doi(value: object) -> str | None:
     try:
         return normalize_doi(value) if value else None
-    except CrossrefError:
+    except RecordError:
         return None
 
 
@@ -456,101 +302,3 @@ def _parse_updates(data: dict) -> tuple[UpdateNotice, ...]:
                 )
             )
     return tuple(notices)
-
-
-# --- JATS / HTML to text ---
-
-_BLOCK_TAGS = frozenset({"p", "title", "sec", "list", "list-item", "disp-quote", "abstract"})
-_SKIPPED_TAGS = frozenset({"annotation", "annotation-xml"})  # TeX copies of MathML formulas
-# A tag: a name, then only name="value" attributes, so that "a<b and c>d" is not one.
-_TAG = r"</?{name}(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?>"
-_MARKUP = re.compile(_TAG.format(name=r"[A-Za-z][\w.:-]*"))
-# Markup that survived one round of decoding because the publisher escaped it twice
-# ("&lt;scp&gt;" in titles, "&amp;lt;" in abstracts). Only these known names are removed.
-_ESCAPED_TAG = re.compile(
-    _TAG.format(name=r"(?:[a-z]+:)?(scp|sc|i|b|em|strong|italic|bold|sub|sup|u|subtitle|p|br)"),
-    re.IGNORECASE,
-)
-_ESCAPED_BLOCKS = frozenset({"p", "subtitle", "br"})  # become a space, not glue two words
-_ESCAPED_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);", re.IGNORECASE)
-
-
-class _JatsText(HTMLParser):
-    """Collects the text of JATS/HTML markup as a list of paragraphs."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self._buffer: list[str] = []
-        self._skipping = 0
-        self._after_inline_tag = False
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        self._on_tag(tag, opening=True)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._on_tag(tag, opening=False)
-
-    def _on_tag(self, tag: str, *, opening: bool) -> None:
-        local = tag.rsplit(":", 1)[-1]
-        if local in _SKIPPED_TAGS:
-            self._skipping = max(0, self._skipping + (1 if opening else -1))
-        elif local in _BLOCK_TAGS:
-            self.flush()
-        else:
-            self._after_inline_tag = True
-
-    def handle_data(self, data: str) -> None:
-        if self._skipping > 0:
-            return
-        last = self._buffer[-1][-1:] if self._buffer else ""
-        # "results.<italic>Method</italic>" is two sentences run together by the markup.
-        if self._after_inline_tag and last in ".!?" and data[:1].isupper():
-            self._buffer.append(" ")
-        self._after_inline_tag = False
-        self._buffer.append(data)
-
-    def flush(self) -> None:
-        text = "".join(self._buffer)
-        self._buffer = []
-        # Line breaks beside punctuation are pretty-printing of inline tags: "(\n  <italic>".
-        text = re.sub(r"([(\[/])\s*\n\s*", r"\1", text)
-        text = re.sub(r"\s*\n\s*([)\],;:./])", r"\1", text)
-        text = " ".join(_decode_leftovers(text).split())
-        if text:
-            self.paragraphs.append(text)
-
-
-def _decode_leftovers(text: str) -> str:
-    text = _ESCAPED_TAG.sub(lambda m: " " if m.group(1).lower() in _ESCAPED_BLOCKS else "", text)
-    return _ESCAPED_ENTITY.sub(lambda m: html.unescape(m.group()), text)
-
-
-def _paragraphs(value: str) -> list[str]:
-    if not _MARKUP.search(value):
-        # Plain text (maybe with a bare "x<y" a parser would swallow): blank lines split it.
-        chunks = re.split(r"\n\s*\n", html.unescape(value))
-        return [p for p in (" ".join(_decode_leftovers(c).split()) for c in chunks) if p]
-    parser = _JatsText()
-    parser.feed(value)
-    parser.close()
-    parser.flush()
-    return parser.paragraphs
-
-
-def clean_text(value: object) -> str:
-    """Return a one-line plain-text version of a Crossref string: tags dropped, entities
-    decoded, whitespace collapsed. Non-strings give ""."""
-    return " ".join(_paragraphs(value)) if isinstance(value, str) else ""
-
-
-def clean_abstract(value: object) -> str:
-    """Return a JATS/HTML abstract as plain text, paragraphs separated by a blank line.
-
-    Entities are decoded once, plus a second time only for markup the publisher escaped twice.
-    A leading "Abstract" heading is dropped; section headings stay as their own paragraphs.
-    """
-    paragraphs = _paragraphs(value) if isinstance(value, str) else []
-    if paragraphs and paragraphs[0].rstrip(".:").casefold() == "abstract":
-        paragraphs = paragraphs[1:]
-    return "\n\n".join(paragraphs)

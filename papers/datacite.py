@@ -1,9 +1,9 @@
-"""Parse DataCite REST API ``/dois/{doi}`` responses into the same ``crossref.Work`` dataclass.
+"""Parse DataCite REST API ``/dois/{doi}`` responses into the same ``records.Work`` dataclass.
 
 DataCite registers the DOIs of datasets, software, arXiv preprints, theses and some journals.
 ``parse_work`` takes one decoded response (the JSON:API document ``{"data": {"type": "dois",
 "attributes": {...}}}``, the ``data`` object alone, or a bare ``attributes`` dict) and returns a
-``crossref.Work`` that ``papers.ingest.upsert_work`` stores like any Crossref record. Types are
+``records.Work`` that ``papers.ingest.upsert_work`` stores like any Crossref record. Types are
 mapped to Crossref's type names so that pages and filters know only one vocabulary.
 No HTTP and no ORM here.
 """
@@ -12,30 +12,26 @@ from __future__ import annotations
 
 import re
 
-from papers.crossref import (
+from papers.jats import clean_abstract, clean_text
+from papers.links import safe_link
+from papers.records import (
     Contributor,
-    CrossrefError,
     FunderAward,
     Journal,
     PartialDate,
+    RecordError,
     Work,
     as_int,
     as_list,
     as_text,
-    clean_abstract,
-    clean_text,
     normalize_doi,
     normalize_orcid,
     unique_values,
 )
-from papers.links import safe_link
 
 
-class DataCiteError(CrossrefError):
-    """The value is not a usable DataCite DOI record; the message says why.
-
-    A subclass of CrossrefError so that importers rejecting bad records catch both.
-    """
+class DataCiteError(RecordError):
+    """The value is not a usable DataCite DOI record; the message says why."""
 
 
 # resourceTypeGeneral -> (Crossref type, subtype). Crossref has no type for software and
@@ -79,7 +75,7 @@ MAX_SUBJECT_LENGTH = 200
 
 
 def parse_work(data: object) -> Work:
-    """Parse one DataCite DOI record into a crossref.Work.
+    """Parse one DataCite DOI record into a records.Work.
 
     Pure and deterministic. Raises DataCiteError if the value is not a DataCite "dois" record,
     has no valid DOI or no title. Missing optional fields become None, "" or an empty tuple.
@@ -90,7 +86,7 @@ def parse_work(data: object) -> Work:
         raise DataCiteError("DataCite record has no DOI")
     try:
         doi = normalize_doi(raw_doi)
-    except CrossrefError as error:
+    except RecordError as error:
         raise DataCiteError(f"DataCite record has no valid DOI: {error}") from error
     title, subtitle = _pick_titles(attributes.get("titles"))
     if not title:
@@ -436,6 +432,6 @@ def _funder_doi(entry: dict) -> str | None:
         return f"10.13039/{identifier}"
     try:
         doi = normalize_doi(identifier)
-    except CrossrefError:
+    except RecordError:
         return None
     return doi if doi.startswith("10.13039/") else None

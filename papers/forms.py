@@ -2,7 +2,7 @@
 
 from django import forms
 
-from papers.crossref import MAX_DOI_LENGTH, CrossrefError, normalize_doi
+from papers.records import MAX_DOI_LENGTH, RecordError, normalize_doi
 
 
 class AddPaperForm(forms.Form):
@@ -30,6 +30,6 @@ class AddPaperForm(forms.Form):
         text = self.cleaned_data["doi"]
         try:
             normalize_doi(text)
-        except CrossrefError as error:
+        except RecordError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
         return text

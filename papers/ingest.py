@@ -34,6 +34,7 @@ from papers.models import (
     PaperKeyword,
 )
 from papers.recommend import place_related_paper
+from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -112,7 +113,7 @@ def _upsert_locked(work, *, source):
         if name not in locked and (sync() or created):
             changed.add(name)
 
-    retracted = paper.notices.filter(direction="updated-by", kind__in=crossref.RETRACTION_KINDS)
+    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
     is_retracted = retracted.exists()
     if is_retracted != paper.is_retracted:
         if is_retracted and not created:

@@ -28,7 +28,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from papers import crossref, datacite, limits, openalex, registries
+from papers import crossref, datacite, limits, openalex, records, registries
 from papers.ingest import apply_enrichment, upsert_work
 from papers.models import Paper
 
@@ -50,13 +50,13 @@ class AddLimitReached(Exception):
 def add_by_doi(text, *, by=None):
     """Return (paper, created) for a DOI in any accepted form; enqueue a fetch if new.
 
-    Raises crossref.CrossrefError with a message saying what a DOI looks like when ``text``
+    Raises records.RecordError with a message saying what a DOI looks like when ``text``
     is not one. An existing DOI (any case or form) returns the existing paper. A new paper
     added ``by`` a user counts towards their PAPERS_ADDED_PER_HOUR (AddLimitReached past it,
     decided under a lock on the user's row); without ``by`` (``fetch_dois``, run by an
     operator) nothing is counted.
     """
-    doi = crossref.normalize_doi(text)
+    doi = records.normalize_doi(text)
     with transaction.atomic():
         existing = Paper.objects.filter(doi=doi).first()
         if existing is not None:
@@ -162,7 +162,7 @@ def fetch_record(doi):
 def _parse(parse, data):
     try:
         return parse(data)
-    except crossref.CrossrefError as error:
+    except records.RecordError as error:
         raise registries.PermanentError(f"the registry's record is unusable: {error}") from error
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from papers.links import validate_link
+from papers.records import MAX_DOI_LENGTH
 
 # Crossref's work types (https://api.crossref.org/types) with the label a reader sees.
 # Any other type string is accepted too and shown as it is, so a new Crossref type never
@@ -256,7 +257,7 @@ class Paper(models.Model):
 
     # Stored normalised (lower case, no resolver prefix); unique whatever the case. NULL for
     # papers without a DOI (e.g. arXiv-only), which the unique constraint allows many of.
-    doi = models.CharField("DOI", max_length=255, null=True, blank=True)  # noqa: DJ001
+    doi = models.CharField("DOI", max_length=MAX_DOI_LENGTH, null=True, blank=True)  # noqa: DJ001
     title = models.TextField()
     subtitle = models.TextField(blank=True)
     work_type = models.CharField(max_length=50, default="journal-article", db_index=True)
@@ -483,7 +484,7 @@ class Notice(models.Model):
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=50)
-    doi = models.CharField("notice DOI", max_length=255)
+    doi = models.CharField("notice DOI", max_length=MAX_DOI_LENGTH)
     date = models.DateField(null=True, blank=True)
     # "updated-by": the notice DOI updates this paper; "update-to": this paper updates it.
     direction = models.CharField(max_length=20)

@@ -7,15 +7,16 @@ link, the citation count, the abstract rebuilt from its inverted index, the retr
 
 from dataclasses import dataclass
 
-from papers.crossref import CrossrefError, clean_abstract, normalize_doi
+from papers.jats import clean_abstract
 from papers.links import safe_link
+from papers.records import RecordError, normalize_doi
 
 # OpenAlex scores each keyword 0..1; below this the terms are mostly noise
 # (e.g. "Beach morphodynamics" on a plant biology paper scores 0.45, so keep it strict).
 MIN_KEYWORD_SCORE = 0.5
 
 
-class OpenAlexError(ValueError):
+class OpenAlexError(RecordError):
     """Not a usable OpenAlex work; the message says why."""
 
 
@@ -28,7 +29,7 @@ def parse_keywords(data):
         raise OpenAlexError("expected an OpenAlex work object")
     try:
         doi = normalize_doi(data.get("doi") or "")
-    except CrossrefError as error:
+    except RecordError as error:
         raise OpenAlexError(f"OpenAlex work {data.get('id', '?')} has no usable DOI") from error
     scored = [
         (entry.get("score") or 0, (entry.get("display_name") or "").strip())

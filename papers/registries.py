@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from papers import throttle
-from papers.crossref import normalize_doi
+from papers.records import normalize_doi
 
 
 class HideApiKey(logging.Filter):

@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Case, Expression, FloatField, Q, Valu
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
-from papers import crossref
+from papers import records
 
 # How many matches the relevance ordering ranks; see search_papers. Measured on PostgreSQL
 # at 1M papers (bench/search.py queries, candidates + ranking as raw SQL): p95 47 ms with
@@ -147,8 +147,8 @@ def clean_query(text):
 
 def _as_doi(text):
     try:
-        return crossref.normalize_doi(text)
-    except crossref.CrossrefError:
+        return records.normalize_doi(text)
+    except records.RecordError:
         return ""
 
 

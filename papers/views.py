@@ -21,9 +21,9 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
 from papers import citation, metadata, recommend
-from papers.crossref import CrossrefError, normalize_doi
 from papers.forms import AddPaperForm
 from papers.models import Paper
+from papers.records import RecordError, normalize_doi
 
 # The heading of the "Journal" block for works whose container is not a journal.
 CONTAINER_LABELS = {
@@ -56,7 +56,7 @@ def add_paper(request):
     if request.method == "POST" and form.is_valid():
         try:
             paper, created = metadata.add_by_doi(form.cleaned_data["doi"], by=request.user)
-        except CrossrefError as error:  # the form checks the same rules; kept for safety
+        except RecordError as error:  # the form checks the same rules; kept for safety
             form.add_error("doi", str(error))
         except metadata.AddLimitReached as limit:
             form.add_error(None, str(limit))
@@ -90,7 +90,7 @@ def paper_by_doi_or_404(value):
     """The paper whose DOI is ``value`` in any case; Http404 for unknown or malformed DOIs."""
     try:
         doi = normalize_doi(value)
-    except CrossrefError:
+    except RecordError:
         raise Http404("not a DOI") from None
     paper = Paper.objects.for_page().with_doi(doi).first()
     if paper is None:

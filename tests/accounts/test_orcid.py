@@ -1,7 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
-from accounts.orcid import check_digit, normalize_orcid
+from accounts.orcid import normalize_orcid
+from papers import records
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,21 @@ def test_it_refuses_what_is_not_shaped_like_an_orcid_id(typed):
     assert error.value.code == "format"
 
 
-def test_the_check_digit_follows_iso_7064_mod_11_2():
-    assert check_digit("000000021825009") == "7"
-    assert check_digit("000000021694233") == "X"
+@given(base=st.text(alphabet="0123456789", min_size=15, max_size=15))
+def test_a_typed_id_and_a_registry_id_pass_the_same_checksum(base):
+    """One checksum: of the eleven possible last characters, the one a person may type is
+    the one registry records are read with (papers.records)."""
+    orcid = "-".join((base[0:4], base[4:8], base[8:12], base[12:15]))
+    typed, registered = set(), set()
+    for last in "0123456789X":
+        if records.normalize_orcid(orcid + last):
+            registered.add(last)
+        try:
+            normalize_orcid(orcid + last)
+        except ValidationError as error:
+            assert error.code == "checksum"
+        else:
+            typed.add(last)
+
+    assert len(typed) == 1
+    assert typed == registered

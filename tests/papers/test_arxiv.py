@@ -6,9 +6,9 @@ import json
 import pytest
 
 from papers import arxiv
-from papers.crossref import CrossrefError, PartialDate
 from papers.ingest import ImportReport
 from papers.models import Paper
+from papers.records import PartialDate
 from tests.conftest import ROOT
 
 LISTINGS = ROOT / "tests" / "fixtures" / "arxiv" / "listings_sample.jsonl.gz"
@@ -74,7 +74,7 @@ def test_a_version_suffix_names_the_same_paper():
     ],
 )
 def test_a_listing_without_an_id_or_title_is_refused_with_the_reason(change, reason):
-    with pytest.raises(CrossrefError, match=reason):
+    with pytest.raises(arxiv.ArxivError, match=reason):
         arxiv.parse_listing(listings()[2] | change)
 
 

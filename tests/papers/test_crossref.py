@@ -12,16 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from papers.crossref import (
-    Contributor,
-    CrossrefError,
-    FunderAward,
-    PartialDate,
-    UpdateNotice,
-    iter_works,
-    normalize_doi,
-    parse_work,
-)
+from papers.crossref import CrossrefError, iter_works, parse_work
+from papers.records import Contributor, FunderAward, PartialDate, UpdateNotice, normalize_doi
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CROSSREF = FIXTURES / "crossref"
@@ -381,11 +373,6 @@ def test_it_picks_the_best_publication_date_with_its_precision(name, expected, p
     assert published.isoformat() == iso
 
 
-def test_a_partial_date_sorts_as_the_first_day_it_could_mean():
-    assert PartialDate(1997, 7).as_date() == datetime.date(1997, 7, 1)
-    assert PartialDate(2015).as_date() == datetime.date(2015, 1, 1)
-
-
 # --- updates (Crossmark) --------------------------------------------------------------------
 
 
@@ -511,70 +498,6 @@ def test_it_decodes_an_abstract_the_publisher_escaped_twice():
 )
 def test_it_strips_html_and_escaped_markup_from_titles(doi, title):
     assert parse_work(selected_list_item(doi)).title == title
-
-
-# --- normalize_doi ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "10.1234/abc",
-        "10.1234/ABC",
-        "  10.1234/abc\n",
-        "doi:10.1234/abc",
-        "DOI: 10.1234/abc",
-        "https://doi.org/10.1234/abc",
-        "http://doi.org/10.1234/ABC",
-        "http://dx.doi.org/10.1234/abc",
-        "HTTPS://DX.DOI.ORG/10.1234/abc",
-    ],
-)
-def test_normalize_doi_accepts_the_usual_written_forms(value):
-    assert normalize_doi(value) == "10.1234/abc"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("10.1000.10/x", "10.1000.10/x"),
-        ("10.123456789/x", "10.123456789/x"),
-        (
-            "https://doi.org/10.1890/0012-9658(2006)87[2832:TIOPMA]2.0.CO;2",
-            "10.1890/0012-9658(2006)87[2832:tiopma]2.0.co;2",
-        ),
-        ("10.1111/(ISSN)1442-9993", "10.1111/(issn)1442-9993"),
-    ],
-)
-def test_normalize_doi_keeps_unusual_but_valid_dois(value, expected):
-    assert normalize_doi(value) == expected
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "   ",
-        "abc",
-        "10.123/abc",  # registrant code too short
-        "10.1234567890/abc",  # and too long
-        "11.1234/abc",
-        "10.1234",
-        "10.1234/",
-        "10.1234/ab c",
-        "https://example.org/10.1234/abc",
-        "doi:",
-    ],
-)
-def test_normalize_doi_rejects_what_is_not_a_doi(value):
-    with pytest.raises(CrossrefError, match="a DOI looks like 10.1234/abc"):
-        normalize_doi(value)
-
-
-@pytest.mark.parametrize("value", [None, 101234, ["10.1234/abc"]])
-def test_normalize_doi_rejects_non_strings(value):
-    with pytest.raises(CrossrefError):
-        normalize_doi(value)
 
 
 # --- rejecting unusable records ---------------------------------------------------------------

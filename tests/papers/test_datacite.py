@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from papers import datacite
-from papers.crossref import Contributor, CrossrefError, FunderAward, Journal, PartialDate
+from papers.crossref import CrossrefError
 from papers.ingest import CREATED, UNCHANGED, upsert_work
 from papers.models import Paper
+from papers.records import Contributor, FunderAward, Journal, PartialDate, RecordError
 
 DATACITE = Path(__file__).resolve().parent.parent / "fixtures" / "datacite"
 RECORDS = sorted(p.name for p in DATACITE.glob("*.json"))
@@ -445,13 +446,15 @@ def test_a_record_with_a_malformed_doi_is_refused():
         datacite.parse_work(record)
 
 
-def test_a_record_without_a_title_is_refused_and_it_is_a_crossref_error_too():
+def test_a_record_without_a_title_is_refused_as_a_record_error_not_a_crossref_one():
     record = load("10.5061_dryad.8515.json")
     record["data"]["attributes"]["titles"] = [{"title": "  "}]
 
-    # Importers that catch CrossrefError reject DataCite records the same way.
-    with pytest.raises(CrossrefError, match="10.5061/dryad.8515 has no title"):
+    # Importers that catch RecordError reject DataCite records as they reject Crossref ones;
+    # a DataCite record's fault is not a Crossref one.
+    with pytest.raises(RecordError, match="10.5061/dryad.8515 has no title") as error:
         datacite.parse_work(record)
+    assert not isinstance(error.value, CrossrefError)
 
 
 def test_odd_values_in_optional_fields_give_empty_values_not_errors():

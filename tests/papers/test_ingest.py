@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import IntegrityError
 
-from papers import crossref
+from papers import crossref, records
 from papers.ingest import CREATED, UNCHANGED, UPDATED, import_records, upsert_work
 from papers.models import (
     Author,
@@ -80,7 +80,7 @@ def test_a_doi_in_another_case_is_the_same_paper():
     upsert_work(original)
 
     _, outcome = upsert_work(
-        dataclasses.replace(original, doi=crossref.normalize_doi("10.1038/SREP16696"))
+        dataclasses.replace(original, doi=records.normalize_doi("10.1038/SREP16696"))
     )
 
     assert outcome == UNCHANGED

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from papers import crossref, metadata
+from papers import metadata, records
 from papers.metadata import fetch_metadata, refresh_due_metadata
 from papers.models import Paper
 from tests.conftest import ROOT
@@ -77,7 +77,7 @@ def test_every_accepted_form_of_a_doi_leads_to_one_paper(text, django_capture_on
     ],
 )
 def test_anything_else_is_refused_with_what_a_doi_looks_like(text):
-    with pytest.raises(crossref.CrossrefError, match="a DOI looks like 10.1234/abc"):
+    with pytest.raises(records.RecordError, match="a DOI looks like 10.1234/abc"):
         metadata.add_by_doi(text)
 
     assert not Paper.objects.exists()

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.cache import cache
 
-from papers import crossref, registries, throttle
+from papers import crossref, records, registries, throttle
 from tests.conftest import ROOT
 from tests.replay import Reply
 
@@ -115,7 +115,7 @@ def test_a_doi_can_never_change_the_host_or_query(replay_server):
 
 
 def test_a_malformed_doi_is_refused_before_any_request(replay_server):
-    with pytest.raises(crossref.CrossrefError, match="is not a DOI"):
+    with pytest.raises(records.RecordError, match="is not a DOI"):
         registries.fetch_json("crossref", "not a doi")
 
     assert replay_server.requests == []

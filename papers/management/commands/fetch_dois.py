@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papers import metadata
-from papers.crossref import CrossrefError
+from papers.records import RecordError
 
 # " # comment" after a DOI; a DOI holds no space, so the "#" of a DOI like "10.1/a#b" stays.
 TRAILING_COMMENT = re.compile(r"\s+#.*$")
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         for number, text in progress:
             try:
                 _paper, created = metadata.add_by_doi(text)
-            except CrossrefError as error:
+            except RecordError as error:
                 invalid.append((number, str(error)))
                 continue
             if created:

@@ -1,0 +1,223 @@
+"""What the registry parsers share: the ``Work`` record, ``RecordError``, DOIs and ORCID iDs.
+
+``papers.crossref``, ``papers.datacite``, ``papers.arxiv`` and ``papers.openalex`` each turn
+their own format into these values; ``papers.ingest`` stores a ``Work`` without knowing where
+it came from. ``normalize_doi`` is the one place DOIs are compared and ``MAX_DOI_LENGTH`` the
+one limit on them; ``orcid_check_digit`` is the one ORCID checksum (``accounts.orcid`` uses it
+for what people type). The ``as_*`` readers coerce registry JSON, where a field is usually a
+list or a string, but not always. Plain values only: no HTTP, no ORM, no other app.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+class RecordError(ValueError):
+    """The value is not a usable record or identifier; the message says why.
+
+    Each parser's own error subclasses it, so that an importer taking records from any
+    registry catches this one class.
+    """
+
+
+# --- the record ---
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> str:
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    def isoformat(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p is not None]
+        return "-".join(parts)
+
+    def as_date(self) -> datetime.date:
+        """The first day the date could mean; for sorting, not for display."""
+        return datetime.date(self.year, self.month or 1, self.day or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    title: str
+    issns: tuple[tuple[str, str], ...]  # (kind, ISSN): kind is "print", "electronic", ...
+    publisher: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    given: str | None
+    family: str | None
+    name: str | None  # organisation name; None for people
+    is_organization: bool
+    orcid: str | None
+    orcid_authenticated: bool
+    affiliations: tuple[str, ...]
+    sequence: str | None
+    position: int
+
+    @property
+    def display_name(self) -> str:
+        if self.is_organization:
+            return self.name or ""
+        return " ".join(part for part in (self.given, self.family) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class FunderAward:
+    name: str
+    funder_doi: str | None
+    awards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateNotice:
+    kind: str
+    doi: str
+    date: datetime.date | None
+    direction: str  # "updated-by" or "update-to"
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """One work, from any registry, in Crossref's vocabulary (types, update kinds).
+
+    Absent text is "", absent identifiers and numbers are None.
+    """
+
+    doi: str
+    title: str
+    subtitle: str
+    work_type: str
+    work_subtype: str | None
+    abstract: str
+    published: PartialDate | None
+    journal: Journal | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    article_number: str | None
+    language: str | None
+    publisher: str
+    license_url: str | None
+    url: str | None
+    reference_count: int | None
+    citation_count: int | None
+    subjects: tuple[str, ...]
+    authors: tuple[Contributor, ...]
+    funders: tuple[FunderAward, ...]
+    updates: tuple[UpdateNotice, ...]
+    isbns: tuple[str, ...]
+
+    @property
+    def is_retracted(self) -> bool:
+        """True when a notice retracts, withdraws or removes this work."""
+        return any(u.direction == "updated-by" and u.kind in RETRACTION_KINDS for u in self.updates)
+
+
+RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
+
+
+# --- DOIs ---
+
+MAX_DOI_LENGTH = 255  # Paper.doi and Notice.doi are this long: a change needs a migration
+
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+
+
+def normalize_doi(value: str) -> str:
+    """Return ``value`` as a lower-case bare DOI (``10.1234/abc``).
+
+    Accepts ``doi:`` and ``https://doi.org/`` / ``http://dx.doi.org/`` forms, any case and
+    surrounding spaces. Raises RecordError for anything else.
+    """
+    if not isinstance(value, str):
+        raise RecordError(f"expected a DOI string, got {type(value).__name__}")
+    doi = _DOI_PREFIX.sub("", value.strip()).lower()
+    if not _DOI.fullmatch(doi):
+        raise RecordError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
+    # No DOI has control characters (PostgreSQL refuses NUL outright), and we store at most
+    # MAX_DOI_LENGTH characters: refuse here, so every way in gives the same clear message.
+    if any(unicodedata.category(char) == "Cc" for char in doi):
+        raise RecordError("A DOI has no control characters: a DOI looks like 10.1234/abc")
+    # A lone surrogate (JSON can spell one: "\ud800") has no UTF-8 form: no URL, no row.
+    if any(unicodedata.category(char) == "Cs" for char in doi):
+        raise RecordError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
+    if len(doi) > MAX_DOI_LENGTH:
+        raise RecordError(
+            f"This DOI is longer than {MAX_DOI_LENGTH} characters; a DOI looks like 10.1234/abc"
+        )
+    # A DOI becomes a path under /works/ at each registry (and under /doi/ here). HTTP
+    # clients resolve "." and ".." segments, so "10.1234/../../members" would ask another
+    # path of the registry (with our API key): no real DOI has such a segment.
+    if any(segment in (".", "..") for segment in doi.split("/")):
+        raise RecordError(f"{value!r} is not a DOI: a DOI looks like 10.1234/abc")
+    return doi
+
+
+# --- ORCID iDs ---
+
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+
+
+def orcid_check_digit(base_digits: str) -> str:
+    """The ISO 7064 mod 11-2 check character of an iD's first 15 digits: "0"-"9" or "X".
+
+    https://support.orcid.org/hc/en-us/articles/360006897674 describes the checksum.
+    """
+    total = 0
+    for digit in base_digits:
+        total = (total + int(digit)) * 2
+    result = (12 - total % 11) % 11
+    return "X" if result == 10 else str(result)
+
+
+def normalize_orcid(value: object) -> str | None:
+    """Return the bare ``0000-0002-1825-0097`` form of an ORCID iD or URL, or None.
+
+    For iDs in registry records: anything ending in a hyphenated iD is read. None also when
+    the check digit is wrong: a mistyped iD would link the wrong person.
+    """
+    match = _ORCID.search(value.strip().upper()) if isinstance(value, str) else None
+    if not match:
+        return None
+    orcid = match.group(1)
+    digits = orcid.replace("-", "")
+    return orcid if orcid_check_digit(digits[:15]) == digits[15] else None
+
+
+# --- readers of registry JSON ---
+
+
+def as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_text(value: object) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def as_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def unique_values(values) -> tuple[str, ...]:
+    """The non-empty values, first occurrence kept, in order."""
+    return tuple(dict.fromkeys(v for v in values if v))
