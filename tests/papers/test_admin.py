@@ -58,7 +58,11 @@ def titles_listed(response):
 
 
 def form_data(response):
-    """The POST data the change form would send as rendered (initial values, inlines)."""
+    """The POST data the change form would send as rendered (initial values, inlines).
+
+    As a browser does, it includes the hidden initial value that Django renders beside a
+    field with a callable default (a JSON list): without it, the field counts as changed.
+    """
     data = {}
     form = response.context["adminform"].form
     for name in form.fields:
@@ -67,10 +71,9 @@ def form_data(response):
             continue
         if isinstance(value, list | tuple):
             data[name] = [str(v) for v in value]
-        elif name in {"isbns"}:
-            data[name] = json.dumps(value)
         else:
-            data[name] = value
+            data[name] = value  # a JSON field's value is already its text, "[]"
+    _add_hidden_initials(form, data)
     for formset in response.context["inline_admin_formsets"]:
         management = formset.formset.management_form
         for name in management.fields:
@@ -82,8 +85,16 @@ def form_data(response):
                     data[inline_form.add_prefix(name)] = (
                         json.dumps(value) if isinstance(value, list) else value
                     )
+            _add_hidden_initials(inline_form, data)
     # Booleans left out mean False, as a browser sends them.
     return {k: v for k, v in data.items() if v is not False}
+
+
+def _add_hidden_initials(form, data):
+    for name, field in form.fields.items():
+        if field.show_hidden_initial:
+            bound = form[name]
+            data[bound.html_initial_name] = field.prepare_value(bound.initial)
 
 
 # --- who gets in ---
