@@ -1,28 +1,27 @@
 """What a verified author may change on their own paper: its summary and its keywords.
 
 The permission is checked here, not only in the views: the function refuses anyone who is
-not a verified author of the paper. Provenance records the author as the source, and a
-curator's lock on the field is honoured.
+not a verified author of the paper, and refuses a field a curator has locked. The edit
+itself goes through ``papers.curation``, as a curator's or an import's does: provenance
+names the author, keyword links have the source "author", and a change the recommender
+reads re-places the paper in the related-papers lists.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.claims import ClaimError, is_verified_author
-from papers.ingest import build_search_document, get_or_create_named
-from papers.models import Keyword, Paper
+from papers import curation
+from papers.models import LinkSource, Paper, PaperKeyword
 
-
-def _stamp(user):
-    return {"source": f"author {user.username}", "at": timezone.now().isoformat(timespec="seconds")}
+AUTHOR = LinkSource.AUTHOR
 
 
 def _lock_for_author(paper, user, field):
     if not is_verified_author(user, paper):
         raise PermissionDenied("Only a verified author of this paper can change it.")
     locked = Paper.objects.select_for_update().get(pk=paper.pk)
-    if field in locked.locked_fields:
+    if curation.is_locked(locked, field, source=AUTHOR):
         raise ClaimError(f"A curator has locked the {field} of this paper; ask them to change it.")
     return locked
 
@@ -31,9 +30,8 @@ def edit_summary(paper, *, by, summary):
     """Set the paper's summary as its verified author ``by``; returns the paper."""
     with transaction.atomic():
         paper = _lock_for_author(paper, by, "summary")
-        paper.summary = summary.strip()
-        paper.provenance["summary"] = _stamp(by)
-        paper.save(update_fields=["summary", "provenance", "updated_at"])
+        changed = curation.set_fields(paper, {"summary": summary.strip()}, source=AUTHOR)
+        curation.record_edit(paper, changed, source=AUTHOR, by=by)
     return paper
 
 
@@ -42,16 +40,7 @@ def add_keywords(paper, *, by, names):
     author ``by``; returns the keywords that were new to the paper."""
     with transaction.atomic():
         paper = _lock_for_author(paper, by, "keywords")
-        have = set(paper.keywords.values_list("pk", flat=True))
-        added = []
-        for name in names:
-            keyword = get_or_create_named(Keyword, name)
-            if keyword.pk not in have:
-                have.add(keyword.pk)
-                added.append(keyword)
+        added = curation.add_links(paper, PaperKeyword, names, source=AUTHOR)
         if added:
-            paper.keywords.add(*added)
-            paper.provenance["keywords"] = _stamp(by)
-            paper.search_document = build_search_document(paper)
-            paper.save(update_fields=["provenance", "search_document", "updated_at"])
+            curation.record_edit(paper, {"keywords"}, source=AUTHOR, by=by)
     return added

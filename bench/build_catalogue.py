@@ -19,7 +19,7 @@ Where the rows come from:
   funders, and its authors carry affiliations as often as the recorded authors do.
 - Keywords: real OpenAlex keyword names (/work/shared/data/openalex, via
   ``papers.openalex.parse_keywords``), as many per paper as the recorded works have.
-- ``Paper.search_document`` is what ``papers.ingest.build_search_document`` would write,
+- ``Paper.search_document`` is what ``papers.curation.build_search_document`` would write,
   computed here in Python for all rows at once.
 
 Speed: rows go in with COPY (no ORM save), foreign-key triggers off for the session (the

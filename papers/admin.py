@@ -13,15 +13,9 @@ from django.db import IntegrityError, models
 from django.db.models import Count, F, Max
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from papers import merge, metadata
-from papers.ingest import (
-    RECOMMENDER_FIELDS,
-    place_in_recommendations_on_commit,
-    refresh_search_documents,
-)
+from papers import curation, merge, metadata
 from papers.models import (
     Author,
     Authorship,
@@ -364,53 +358,40 @@ class PaperAdmin(admin.ModelAdmin):
             pass
         return super().get_search_results(request, queryset, search_term)
 
-    def save_model(self, request, obj, form, change):
-        stamp = _curator_stamp(request)
-        for name in form.changed_data:
-            lock_name = "published" if name.startswith("published_") else name
-            if lock_name in Paper.LOCKABLE_FIELDS:
-                obj.provenance[lock_name] = stamp
-        super().save_model(request, obj, form, change)
-
     def save_formset(self, request, form, formset, change):
-        if formset.model in (PaperKeyword, PaperCategory):
-            # Links a curator adds or re-points are the curator's: no import removes them.
-            for link_form in formset.forms:
-                if link_form.has_changed() and not formset._should_delete_form(link_form):
-                    link_form.instance.source = LinkSource.CURATOR
-        super().save_formset(request, form, formset, change)
+        if formset.model not in curation.LINKS:
+            return super().save_formset(request, form, formset, change)
+        # Keyword and category rows are read here and written by papers.curation: a row
+        # added or re-pointed links its term as the curator's (no import takes it away), a
+        # row deleted or re-pointed unlinks the term it had.
+        formset.save(commit=False)  # lists the rows for the change message; writes nothing
+        term, _ = curation.LINKS[formset.model]
+        added, removed = [], []
+        for link_form in formset.forms:
+            if not link_form.has_changed():
+                continue
+            if link_form.instance.pk is not None:
+                removed.append(link_form.initial[term])
+            if not formset._should_delete_form(link_form):
+                added.append(link_form.cleaned_data[term])
+        paper, curator = form.instance, LinkSource.CURATOR
+        curation.remove_links(paper, formset.model, removed, source=curator)
+        curation.add_links(paper, formset.model, added, source=curator)
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        paper = form.instance
-        lock_names = {
-            Authorship: "authors",
-            Funding: "funding",
-            PaperKeyword: "keywords",
-            PaperCategory: "categories",
-        }
-        edited = {
-            lock_names[fs.model] for fs in formsets if fs.model in lock_names and fs.has_changed()
-        }
-        if edited:
-            stamp = _curator_stamp(request)
-            paper.provenance.update({name: stamp for name in edited})
-            Paper.objects.filter(pk=paper.pk).update(provenance=paper.provenance)
-        # Author names, keywords, categories and the journal feed the search text.
-        refresh_search_documents([paper.pk])
-        if edited & RECOMMENDER_FIELDS or set(form.changed_data) & RECOMMENDER_FIELDS:
-            place_in_recommendations_on_commit(paper.pk)
+        edited = {curation.RELATIONS[fs.model] for fs in formsets if fs.has_changed()}
+        curation.record_edit(
+            form.instance,
+            {*form.changed_data, *edited},
+            source=LinkSource.CURATOR,
+            by=request.user,
+        )
 
 
 def _papers(count):
     return f"{count} paper" if count == 1 else f"{count} papers"
-
-
-def _curator_stamp(request):
-    return {
-        "source": f"curator {request.user.get_username()}",
-        "at": timezone.now().isoformat(timespec="seconds"),
-    }
 
 
 # --- merging duplicates ---

@@ -4,8 +4,8 @@
 record twice changes nothing, an updated record updates only what changed, and fields a
 curator locked are never touched. ``import_records`` and ``read_records`` feed it from
 files, rejecting bad records one by one with their reason. ``apply_enrichment`` adds an
-OpenAlex enrichment to a stored paper. Keyword and category links carry their source
-(``sync_links``), and each source replaces only its own.
+OpenAlex enrichment to a stored paper. Provenance, locks, links and re-placing the paper
+in recommendations go through ``papers.curation``, as every other edit of a paper does.
 """
 
 import gzip
@@ -16,24 +16,20 @@ from pathlib import Path
 
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
-from papers import crossref
+from papers import crossref, curation
 from papers.models import (
     Author,
     Authorship,
-    Category,
     Funder,
     Funding,
     Journal,
-    Keyword,
     LinkSource,
     Notice,
     Paper,
     PaperCategory,
     PaperKeyword,
 )
-from papers.recommend import place_related_paper
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
 
@@ -42,16 +38,6 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Fields OpenAlex fills where the record has none. A record without a value leaves
 # OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
 KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
-# What the recommender reads of a paper: a change to one of these re-places it.
-RECOMMENDER_FIELDS = {
-    "title",
-    "abstract",
-    "authors",
-    "keywords",
-    "categories",
-    "journal",
-    "is_retracted",
-}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -74,20 +60,20 @@ def _upsert_locked(work, *, source):
     created = paper is None
     if created:
         paper = Paper(doi=work.doi)
-    stamp = {"source": source, "at": timezone.now().isoformat(timespec="seconds")}
-    locked = set(paper.locked_fields)
-    changed = set()
 
-    for name, value in _scalar_values(work).items():
-        lock_name = "published" if name.startswith("published_") else name
-        if lock_name in locked or (getattr(paper, name) == value and not created):
-            continue
-        from_enrichment = _source_of(paper, name) == LinkSource.OPENALEX
-        if name in KEPT_FROM_ENRICHMENT and value in ("", None) and from_enrichment:
-            continue
-        setattr(paper, name, value)
-        changed.add(lock_name)
-    if "journal" not in locked:
+    values = {
+        name: value
+        for name, value in _scalar_values(work).items()
+        if not (
+            name in KEPT_FROM_ENRICHMENT
+            and value in ("", None)
+            and curation.source_of(paper, name) == LinkSource.OPENALEX
+        )
+    }
+    changed = curation.set_fields(paper, values, source=source)
+    if created:
+        changed |= values.keys()  # on creation every field counts as imported, even an empty one
+    if not curation.is_locked(paper, "journal", source=source):
         journal = find_or_create_journal(work.journal) if work.journal else None
         if created or paper.journal_id != (journal.pk if journal else None):
             paper.journal = journal
@@ -105,12 +91,14 @@ def _upsert_locked(work, *, source):
     relations = {
         "authors": lambda: _sync_authors(paper, work),
         "funding": lambda: _sync_funding(paper, work),
-        "categories": lambda: sync_links(paper, PaperCategory, work.subjects, source=source),
+        "categories": lambda: curation.set_links(
+            paper, PaperCategory, work.subjects, source=source
+        ),
         "notices": lambda: _sync_notices(paper, work),
     }
     for name, sync in relations.items():
         # On creation every relation counts as imported, even an empty one.
-        if name not in locked and (sync() or created):
+        if not curation.is_locked(paper, name, source=source) and (sync() or created):
             changed.add(name)
 
     retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
@@ -125,18 +113,8 @@ def _upsert_locked(work, *, source):
 
     if not (created or changed):
         return paper, UNCHANGED
-    if created or changed & RECOMMENDER_FIELDS:
-        place_in_recommendations_on_commit(paper.pk)
-    for name in changed - {"metadata_status", "is_retracted"}:
-        paper.provenance[name] = stamp
-    paper.search_document = build_search_document(paper)
-    paper.save()
+    curation.record_edit(paper, changed, source=source)
     return paper, CREATED if created else UPDATED
-
-
-def place_in_recommendations_on_commit(paper_id):
-    """Once the transaction commits, (re)place the paper in the related-papers lists."""
-    place_related_paper.delay_on_commit(paper_id)
 
 
 def _scalar_values(work):
@@ -276,50 +254,6 @@ def _sync_funding(paper, work):
     return True
 
 
-def get_or_create_named(model, name):
-    """A Keyword or Category by case-insensitive name, created with a unique slug."""
-    row = model.objects.filter(name__iexact=name).first()
-    if row:
-        return row
-    base = slugify(name, allow_unicode=True)[:190] or "untitled"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return model.objects.create(name=name, slug=slug)
-
-
-def _source_of(paper, name):
-    entry = paper.provenance.get(name)
-    return entry.get("source") if isinstance(entry, dict) else None
-
-
-# Link model -> (its column naming the term, the term model).
-LINKS = {PaperKeyword: ("keyword", Keyword), PaperCategory: ("category", Category)}
-
-
-def sync_links(paper, link_model, names, *, source):
-    """Make ``source``'s keyword or category links of ``paper`` exactly ``names``.
-
-    ``link_model`` is PaperKeyword or PaperCategory. Links of other sources (another
-    registry, a curator) stay, and a term another source linked first stays theirs, so a
-    Crossref re-import never removes OpenAlex's categories, nor OpenAlex Crossref's.
-    Returns True if a link was added or removed. Call inside the caller's transaction.
-    """
-    term, model = LINKS[link_model]
-    wanted = {get_or_create_named(model, name).pk for name in names}
-    links = {getattr(link, f"{term}_id"): link for link in link_model.objects.filter(paper=paper)}
-    stale = [link.pk for pk, link in links.items() if link.source == source and pk not in wanted]
-    new = sorted(wanted - links.keys())
-    if stale:
-        link_model.objects.filter(pk__in=stale).delete()
-    if new:
-        link_model.objects.bulk_create(
-            link_model(paper=paper, source=source, **{f"{term}_id": pk}) for pk in new
-        )
-    return bool(stale or new)
-
-
 def _sync_notices(paper, work):
     wanted = {(u.kind, u.doi, u.date, u.direction, u.label or "") for u in work.updates}
     current = set(paper.notices.values_list("kind", "doi", "date", "direction", "label"))
@@ -331,21 +265,6 @@ def _sync_notices(paper, work):
         for k, d, dt, dr, lb in sorted(wanted, key=lambda n: (n[1], n[0], n[3]))
     )
     return True
-
-
-def build_search_document(paper):
-    """Authors, keywords, categories, journal and DOI as one text (three small queries)."""
-    parts = [paper.doi or "", paper.subtitle, paper.journal.title if paper.journal else ""]
-    parts += paper.authorships.values_list("author__name", flat=True)
-    parts += paper.keywords.values_list("name", flat=True)
-    parts += paper.categories.values_list("name", flat=True)
-    return "\n".join(part for part in parts if part)
-
-
-def refresh_search_documents(paper_ids):
-    """Rebuild the search text of these papers (after a curator edit or a merge)."""
-    for paper in Paper.objects.filter(pk__in=list(paper_ids)).select_related("journal"):
-        Paper.objects.filter(pk=paper.pk).update(search_document=build_search_document(paper))
 
 
 # --- files of records ---
@@ -454,20 +373,16 @@ def apply_keywords(doi, names, *, source):
     """Set ``source``'s keywords of the paper with this DOI; returns the outcome, or None if
     there is no such paper.
 
-    Keywords of other sources (curators) stay; a curator's lock on "keywords" is honoured.
+    Keywords of other sources (curators, authors) stay; a curator's lock on "keywords" is
+    honoured.
     """
     with transaction.atomic():
         paper = Paper.objects.select_for_update().with_doi(doi).first()
         if paper is None:
             return None
-        if "keywords" in paper.locked_fields:
+        if not curation.set_links(paper, PaperKeyword, names, source=source):
             return UNCHANGED
-        if not sync_links(paper, PaperKeyword, names, source=source):
-            return UNCHANGED
-        paper.provenance["keywords"] = _stamp(source)
-        paper.search_document = build_search_document(paper)
-        paper.save(update_fields=["provenance", "search_document", "updated_at"])
-        place_in_recommendations_on_commit(paper.pk)
+        curation.record_edit(paper, {"keywords"}, source=source)
         return UPDATED
 
 
@@ -485,40 +400,32 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
         paper = Paper.objects.select_for_update().with_doi(enrichment.doi).first()
         if paper is None:
             return None
-        locked = set(paper.locked_fields)
-        changed = set()
         values = {
             "abstract": enrichment.abstract,
             "citation_count": enrichment.citation_count,
             "open_access_url": enrichment.open_access_url or "",
         }
-        for name, value in values.items():
-            current = getattr(paper, name)
-            if name in locked or current == value:
-                continue
-            if current in ("", None) or _source_of(paper, name) == source:
-                setattr(paper, name, value)
-                changed.add(name)
+        changed = curation.set_fields(
+            paper,
+            {
+                name: value
+                for name, value in values.items()
+                if getattr(paper, name) in ("", None) or curation.source_of(paper, name) == source
+            },
+            source=source,
+        )
         topic_names = list(dict.fromkeys(n for topic in enrichment.topics for n in topic if n))
         links = {
             "keywords": (PaperKeyword, enrichment.keywords),
             "categories": (PaperCategory, topic_names),
         }
         for name, (link_model, names) in links.items():
-            if name not in locked and sync_links(paper, link_model, names, source=source):
+            if curation.set_links(paper, link_model, names, source=source):
                 changed.add(name)
-        stamp = _stamp(source)
-        for name in changed:
-            paper.provenance[name] = stamp
-        if changed:
-            paper.search_document = build_search_document(paper)
-        if changed & RECOMMENDER_FIELDS:
-            place_in_recommendations_on_commit(paper.pk)
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
-        paper.save()
+        # The enrichment's own outcome is saved with the fields, stamped in no provenance.
+        curation.record_edit(
+            paper, {*changed, "enrichment_status", "enriched_at", "enrichment_error"}, source=source
+        )
         return UPDATED if changed else UNCHANGED
-
-
-def _stamp(source):
-    return {"source": str(source), "at": timezone.now().isoformat(timespec="seconds")}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
-from papers.ingest import refresh_search_documents
+from papers.curation import refresh_search_documents
 from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
 
 

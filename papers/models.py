@@ -2,7 +2,7 @@
 
 Imported fields carry provenance (``Paper.provenance``: field -> source and time) and a
 curator can lock fields (``Paper.locked_fields``) so that a later import never overwrites
-them; ``papers.ingest`` honours both.
+them; every edit goes through ``papers.curation``, which keeps both.
 """
 
 from django.conf import settings
@@ -406,12 +406,14 @@ class Paper(models.Model):
 
 
 class LinkSource(models.TextChoices):
-    """Who linked a keyword or category to a paper. Each import replaces only its own links."""
+    """Who linked a keyword or category to a paper. Each import replaces only its own links
+    (papers.curation); curators' and authors' links stay."""
 
     CROSSREF = "crossref", "Crossref"
     DATACITE = "datacite", "DataCite"
     OPENALEX = "openalex", "OpenAlex"
     CURATOR = "curator", "Curator"
+    AUTHOR = "author", "Author"
 
 
 class PaperKeyword(models.Model):

@@ -1,7 +1,7 @@
 """Full-text search over the catalogue: one function, ``search_papers``, backend-aware.
 
 What is searched, weighted high to low: the title (A), ``Paper.search_document`` (B:
-authors, keywords, categories, journal title and DOI, kept by ``papers.ingest``) and the
+authors, keywords, categories, journal title and DOI, kept by ``papers.curation``) and the
 abstract (C). The index itself is made by migration ``0002_search_index``:
 
 - PostgreSQL: a stored generated ``tsvector`` column ``papers_paper.search_vector`` with a

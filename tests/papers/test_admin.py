@@ -10,12 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
 from papers.crossref import parse_work
-from papers.ingest import upsert_work
+from papers.ingest import apply_keywords, upsert_work
 from papers.models import Author, Authorship, Category, Journal, Keyword, Paper
 from tests.factories import (
     AuthorFactory,
@@ -58,7 +59,11 @@ def titles_listed(response):
 
 
 def form_data(response):
-    """The POST data the change form would send as rendered (initial values, inlines)."""
+    """The POST data the change form would send as rendered (initial values, inlines).
+
+    As a browser does, it includes the hidden initial value that Django renders beside a
+    field with a callable default (a JSON list): without it, the field counts as changed.
+    """
     data = {}
     form = response.context["adminform"].form
     for name in form.fields:
@@ -67,10 +72,9 @@ def form_data(response):
             continue
         if isinstance(value, list | tuple):
             data[name] = [str(v) for v in value]
-        elif name in {"isbns"}:
-            data[name] = json.dumps(value)
         else:
-            data[name] = value
+            data[name] = value  # a JSON field's value is already its text, "[]"
+    _add_hidden_initials(form, data)
     for formset in response.context["inline_admin_formsets"]:
         management = formset.formset.management_form
         for name in management.fields:
@@ -82,8 +86,16 @@ def form_data(response):
                     data[inline_form.add_prefix(name)] = (
                         json.dumps(value) if isinstance(value, list) else value
                     )
+            _add_hidden_initials(inline_form, data)
     # Booleans left out mean False, as a browser sends them.
     return {k: v for k, v in data.items() if v is not False}
+
+
+def _add_hidden_initials(form, data):
+    for name, field in form.fields.items():
+        if field.show_hidden_initial:
+            bound = form[name]
+            data[bound.html_initial_name] = field.prepare_value(bound.initial)
 
 
 # --- who gets in ---
@@ -257,6 +269,36 @@ def test_keywords_and_categories_are_edited_as_links_with_their_source(admin_cli
     # A Crossref re-import replaces Crossref's links only.
     upsert_work(record("10.3389_fpls.2019.00816.json"))
     assert set(paper.category_links.values_list("category__name", "source")) == links
+
+
+def test_a_link_re_pointed_becomes_the_curators_and_a_deleted_one_goes(admin_client):
+    paper = import_record("10.3389_fpls.2019.00816.json")  # Crossref: "Plant Science"
+    apply_keywords(paper.doi, ["stomata", "guard cells"], source="openalex")
+    response = admin_client.get(change_url(paper))
+    keywords = response.context["inline_admin_formsets"][1].formset.forms
+    stomata = next(i for i, f in enumerate(keywords) if f.instance.keyword.name == "stomata")
+    curated = KeywordFactory(name="Stomatal development")
+    data = form_data(response)
+    data[f"keyword_links-{stomata}-keyword"] = str(curated.pk)  # re-pointed
+    data["category_links-0-DELETE"] = "on"  # Plant Science
+
+    response = admin_client.post(change_url(paper), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert set(paper.keyword_links.values_list("keyword__name", "source")) == {
+        ("guard cells", "openalex"),
+        ("Stomatal development", "curator"),
+    }
+    assert not paper.category_links.exists()
+    paper.refresh_from_db()
+    assert paper.provenance["keywords"]["source"] == "curator admin"
+    assert paper.provenance["categories"]["source"] == "curator admin"
+    assert "Plant Science" not in paper.search_document.splitlines()  # the journal has it too
+    assert "Stomatal development" in paper.search_document
+    # The history says what changed, as for any inline.
+    history = LogEntry.objects.get(object_id=str(paper.pk)).get_change_message()
+    assert "Changed Keyword for paper keyword “Stomatal development" in history
+    assert "Deleted paper category" in history
 
 
 def test_the_lock_checkboxes_show_what_is_locked(admin_client):

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from papers.curation import refresh_search_documents
 from papers.filters import PaperFilter
-from papers.ingest import refresh_search_documents
 from papers.models import Keyword, Paper
 from papers.search import search_papers, sqlite_match_string
 from tests.factories import (
