@@ -1,13 +1,14 @@
 """The demo accounts that the README's run command creates and prints: an admin (the
-curator) and a reader with ratings and personal recommendations."""
+curator) and a reader with ratings and personal recommendations. The reader uses reviews
+and recommendations, so the demo is composed here, above the apps."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
-from accounts import picks
 from papers.models import Category, Paper
+from recommendations import picks
 from reviews.models import Review
 from reviews.ratings import refresh_summary
 

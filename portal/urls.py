@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import router as accounts_api
 from papers.api import router as papers_api
 from portal import views
+from recommendations.api import router as recommendations_api
 from reviews.api import router as reviews_api
 
 drf_auth = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", account_views.logout, name="logout"),
     path("", include("accounts.urls")),
+    path("", include("recommendations.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -35,6 +37,7 @@ urlpatterns = [
     # let an unverified address in.
     path("api/v1/auth/", include((drf_auth, "rest_framework"))),
     path("api/v1/", include(accounts_api.urls)),
+    path("api/v1/", include(recommendations_api.urls)),
     path("api/v1/", include(papers_api.urls)),
     path("api/v1/", include(reviews_api.urls)),
     path("", include("reviews.urls")),

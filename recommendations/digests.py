@@ -13,18 +13,22 @@ A digest goes to a user per period (daily, weekly or monthly) and holds the kind
 Each kind covers what happened since the end of the last digest that carried it (or one
 period back). A user with nothing new gets no email.
 
-Sending is safe to repeat (``send_digest``): the send-log row (Digest, unique per user,
+Sending is safe to repeat (``send``): the send-log row (Digest, unique per user,
 period and period key) and the EmailedPaper rows of its papers are inserted in one
 transaction *before* the email goes out. A second run, a second beat, or a task
 redelivered after a crash finds the row and sends nothing; a paper already emailed to the
 user makes the insert fail the same way. A failed send is recorded on the row (status,
 error, attempts) and raised as DigestFailed for the caller to retry; a retry sends the
 same content (from the row) again, until DIGEST_SEND_ATTEMPTS tries are used.
+
+Beat's task ``send_digests`` and the per-user ``send_digest`` are at the bottom, beside
+the functions they call.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -32,17 +36,12 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import emails, picks, signing
-from accounts.models import (
-    Claim,
-    ClaimDecision,
-    Digest,
-    EmailedPaper,
-    EmailKind,
-    Profile,
-    Recommendation,
-)
+from accounts import emails, signing
+from accounts.models import Claim, ClaimDecision, EmailKind, Profile
 from papers.models import LIST_DEFERRED, Authorship, Paper
+from recommendations import picks
+from recommendations.models import Digest, EmailedPaper, Recommendation
+from reviews.models import ResourceAnswer, ResourceRequest, Review
 
 PERIODS = ("daily", "weekly", "monthly")
 # How far back the first digest of a kind looks.
@@ -52,7 +51,7 @@ PERIOD_LENGTH = {
     "monthly": timedelta(days=31),
 }
 AUTHORS_SHOWN = 3
-TEMPLATE = "accounts/emails/digest"
+TEMPLATE = "recommendations/emails/digest"
 
 
 class DigestFailed(Exception):
@@ -280,8 +279,6 @@ def _pick(user, paper, reason):
 def _paper_activity(user, start, end, *, with_requests):
     """New ratings (and requests) on the papers ``user`` is a verified author of. One query
     for a user who is nobody's verified author, three for an author."""
-    from reviews.models import ResourceRequest, Review  # accounts -> reviews
-
     paper_ids = list(
         Claim.objects.filter(user=user, status=Claim.Status.VERIFIED).values_list(
             "paper_id", flat=True
@@ -315,8 +312,6 @@ def _paper_activity(user, start, end, *, with_requests):
 
 
 def _request_answers(user, start, end):
-    from reviews.models import ResourceAnswer, ResourceRequest
-
     answers = list(
         ResourceAnswer.objects.filter(
             request__requester=user,
@@ -361,7 +356,7 @@ def _claim_decisions(user, start, end):
 def not_relevant_url(user_id, paper_id):
     """The signed one-click "not relevant" link of a recommended paper (no log-in)."""
     token = signing.make_token(signing.NOT_RELEVANT, {"u": user_id, "p": paper_id})
-    return settings.SITE_URL + reverse("accounts:not-relevant", args=[token])
+    return settings.SITE_URL + reverse("recommendations:not-relevant", args=[token])
 
 
 def subject_of(content):
@@ -413,7 +408,7 @@ def preview(user, period):
 # --- send once --------------------------------------------------------------------------
 
 
-def send_digest(user_id, period, key):
+def send(user_id, period, key):
     """Send ``user_id`` their ``period`` digest for ``key``, at most once.
 
     Returns "sent", "empty" (nothing new: no email, no row), "skipped" (already sent or
@@ -503,7 +498,7 @@ def read_not_relevant(token):
 
 def dismiss(user_id, paper_id):
     """Record "not relevant" from an email link: the same as the button on the "For you"
-    page (accounts.picks.dismiss: the pick goes, its neighbours are pushed away at the
+    page (picks.dismiss: the pick goes, its neighbours are pushed away at the
     next refresh). Idempotent. Returns False when the user or paper no longer exists."""
     user = get_user_model().objects.filter(pk=user_id).first()
     paper = Paper.objects.filter(pk=paper_id).only("pk").first()
@@ -511,3 +506,37 @@ def dismiss(user_id, paper_id):
         return False
     picks.dismiss(user=user, paper=paper)
     return True
+
+
+# --- tasks: ids in, one function called, done --------------------------------------------
+
+
+@shared_task
+def send_digests(period, key=None, after=0):
+    """Beat (daily, weekly, monthly): enqueue one ``send_digest`` per user due, one batch of
+    DIGEST_BATCH_SIZE users (ids above ``after``) per run; a run that fills its batch
+    enqueues itself for the next one, so no run holds many ids or outlasts its time limit.
+    Safe to run twice: users already sent this period's digest are not enqueued, and
+    ``send_digest`` sends at most once anyway. Returns how many this run enqueued."""
+    key = key or period_key(period)
+    batch = list(users_due(period, key).filter(pk__gt=after)[: settings.DIGEST_BATCH_SIZE])
+    for user_id in batch:
+        send_digest.delay(user_id, period, key)
+    if len(batch) == settings.DIGEST_BATCH_SIZE:
+        send_digests.delay(period, key, batch[-1])
+    return len(batch)
+
+
+# rate_limit bounds how fast each worker hands digests to the email backend; a failed send
+# is retried with backoff, and after the last try the send log keeps the error.
+@shared_task(
+    rate_limit=settings.DIGEST_RATE_LIMIT,
+    autoretry_for=(DigestFailed,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=settings.DIGEST_SEND_ATTEMPTS - 1,
+)
+def send_digest(user_id, period, key):
+    """One user's digest for one period: sent at most once (see ``send``)."""
+    return send(user_id, period, key)

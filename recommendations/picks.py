@@ -6,16 +6,22 @@ that say something about them: high ratings pull a paper's neighbours in, low ra
 profile add the best-rated recent papers of those categories and keywords; a user with
 nothing to go on gets the catalogue's best-rated recent papers. Never shown: a paper the
 user rated, claimed, dismissed or was already emailed, or a retracted one.
+
+The tasks that run this (after a rating or a dismissal, and the nightly rebuild) are
+defined at the bottom, beside the functions they call.
 """
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.models import Claim, Dismissal, EmailedPaper, Profile, Recommendation
+from accounts.models import Claim, Profile
 from papers.models import Paper, RelatedPaper
-from papers.recommend import best_rated_recent
+from papers.recommend import best_rated_recent, rebuild_related
+from recommendations.models import Dismissal, EmailedPaper, Recommendation
 from reviews.models import Review
+from reviews.ratings import co_rated_pairs
 
 # How much each thing a user did weighs: a rating of 5 pulls twice as hard as a 4,
 # a 2 or 1 pushes away; a dismissal pushes away like a rating of 1.
@@ -147,19 +153,31 @@ def dismiss(*, user, paper):
         Dismissal.objects.get_or_create(user=user, paper=paper)
         Recommendation.objects.filter(user=user, paper=paper).delete()
         user_id = user.pk
-        transaction.on_commit(lambda: _refresh_later(user_id), robust=True)
-
-
-def _refresh_later(user_id):
-    from accounts.tasks import refresh_user_picks  # tasks import this module
-
-    refresh_user_picks.delay(user_id)
+        transaction.on_commit(lambda: refresh_user_picks.delay(user_id), robust=True)
 
 
 def users_to_refresh():
     """Ids of the active users, for the nightly refresh of everyone's picks."""
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model().objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
     )
+
+
+# --- tasks: ids in, one function called, done --------------------------------------------
+
+
+@shared_task
+def refresh_user_picks(user_id):
+    """One user's personal recommendations, after they rated or dismissed. Idempotent."""
+    return refresh_picks(user_id)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600)
+def rebuild_recommendations():
+    """Beat (nightly): every related-papers list, with the readers' co-ratings blended in,
+    then one refresh task per user (fanned out, so that any worker takes a share)."""
+    run = rebuild_related(co_rated=co_rated_pairs())
+    users = list(users_to_refresh())
+    for user_id in users:
+        refresh_user_picks.delay(user_id)
+    return {"papers": run.paper_count, "rows": run.row_count, "users": len(users)}

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_ADMIN_PASSWORD
+from portal.demo import DEMO_ADMIN_PASSWORD
 
 
 @pytest.mark.django_db

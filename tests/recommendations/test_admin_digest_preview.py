@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Digest
+from recommendations.models import Digest
 from tests.factories import PaperFactory, RecommendationFactory, UserFactory
 
 

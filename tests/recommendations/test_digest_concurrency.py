@@ -10,8 +10,8 @@ import sys
 import pytest
 from django.db import connection
 
-from accounts import digests
-from accounts.models import Digest, EmailedPaper
+from recommendations import digests
+from recommendations.models import Digest, EmailedPaper
 from tests.conftest import ROOT, database_url_of
 from tests.factories import PaperFactory, RecommendationFactory, UserFactory
 

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from accounts.models import Digest
+from recommendations.models import Digest
 from tests.conftest import ROOT, database_url_of, wait_for
 from tests.factories import PaperFactory, RecommendationFactory, UserFactory
 
@@ -64,7 +64,7 @@ def test_beat_and_a_worker_deliver_a_digest_over_smtp_once(start_worker, redis_u
     every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
     PeriodicTask.objects.create(
         name="test: weekly digests now",
-        task="accounts.tasks.send_digests",
+        task="recommendations.digests.send_digests",
         interval=every_second,
         args='["weekly"]',
         queue=queue,
@@ -85,7 +85,9 @@ def test_beat_and_a_worker_deliver_a_digest_over_smtp_once(start_worker, redis_u
     try:
         delivered = wait_for(lambda: smtp_sink.envelopes, timeout=60)
         # Beat keeps firing; the send log must keep it at one email.
-        wait_for(lambda: worker.output().count("accounts.tasks.send_digests[") >= 6, timeout=30)
+        wait_for(
+            lambda: worker.output().count("recommendations.digests.send_digests[") >= 6, timeout=30
+        )
         time.sleep(1)
     finally:
         beat.terminate()

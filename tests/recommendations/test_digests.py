@@ -1,4 +1,4 @@
-"""Email digests (accounts.digests): who gets one, what it holds, and that it goes once."""
+"""Email digests (recommendations.digests): who gets one, what it holds, and that it goes once."""
 
 from datetime import timedelta
 
@@ -7,15 +7,9 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from accounts import digests
-from accounts.models import (
-    Claim,
-    ClaimDecision,
-    Digest,
-    Dismissal,
-    EmailedPaper,
-    Profile,
-)
+from accounts.models import Claim, ClaimDecision, Profile
+from recommendations import digests
+from recommendations.models import Digest, Dismissal, EmailedPaper
 from reviews.models import ResourceAnswer, ResourceRequest, Review
 from tests.factories import (
     AuthorFactory,
@@ -68,7 +62,7 @@ def only_message():
 
 
 def test_a_reader_with_new_picks_gets_a_digest_with_text_and_html_parts(reader):
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "sent"
+    assert digests.send(reader.pk, "weekly", WEEK) == "sent"
 
     message, html = only_message()
     assert message.to == ["dana@example.org"]
@@ -92,7 +86,7 @@ def test_a_reader_with_new_picks_gets_a_digest_with_text_and_html_parts(reader):
 
 
 def test_the_digest_carries_one_click_unsubscribe_headers(reader):
-    digests.send_digest(reader.pk, "weekly", WEEK)
+    digests.send(reader.pk, "weekly", WEEK)
 
     message, _ = only_message()
     url = message.extra_headers["List-Unsubscribe"]
@@ -104,7 +98,7 @@ def test_the_digest_carries_one_click_unsubscribe_headers(reader):
 def test_a_reader_with_nothing_new_gets_no_email_and_no_log_row(db):
     erin = UserFactory(username="erin")
 
-    assert digests.send_digest(erin.pk, "weekly", WEEK) == "empty"
+    assert digests.send(erin.pk, "weekly", WEEK) == "empty"
 
     assert mail.outbox == [] and not Digest.objects.exists()
 
@@ -129,20 +123,20 @@ def test_who_is_due_follows_each_readers_chosen_frequency(reader):
 def test_a_reader_who_turned_recommendations_off_gets_none(reader):
     set_frequencies(reader, recommendation_frequency="off")
 
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "empty"
+    assert digests.send(reader.pk, "weekly", WEEK) == "empty"
     assert mail.outbox == []
 
 
 def test_the_same_period_sent_twice_emails_once_and_is_no_longer_due(reader):
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "sent"
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "skipped"
+    assert digests.send(reader.pk, "weekly", WEEK) == "sent"
+    assert digests.send(reader.pk, "weekly", WEEK) == "skipped"
 
     assert len(mail.outbox) == 1
     assert reader.pk not in set(digests.users_due("weekly", WEEK))
 
 
 def test_the_send_log_records_the_digest_and_its_papers(reader):
-    digests.send_digest(reader.pk, "weekly", WEEK)
+    digests.send(reader.pk, "weekly", WEEK)
 
     digest = Digest.objects.get(user=reader)
     assert (digest.period, digest.period_key, digest.status) == ("weekly", WEEK, "sent")
@@ -155,15 +149,15 @@ def test_the_send_log_records_the_digest_and_its_papers(reader):
 
 
 def test_a_paper_is_never_recommended_by_email_twice(reader):
-    digests.send_digest(reader.pk, "weekly", WEEK)
+    digests.send(reader.pk, "weekly", WEEK)
     mail.outbox.clear()
     next_week = digests.period_key("weekly", timezone.now() + timedelta(days=7))
 
     # The same picks next week: nothing new, no email.
-    assert digests.send_digest(reader.pk, "weekly", next_week) == "empty"
+    assert digests.send(reader.pk, "weekly", next_week) == "empty"
     # One new pick: only it is sent.
     pick_for(reader, "A fresh paper on snarks", rank=3)
-    assert digests.send_digest(reader.pk, "weekly", next_week) == "sent"
+    assert digests.send(reader.pk, "weekly", next_week) == "sent"
 
     message, _ = only_message()
     assert "A fresh paper on snarks" in message.body
@@ -175,7 +169,7 @@ def test_dismissed_papers_are_left_out(reader):
     dismissed = reader.recommendations.get(rank=2).paper
     Dismissal.objects.create(user=reader, paper=dismissed)
 
-    digests.send_digest(reader.pk, "weekly", WEEK)
+    digests.send(reader.pk, "weekly", WEEK)
 
     message, _ = only_message()
     assert "Paradoxes of the infinite" not in message.body
@@ -185,7 +179,7 @@ def test_dismissed_papers_are_left_out(reader):
 def test_a_digest_holds_at_most_DIGEST_MAX_PAPERS_best_first(reader, settings):
     settings.DIGEST_MAX_PAPERS = 1
 
-    digests.send_digest(reader.pk, "weekly", WEEK)
+    digests.send(reader.pk, "weekly", WEEK)
 
     message, _ = only_message()
     assert "Snarks and their colourings" in message.body
@@ -199,7 +193,7 @@ def test_a_verified_author_hears_of_new_ratings_and_requests_on_their_papers(car
         paper=paper, requester=bob, kind="code", message="Could you share the scripts?"
     )
 
-    assert digests.send_digest(carol.pk, "weekly", WEEK) == "sent"
+    assert digests.send(carol.pk, "weekly", WEEK) == "sent"
 
     message, html = only_message()
     assert "activity on your papers" in message.subject
@@ -214,7 +208,7 @@ def test_with_activity_at_once_the_ratings_ride_in_the_recommendation_digest(car
     Review.objects.create(paper=paper, user=bob, rating=5)
     ResourceRequest.objects.create(paper=paper, requester=bob, kind="data", message="Data?")
 
-    digests.send_digest(carol.pk, "weekly", WEEK)
+    digests.send(carol.pk, "weekly", WEEK)
 
     message, _ = only_message()
     assert "rated 5/5 by Bob Builder" in message.body
@@ -224,12 +218,12 @@ def test_with_activity_at_once_the_ratings_ride_in_the_recommendation_digest(car
 def test_ratings_from_before_the_last_digest_are_not_told_again(carol, paper, bob, alice):
     set_frequencies(carol, paper_activity_frequency="weekly")
     Review.objects.create(paper=paper, user=bob, rating=4)
-    digests.send_digest(carol.pk, "weekly", WEEK)
+    digests.send(carol.pk, "weekly", WEEK)
     mail.outbox.clear()
     Review.objects.create(paper=paper, user=alice, rating=2)
     next_week = digests.period_key("weekly", timezone.now() + timedelta(days=7))
 
-    digests.send_digest(carol.pk, "weekly", next_week)
+    digests.send(carol.pk, "weekly", next_week)
 
     message, _ = only_message()
     assert "rated 2/5 by Alice Liddell" in message.body
@@ -259,8 +253,8 @@ def test_answers_status_changes_and_claim_decisions_come_in_the_chosen_digest(
         claim=claim, verdict="rejected", decided_by=curator, reason="Not on the paper."
     )
 
-    assert digests.send_digest(alice.pk, "weekly", WEEK) == "empty"
-    assert digests.send_digest(alice.pk, "daily", digests.period_key("daily")) == "sent"
+    assert digests.send(alice.pk, "weekly", WEEK) == "empty"
+    assert digests.send(alice.pk, "daily", digests.period_key("daily")) == "sent"
 
     message, html = only_message()
     assert message.subject == (
@@ -282,7 +276,7 @@ def test_titles_and_names_cannot_inject_markup_or_headers(db):
     )
     Profile.objects.filter(user=eve).update(display_name="<i>Eve</i>\nBcc: x@example.org")
 
-    digests.send_digest(eve.pk, "weekly", WEEK)
+    digests.send(eve.pk, "weekly", WEEK)
 
     message, html = only_message()
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -314,7 +308,7 @@ def test_a_failed_send_is_recorded_and_a_retry_sends_the_same_papers(reader, set
     settings.TEST_REFUSED_RECIPIENTS = ["dana@example.org"]
 
     with pytest.raises(digests.DigestFailed):
-        digests.send_digest(reader.pk, "weekly", WEEK)
+        digests.send(reader.pk, "weekly", WEEK)
 
     digest = Digest.objects.get(user=reader)
     assert digest.status == "failed" and digest.attempts == 1
@@ -323,7 +317,7 @@ def test_a_failed_send_is_recorded_and_a_retry_sends_the_same_papers(reader, set
     pick_for(reader, "Arrived after the first try", rank=3)
     settings.TEST_REFUSED_RECIPIENTS = []
 
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "sent"
+    assert digests.send(reader.pk, "weekly", WEEK) == "sent"
 
     message, _ = only_message()
     assert "Snarks and their colourings" in message.body
@@ -338,10 +332,10 @@ def test_after_the_last_try_the_error_stays_and_nothing_more_is_sent(reader, set
     settings.DIGEST_SEND_ATTEMPTS = 2
     for _ in range(2):
         with pytest.raises(digests.DigestFailed):
-            digests.send_digest(reader.pk, "weekly", WEEK)
+            digests.send(reader.pk, "weekly", WEEK)
     settings.TEST_REFUSED_RECIPIENTS = []
 
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "skipped"
+    assert digests.send(reader.pk, "weekly", WEEK) == "skipped"
 
     assert mail.outbox == []
     digest = Digest.objects.get(user=reader)
@@ -366,5 +360,5 @@ def test_a_digest_left_sending_by_a_dead_worker_is_not_sent_again(reader):
         user=reader, period="weekly", period_key=WEEK, window_start=now, window_end=now
     )
 
-    assert digests.send_digest(reader.pk, "weekly", WEEK) == "skipped"
+    assert digests.send(reader.pk, "weekly", WEEK) == "skipped"
     assert mail.outbox == []

@@ -1,13 +1,14 @@
-"""Personal recommendations (accounts.picks) on real recorded records, through the pages
+"""Personal recommendations (recommendations.picks) on real recorded records, through the pages
 and the API."""
 
 import pytest
 from django.urls import reverse
 
-from accounts.models import Claim, Dismissal, EmailedPaper, Recommendation
-from accounts.picks import dismiss, refresh_picks
+from accounts.models import Claim
 from papers.models import Paper
 from papers.recommend import rebuild_related, related_papers
+from recommendations.models import Dismissal, EmailedPaper, Recommendation
+from recommendations.picks import dismiss, refresh_picks
 from reviews.models import Review
 from tests.factories import CategoryFactory, PaperFactory
 from tests.papers.test_recommend import BLOGS, NEWSLETTER, import_all
@@ -156,18 +157,18 @@ def test_the_page_lists_picks_with_reasons_and_a_not_relevant_button(client, ali
     refresh_picks(alice.pk)
     client.force_login(alice)
 
-    page = client.get(reverse("accounts:recommendations")).content.decode()
+    page = client.get(reverse("recommendations:recommendations")).content.decode()
     assert papers[NEWSLETTER].title in page
     assert "Because you rated" in page
 
-    dismiss_url = reverse("accounts:recommendation-dismiss", args=[papers[NEWSLETTER].pk])
+    dismiss_url = reverse("recommendations:recommendation-dismiss", args=[papers[NEWSLETTER].pk])
     response = client.post(dismiss_url, follow=True)
     assert "will not be recommended to you again" in response.content.decode()
     assert papers[NEWSLETTER] not in shown(alice)
 
 
 def test_the_page_asks_for_a_log_in(client):
-    response = client.get(reverse("accounts:recommendations"))
+    response = client.get(reverse("recommendations:recommendations"))
     assert response.status_code == 302 and "login" in response["Location"]
 
 
@@ -179,7 +180,7 @@ def test_the_page_runs_a_constant_number_of_queries(client, alice, django_assert
     client.force_login(alice)
     # session, user, picks with papers and journals
     with django_assert_num_queries(3):
-        response = client.get(reverse("accounts:recommendations"))
+        response = client.get(reverse("recommendations:recommendations"))
     assert response.content.decode().count('class="pick"') == 15
 
 

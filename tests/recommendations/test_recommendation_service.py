@@ -3,9 +3,9 @@ are imported, as the nightly beat task and the import's placement task do in pro
 
 import pytest
 
-from accounts.models import Recommendation
 from papers.models import RecommendationRun, RelatedPaper
 from papers.recommend import current_run
+from recommendations.models import Recommendation
 from reviews.models import Review
 from tests.conftest import wait_for
 from tests.factories import UserFactory
@@ -21,9 +21,9 @@ def test_a_worker_builds_every_list_and_the_users_picks(start_worker, redis_url)
     Review.objects.create(user=reader, paper=papers[BLOGS], rating=5)
     worker = start_worker(broker_url=redis_url)
 
-    worker.send("accounts.tasks.rebuild_recommendations")
+    worker.send("recommendations.picks.rebuild_recommendations")
     assert wait_for(current_run, timeout=60), worker.output()
-    worker.send("accounts.tasks.refresh_user_picks", reader.pk)
+    worker.send("recommendations.picks.refresh_user_picks", reader.pk)
     first = wait_for(lambda: Recommendation.objects.for_user(reader).first(), timeout=30)
 
     assert first is not None, worker.output()
@@ -37,7 +37,7 @@ def test_a_worker_places_a_paper_imported_after_the_rebuild(start_worker, redis_
     papers = import_all()
     papers.pop(BLOGS).delete()
     worker = start_worker(broker_url=redis_url)
-    worker.send("accounts.tasks.rebuild_recommendations")
+    worker.send("recommendations.picks.rebuild_recommendations")
     assert wait_for(current_run, timeout=60), worker.output()
 
     blogs = import_record(BLOGS)

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Recommendation
 from papers.models import RecommendationRun
+from recommendations.models import Recommendation
 from reviews.models import Review
 from tests.factories import UserFactory
 from tests.papers.test_recommend import BLOGS, NEWSLETTER, import_all

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from accounts import digests, tasks
-from accounts.models import Digest, Profile
+from accounts.models import Profile
 from portal.celery import app as celery_app
+from recommendations import digests
+from recommendations.models import Digest
 from tests.factories import PaperFactory, RecommendationFactory, UserFactory
 
 WEEK = digests.period_key("weekly")
@@ -105,12 +106,12 @@ def eager_tasks():
 def test_the_beat_task_fans_out_one_task_per_user_in_batches(readers, settings, eager_tasks):
     settings.DIGEST_BATCH_SIZE = 2  # 4 users due: this batch of 2, then the next run's
 
-    enqueued = tasks.send_digests.apply(args=("weekly",)).get()
+    enqueued = digests.send_digests.apply(args=("weekly",)).get()
 
     assert enqueued == 2
     assert len(mail.outbox) == 3  # both batches ran; "idle" had nothing new
     assert Digest.objects.filter(period_key=WEEK, status="sent").count() == 3
-    assert tasks.send_digests.apply(args=("weekly",)).get() == 1  # only "idle" is still due
+    assert digests.send_digests.apply(args=("weekly",)).get() == 1  # only "idle" is still due
     assert len(mail.outbox) == 3
 
 
@@ -121,10 +122,10 @@ def test_the_per_user_task_retries_a_failed_send_then_keeps_the_error(
     settings.TEST_REFUSED_RECIPIENTS = ["ann@example.org"]
     ann = readers[0]
 
-    result = tasks.send_digest.apply(args=(ann.pk, "weekly", WEEK))
+    result = digests.send_digest.apply(args=(ann.pk, "weekly", WEEK))
 
     assert isinstance(result.result, digests.DigestFailed)
     digest = Digest.objects.get(user=ann)
     assert digest.status == "failed"
-    assert digest.attempts == tasks.send_digest.max_retries + 1 == settings.DIGEST_SEND_ATTEMPTS
+    assert digest.attempts == digests.send_digest.max_retries + 1 == settings.DIGEST_SEND_ATTEMPTS
     assert mail.outbox == []

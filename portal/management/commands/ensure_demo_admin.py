@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import (
+from portal.demo import (
     DEMO_ADMIN_PASSWORD,
     DEMO_ADMIN_USERNAME,
     DEMO_READER_PASSWORD,

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from accounts import picks
 from papers import recommend
+from recommendations import picks
+from reviews.ratings import co_rated_pairs
 
 
 class Command(BaseCommand):
@@ -20,8 +21,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not options["users"]:
-            from reviews.ratings import co_rated_pairs  # reviews.ratings imports accounts
-
             with tqdm(total=0, desc="Related papers", unit="paper", disable=None) as progress:
                 run = recommend.rebuild_related(co_rated=co_rated_pairs(), progress=progress)
             self.stdout.write(

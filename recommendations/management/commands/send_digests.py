@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from accounts import digests
+from recommendations import digests
 
 
 class Command(BaseCommand):
@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
         for attempt in range(1, settings.DIGEST_SEND_ATTEMPTS + 1):
             try:
-                return digests.send_digest(user_id, period, key)
+                return digests.send(user_id, period, key)
             except digests.DigestFailed as error:
                 tqdm.write(self.style.WARNING(f"try {attempt}: {error}"), file=self.stderr._out)
                 if attempt < settings.DIGEST_SEND_ATTEMPTS:
