@@ -4,7 +4,6 @@ from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("researchers/<int:pk>/", views.profile_detail, name="profile"),
     path("accounts/profile/", views.profile_edit, name="profile-edit"),
     path("accounts/token/", views.api_token, name="api-token"),
     path("accounts/export/", views.account_export, name="export"),

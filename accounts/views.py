@@ -1,4 +1,4 @@
-"""Profiles, claims, API tokens, account export and deletion, email links
+"""The owner's profile page, claims, API tokens, account export and deletion, email links
 (unsubscribe), and a verified author's edits.
 
 Thin views: they parse the request, call accounts.claims / profiles / authoring /
@@ -9,7 +9,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -22,29 +22,6 @@ from accounts import account_data, authoring, claims, profiles, signing, unsubsc
 from accounts.forms import DisputeForm, KeywordsForm, PasswordConfirmForm, ProfileForm, SummaryForm
 from accounts.models import Claim
 from papers.models import Authorship, Paper
-
-User = get_user_model()
-
-
-def profile_detail(request, pk):
-    """The public profile: never an email address. Six queries (see profiles.profile_page)."""
-    try:
-        person = profiles.profile_page(pk)
-    except User.DoesNotExist:
-        raise Http404("no such researcher") from None
-    profile = person.profile
-    context = {
-        "person": person,
-        "profile": profile,
-        "categories": list(profile.interest_categories.all()),
-        "keywords": list(profile.interest_keywords.all()),
-        "verified_claims": person.verified_claims,
-        "reviews_given": person.reviews_given,
-        "answers_given": person.answers_given,
-        "is_owner": request.user.is_authenticated and request.user.pk == person.pk,
-        "min_ratings": settings.RATINGS_MIN_SHOWN,
-    }
-    return render(request, "accounts/profile_detail.html", context)
 
 
 @login_required

@@ -4,10 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import router as accounts_api
+from accounts.urls import urlpatterns as accounts_urlpatterns
 from papers.api import router as papers_api
-from portal import views
+from portal import profile_page, views
 from recommendations.api import router as recommendations_api
 from reviews.api import router as reviews_api
+
+# The public profile combines accounts and reviews, so portal serves it; it keeps its name
+# in the accounts namespace (reverse("accounts:profile"), Profile.get_absolute_url).
+accounts_pages = [
+    path("researchers/<int:pk>/", profile_page.profile_detail, name="profile"),
+    *accounts_urlpatterns,
+]
 
 drf_auth = [
     path("login/", account_views.login, name="login"),
@@ -19,7 +27,7 @@ urlpatterns = [
     # The names every template links to ("login", "logout"), served by allauth's views.
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", account_views.logout, name="logout"),
-    path("", include("accounts.urls")),
+    path("", include((accounts_pages, "accounts"))),
     path("", include("recommendations.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
