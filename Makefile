@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin
-	$(BIN)/celery -A portal call accounts.tasks.send_digests --args='["weekly"]' >/dev/null
+	$(BIN)/celery -A portal call recommendations.digests.send_digests --args='["weekly"]' >/dev/null
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 # Gates, then the suite on SQLite and on PostgreSQL, with service and browser tests.

@@ -1,25 +1,21 @@
-"""The curators' admin for accounts: users with their profiles, the claims queue with the
-claimant and the authorship side by side, decisions and disputes.
+"""The curators' admin for accounts: users with their profiles (recommendations.admin adds
+the digest preview to it), the claims queue with the claimant and the authorship side by
+side, decisions and disputes.
 
 Approve and reject are bulk actions behind an intermediate page that asks for the reason;
 they call accounts.claims, which records each decision and emails the claimant.
 """
 
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts import claims, digests
-from accounts.models import Claim, ClaimDecision, ClaimDispute, Digest, Profile, User
+from accounts import claims
+from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, User
 
 
 class ProfileInline(admin.StackedInline):
@@ -32,51 +28,6 @@ class ProfileInline(admin.StackedInline):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [ProfileInline]
-    actions = ["preview_digest"]
-
-    def get_urls(self):
-        # The email's HTML, shown in a srcdoc iframe, takes this page's Content-Security-
-        # Policy, and emails carry their styles inline; the sandbox keeps scripts out.
-        preview = csp_update({"style-src": [UNSAFE_INLINE]})(self.digest_preview_view)
-        preview = self.admin_site.admin_view(preview)
-        return [
-            path("<int:pk>/digest-preview/", preview, name="accounts_user_digest_preview"),
-            *super().get_urls(),
-        ]
-
-    @admin.action(description="Preview the next email digest (rendered, not sent)")
-    def preview_digest(self, request, queryset):
-        user = queryset.order_by("pk").first()
-        return redirect("admin:accounts_user_digest_preview", pk=user.pk)
-
-    def digest_preview_view(self, request, pk):
-        """A user's next digest as it would go out now: rendered, never sent, nothing
-        written (accounts.digests.preview)."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        user = User.objects.select_related("profile").filter(pk=pk).first()
-        if user is None:
-            raise Http404("no such user")
-        period = request.GET.get("period") or user.profile.recommendation_frequency
-        if period not in digests.PERIODS:
-            period = "weekly"
-        content, message = digests.preview(user, period)
-        html = ""
-        if message is not None:
-            html = next((body for body, kind in message.alternatives if kind == "text/html"), "")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Next {period} digest of {user.username}",
-            "person": user,
-            "period": period,
-            "periods": digests.PERIODS,
-            "kinds_due": digests.kinds_due(user.profile, period),
-            "content": content,
-            "message": message,
-            "html": html,
-            "change_url": reverse("admin:accounts_user_change", args=[user.pk]),
-        }
-        return TemplateResponse(request, "admin/accounts/user/digest_preview.html", context)
 
 
 class DecisionInline(admin.TabularInline):
@@ -260,43 +211,3 @@ class ClaimDecisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # the record of who decided what stays as it was
-
-
-@admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
-    """The send log: one row per user and period, with what it carried and any error."""
-
-    list_display = ["id", "user", "period", "period_key", "status", "attempts", "paper_count"]
-    list_display += ["created_at", "sent_at", "preview_link"]
-    list_filter = ["status", "period"]
-    search_fields = ["user__username", "user__email", "period_key"]
-    list_select_related = ["user"]
-    readonly_fields = [
-        "user",
-        "period",
-        "period_key",
-        "kinds",
-        "window_start",
-        "window_end",
-        "items",
-        "status",
-        "attempts",
-        "error",
-        "created_at",
-        "sent_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # the record of what was sent stays as it was
-
-    @admin.display(description="papers")
-    def paper_count(self, digest):
-        return len(digest.items)
-
-    @admin.display(description="next digest")
-    def preview_link(self, digest):
-        url = reverse("admin:accounts_user_digest_preview", args=[digest.user_id])
-        return format_html('<a href="{}?period={}">preview</a>', url, digest.period)

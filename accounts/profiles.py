@@ -1,5 +1,5 @@
 """Researcher profiles: created with the user, the ORCID iD proven by ORCID sign-in, the
-public page's rows, and usernames that can never leak an email address."""
+public page's accounts rows, and usernames that can never leak an email address."""
 
 from django.core.validators import RegexValidator
 from django.db import transaction
@@ -57,46 +57,25 @@ def sync_proven_orcid(user):
     return profile
 
 
-def profile_page(user_id):
-    """The public profile's user with profile, interests, verified claims, reviews and
-    answered resource requests: six queries (user+profile, categories, keywords, verified
-    claims with paper and authorship, visible reviews with their paper, visible answers with
-    their request and paper).
-
-    Raises User.DoesNotExist for an unknown or inactive user.
-    """
+def public_profiles():
+    """Active users with what their public profile shows from accounts: profile, interests,
+    and verified claims with paper and authorship. Four queries when evaluated (user+profile,
+    categories, keywords, verified claims); the page adds its other parts on top
+    (portal.profile_page)."""
     from django.contrib.auth import get_user_model
 
-    from reviews.models import ResourceAnswer, Review  # accounts -> reviews
-
-    User = get_user_model()
     verified = (
         Claim.objects.filter(status=Claim.Status.VERIFIED)
         .select_related("paper__journal", "authorship__author")
         .order_by("-paper__published_year", "-paper_id")
     )
-    # The researcher's answers to resource requests, both still shown (reviews.resources).
-    answers = (
-        ResourceAnswer.objects.filter(is_hidden=False, request__is_hidden=False)
-        .select_related("request__paper")
-        .order_by("-created_at", "-id")
-    )
-    # The researcher's reviews that curators have not hidden, newest first.
-    reviews = (
-        Review.objects.filter(is_hidden=False)
-        .select_related("paper")
-        .order_by("-created_at", "-id")
-    )
-    user = (
-        User.objects.filter(is_active=True)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
         .select_related("profile")
         .prefetch_related(
             "profile__interest_categories",
             "profile__interest_keywords",
             Prefetch("claims", queryset=verified, to_attr="verified_claims"),
-            Prefetch("reviews", queryset=reviews, to_attr="reviews_given"),
-            Prefetch("resource_answers", queryset=answers, to_attr="answers_given"),
         )
-        .get(pk=user_id)
     )
-    return user

@@ -1,5 +1,5 @@
-"""Receivers: a profile for every new user, the ORCID iD proven whenever allauth adds,
-uses or removes an ORCID sign-in, and personal picks refreshed after a rating."""
+"""Receivers: a profile for every new user, and the ORCID iD proven whenever allauth adds,
+uses or removes an ORCID sign-in."""
 
 from allauth.account.signals import user_logged_in, user_signed_up
 from allauth.socialaccount.signals import social_account_added, social_account_removed
@@ -7,10 +7,8 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from accounts import tasks
 from accounts.models import Profile
 from accounts.profiles import sync_proven_orcid
-from reviews.ratings import rating_changed
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
@@ -36,8 +34,3 @@ def prove_orcid_on_connect(sender, request, sociallogin=None, socialaccount=None
     account = socialaccount or (sociallogin.account if sociallogin else None)
     if account is not None and account.provider == "orcid":
         sync_proven_orcid(account.user)
-
-
-@receiver(rating_changed)
-def refresh_picks_after_rating(sender, user_id, paper_id, **kwargs):
-    tasks.refresh_user_picks.delay(user_id)

@@ -4,19 +4,11 @@ from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("researchers/<int:pk>/", views.profile_detail, name="profile"),
     path("accounts/profile/", views.profile_edit, name="profile-edit"),
-    path("me/recommendations/", views.recommendations, name="recommendations"),
-    path(
-        "me/recommendations/<int:paper_pk>/dismiss/",
-        views.recommendation_dismiss,
-        name="recommendation-dismiss",
-    ),
     path("accounts/token/", views.api_token, name="api-token"),
     path("accounts/export/", views.account_export, name="export"),
     path("accounts/delete/", views.account_delete, name="delete"),
     path("email/unsubscribe/<str:token>/", views.email_unsubscribe, name="unsubscribe"),
-    path("email/not-relevant/<str:token>/", views.email_not_relevant, name="not-relevant"),
     path("claims/authorship/<int:authorship_pk>/", views.claim_confirm, name="claim-confirm"),
     path(
         "claims/authorship/<int:authorship_pk>/dispute/",

@@ -1,4 +1,5 @@
-"""Profiles, claims, API tokens, account export and deletion, and a verified author's edits.
+"""The owner's profile page, claims, API tokens, account export and deletion, email links
+(unsubscribe), and a verified author's edits.
 
 Thin views: they parse the request, call accounts.claims / profiles / authoring /
 account_data, and render. Every page here works without JavaScript.
@@ -8,7 +9,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -17,42 +18,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from accounts import (
-    account_data,
-    authoring,
-    claims,
-    digests,
-    picks,
-    profiles,
-    signing,
-    unsubscribe,
-)
+from accounts import account_data, authoring, claims, profiles, signing, unsubscribe
 from accounts.forms import DisputeForm, KeywordsForm, PasswordConfirmForm, ProfileForm, SummaryForm
-from accounts.models import Claim, Recommendation
+from accounts.models import Claim
 from papers.models import Authorship, Paper
-
-User = get_user_model()
-
-
-def profile_detail(request, pk):
-    """The public profile: never an email address. Six queries (see profiles.profile_page)."""
-    try:
-        person = profiles.profile_page(pk)
-    except User.DoesNotExist:
-        raise Http404("no such researcher") from None
-    profile = person.profile
-    context = {
-        "person": person,
-        "profile": profile,
-        "categories": list(profile.interest_categories.all()),
-        "keywords": list(profile.interest_keywords.all()),
-        "verified_claims": person.verified_claims,
-        "reviews_given": person.reviews_given,
-        "answers_given": person.answers_given,
-        "is_owner": request.user.is_authenticated and request.user.pk == person.pk,
-        "min_ratings": settings.RATINGS_MIN_SHOWN,
-    }
-    return render(request, "accounts/profile_detail.html", context)
 
 
 @login_required
@@ -221,25 +190,8 @@ def paper_keywords_add(request, paper_pk):
     return render(request, "accounts/paper_keywords_add.html", context)
 
 
-@login_required
-def recommendations(request):
-    """The signed-in user's personal picks with their reasons. Picks rows with papers and
-    journals joined: one query (after the session and user)."""
-    picks_shown = list(Recommendation.objects.for_user(request.user))
-    return render(request, "accounts/recommendations.html", {"picks": picks_shown})
-
-
-@login_required
-@require_POST
-def recommendation_dismiss(request, paper_pk):
-    """ "Not relevant": the pick goes at once, and counts against its kind from now on."""
-    paper = get_object_or_404(Paper.objects.only("pk", "title"), pk=paper_pk)
-    picks.dismiss(user=request.user, paper=paper)
-    messages.success(request, f"“{paper.title}” will not be recommended to you again.")
-    return redirect("accounts:recommendations")
-
-
-def _bad_link(request, error):
+def bad_email_link(request, error):
+    """The page for an email link whose signed token is not valid or has expired (400)."""
     expired = isinstance(error, signing.ExpiredToken)
     context = {"expired": expired, "preferences_url": unsubscribe.preferences_url()}
     return render(request, "accounts/email_link_bad.html", context, status=400)
@@ -256,7 +208,7 @@ def email_unsubscribe(request, token):
     try:
         user_id, kinds = unsubscribe.read(token)
     except signing.BadToken as error:
-        return _bad_link(request, error)
+        return bad_email_link(request, error)
     context = {
         "what": unsubscribe.kinds_label(kinds),
         "done": False,
@@ -266,20 +218,3 @@ def email_unsubscribe(request, token):
         unsubscribe.unsubscribe(user_id, kinds)
         context["done"] = True
     return render(request, "accounts/email_unsubscribe.html", context)
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def email_not_relevant(request, token):
-    """A recommended paper's "not relevant" link: GET asks (one button), POST records the
-    dismissal for the recommender, without a log-in."""
-    try:
-        user_id, paper_id = digests.read_not_relevant(token)
-    except signing.BadToken as error:
-        return _bad_link(request, error)
-    paper = Paper.objects.filter(pk=paper_id).only("title", "doi").first()
-    if paper is None:
-        raise Http404("no such paper")
-    done = request.method == "POST" and digests.dismiss(user_id, paper_id)
-    context = {"paper": paper, "done": done, "preferences_url": unsubscribe.preferences_url()}
-    return render(request, "accounts/email_not_relevant.html", context)

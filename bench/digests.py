@@ -9,12 +9,12 @@ dropped at the end unless ``--keep``), migrates it, and fills it with N users (d
 weekly digest), 2,000 papers with a journal and three authors each, and five personal
 picks (Recommendation rows) per user. Then it times:
 
-- queue: the beat task ``accounts.tasks.send_digests("weekly")`` run in-process with a
+- queue: the beat task ``recommendations.digests.send_digests("weekly")`` run in-process with a
   batch as large as N: it selects the users due and enqueues one ``send_digest`` task per
   user on Redis (a queue of its own, emptied afterwards);
-- render only: ``accounts.digests.preview`` per user — collect the user's picks and
+- render only: ``recommendations.digests.preview`` per user — collect the user's picks and
   activity (4 queries) and render both parts, writing nothing;
-- send: ``accounts.digests.send_digest`` per user, as a worker runs it — collect, insert the
+- send: ``recommendations.digests.send`` per user, as a worker runs it — collect, insert the
   send-log row and its EmailedPaper rows in one transaction, render, hand the message to
   Django's in-memory email backend (no SMTP), mark it sent;
 - ceiling: ``render_to_string`` of the digest's .txt and .html templates N times with one
@@ -78,8 +78,9 @@ def fill(users):
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from accounts.models import Profile, Recommendation
+    from accounts.models import Profile
     from papers.models import Author, Authorship, Journal, Paper
+    from recommendations.models import Recommendation
 
     User = get_user_model()
     with transaction.atomic():
@@ -142,8 +143,9 @@ def ceiling_context():
     timing."""
     from django.conf import settings
 
-    from accounts import digests, unsubscribe
+    from accounts import unsubscribe
     from accounts.models import EmailKind
+    from recommendations import digests
 
     picks = [
         digests.Pick(
@@ -184,8 +186,8 @@ def main():
     from django.core.management import call_command
     from django.template.loader import render_to_string
 
-    from accounts import digests, tasks
-    from accounts.models import Digest
+    from recommendations import digests
+    from recommendations.models import Digest
 
     try:
         call_command("migrate", verbosity=0, interactive=False)
@@ -200,7 +202,7 @@ def main():
         # enqueues the next run; the per-user cost is the same). The purge also drops the
         # empty follow-up run.
         settings.DIGEST_BATCH_SIZE = n
-        seconds, enqueued = timed(lambda: tasks.send_digests.run("weekly"))
+        seconds, enqueued = timed(lambda: digests.send_digests.run("weekly"))
         purged = purge_queue()
         rows.append(("queue (beat fan-out to Redis)", seconds, enqueued))
         assert enqueued == n and purged == n + 1, (enqueued, purged)
@@ -210,9 +212,7 @@ def main():
         rows.append(("render only (collect + render)", seconds, n))
 
         mail.outbox = []
-        seconds, outcomes = timed(
-            lambda: [digests.send_digest(pk, "weekly", key) for pk in user_ids]
-        )
+        seconds, outcomes = timed(lambda: [digests.send(pk, "weekly", key) for pk in user_ids])
         rows.append(("send (collect + log + render + backend)", seconds, n))
         assert outcomes.count("sent") == n and len(mail.outbox) == n
         assert Digest.objects.filter(status="sent").count() == n

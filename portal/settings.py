@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "papers",
     "reviews",
+    "recommendations",
     # After our apps, so that portal/templates overrides allauth's templates.
     "allauth",
     "allauth.account",
@@ -260,7 +261,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # settings), when EMAIL_URL's SMTP or console is not what production uses.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set by EMAIL_URL)
 
-# Email digests (accounts.digests): papers per digest; the life of the signed links in
+# Email digests (recommendations.digests): papers per digest; the life of the signed links in
 # every email (unsubscribe, "not relevant"); digests handed to the workers per batch, and
 # the rate each worker sends them at (Celery's rate_limit, e.g. "10/s"); tries per digest.
 DIGEST_MAX_PAPERS = env.int("DIGEST_MAX_PAPERS", default=5)
@@ -371,22 +372,22 @@ CELERY_BEAT_SCHEDULE = {
     # Every related-papers list rebuilt (with the day's ratings blended in), then every
     # user's picks; new and changed papers are placed as they come in between.
     "rebuild-recommendations": {
-        "task": "accounts.tasks.rebuild_recommendations",
+        "task": "recommendations.picks.rebuild_recommendations",
         "schedule": crontab(hour=4, minute=7),
     },
-    # Email digests: each run fans out one task per user due (accounts.tasks).
+    # Email digests: each run fans out one task per user due (recommendations.digests).
     "send-daily-digests": {
-        "task": "accounts.tasks.send_digests",
+        "task": "recommendations.digests.send_digests",
         "schedule": crontab(hour=7, minute=5),
         "args": ["daily"],
     },
     "send-weekly-digests": {
-        "task": "accounts.tasks.send_digests",
+        "task": "recommendations.digests.send_digests",
         "schedule": crontab(day_of_week=1, hour=7, minute=15),
         "args": ["weekly"],
     },
     "send-monthly-digests": {
-        "task": "accounts.tasks.send_digests",
+        "task": "recommendations.digests.send_digests",
         "schedule": crontab(day_of_month=1, hour=7, minute=25),
         "args": ["monthly"],
     },
@@ -437,7 +438,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Recommendations (papers.recommend, accounts.picks): entries in a "Recommended" list; the
+# Recommendations (papers.recommend, recommendations.picks): entries in a "Recommended" list; the
 # content score below which a paper is not a close neighbour (the cold-start fill takes its
 # place; unset: papers.similarity's own bar, 0.2 in words alone, 0.56 with topics); how
 # many years count as "recent" for the best-rated fill; personal picks kept.

@@ -4,15 +4,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import router as accounts_api
+from accounts.urls import urlpatterns as accounts_urlpatterns
 from papers import urls as papers_urls
 from papers.api import router as papers_api
-from portal import paper_api, paper_page, views
+from portal import paper_api, paper_page, profile_page, views
+from recommendations.api import router as recommendations_api
 from reviews.api import router as reviews_api
 
-# The paper page, composed here from every app's part, named as the catalogue's own pages.
+# Pages that combine apps are composed in portal, and keep their names in the namespace of
+# the app they belong to (reverse("papers:paper"), reverse("accounts:profile")).
 paper_pages = [
     path("papers/<int:pk>/", paper_page.paper_detail, name="paper"),
     path("doi/<doi:doi>", paper_page.paper_by_doi, name="paper-by-doi"),
+]
+accounts_pages = [
+    path("researchers/<int:pk>/", profile_page.profile_detail, name="profile"),
+    *accounts_urlpatterns,
 ]
 
 drf_auth = [
@@ -25,7 +32,8 @@ urlpatterns = [
     # The names every template links to ("login", "logout"), served by allauth's views.
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", account_views.logout, name="logout"),
-    path("", include("accounts.urls")),
+    path("", include((accounts_pages, "accounts"))),
+    path("", include("recommendations.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -42,6 +50,7 @@ urlpatterns = [
     # let an unverified address in.
     path("api/v1/auth/", include((drf_auth, "rest_framework"))),
     path("api/v1/", include(accounts_api.urls)),
+    path("api/v1/", include(recommendations_api.urls)),
     path("api/v1/", include(paper_api.router.urls)),
     path("api/v1/", include(papers_api.urls)),
     path("api/v1/", include(reviews_api.urls)),

@@ -127,10 +127,10 @@ class FundingFactory(factory.django.DjangoModelFactory):
 
 
 class RecommendationFactory(factory.django.DjangoModelFactory):
-    """A personal pick, as accounts.picks would store it (tests make them directly)."""
+    """A personal pick, as recommendations.picks would store it (tests make them directly)."""
 
     class Meta:
-        model = "accounts.Recommendation"
+        model = "recommendations.Recommendation"
 
     user = factory.SubFactory(UserFactory)
     paper = factory.SubFactory(PaperFactory)

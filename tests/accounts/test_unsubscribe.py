@@ -1,5 +1,6 @@
-"""The signed unsubscribe link (footer and List-Unsubscribe header) and the "not relevant"
-link: they work without a log-in, at once, and only when untouched and not expired."""
+"""The signed unsubscribe link (footer and List-Unsubscribe header): it works without a
+log-in, at once, and only when untouched and not expired. (The "not relevant" link and
+unsubscribing from the digest: tests/recommendations/test_email_links.py.)"""
 
 import json
 import time
@@ -8,10 +9,10 @@ import pytest
 from django.core import mail, signing
 from django.urls import reverse
 
-from accounts import digests, unsubscribe
 from accounts import signing as email_signing
-from accounts.models import Dismissal, EmailKind, Profile
-from tests.factories import PaperFactory, RecommendationFactory
+from accounts import unsubscribe
+from accounts.models import EmailKind, Profile
+from tests.factories import PaperFactory
 
 
 def path_of(url):
@@ -40,19 +41,6 @@ def test_opening_the_link_asks_and_changes_nothing(client, alice, link):
     assert b"recommendation digest" in response.content and b"<button" in response.content
     alice.profile.refresh_from_db()
     assert alice.profile.recommendation_frequency == "weekly"
-
-
-def test_the_button_unsubscribes_at_once_without_a_log_in(client, alice, link):
-    RecommendationFactory(user=alice, paper=PaperFactory())
-
-    response = client.post(link)
-
-    assert response.status_code == 200 and b"You are unsubscribed" in response.content
-    alice.profile.refresh_from_db()
-    assert alice.profile.recommendation_frequency == "off"
-    # Other kinds of email stay as they were.
-    assert alice.profile.claim_decisions_frequency == "instant"
-    assert digests.send_digest(alice.pk, "weekly", digests.period_key("weekly")) == "empty"
 
 
 def test_a_mail_clients_one_click_post_unsubscribes(client, alice, link):
@@ -120,39 +108,12 @@ def test_a_link_still_within_its_age_works(client, alice, settings):
 
 def test_a_not_relevant_token_does_not_unsubscribe(client, alice):
     paper = PaperFactory()
-    url = digests.not_relevant_url(alice.pk, paper.pk)
-    token = url.rstrip("/").rsplit("/", 1)[1]
+    # The token of a digest's "not relevant" link (recommendations.digests.not_relevant_url).
+    token = email_signing.make_token(email_signing.NOT_RELEVANT, {"u": alice.pk, "p": paper.pk})
 
     response = client.post(reverse("accounts:unsubscribe", args=[token]))
 
     assert response.status_code == 400
-
-
-def test_the_not_relevant_link_records_a_dismissal_without_a_log_in(client, alice):
-    paper = PaperFactory(title="A paper alice does not care for")
-    RecommendationFactory(user=alice, paper=paper)
-    link = path_of(digests.not_relevant_url(alice.pk, paper.pk))
-
-    asked = client.get(link)
-    assert asked.status_code == 200 and b"A paper alice does not care for" in asked.content
-    assert not Dismissal.objects.exists()  # a link scanner's GET records nothing
-
-    response = client.post(link)
-
-    assert response.status_code == 200 and b"will not be recommended" in response.content
-    assert Dismissal.objects.filter(user=alice, paper=paper).count() == 1
-    client.post(link)  # twice: still one
-    assert Dismissal.objects.filter(user=alice, paper=paper).count() == 1
-    assert not alice.recommendations.for_user(alice).exists()
-
-
-def test_an_expired_not_relevant_link_records_nothing(client, alice):
-    paper = PaperFactory()
-    token = old_token(email_signing.NOT_RELEVANT, {"u": alice.pk, "p": paper.pk}, days=400)
-
-    response = client.post(reverse("accounts:not-relevant", args=[token]))
-
-    assert response.status_code == 400 and not Dismissal.objects.exists()
 
 
 def test_every_email_footer_links_to_the_preference_centre(alice, paper, curator):

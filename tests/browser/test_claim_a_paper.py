@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, ensure_demo_admin
 from accounts.models import ClaimDecision
+from portal.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, ensure_demo_admin
 
 pytestmark = pytest.mark.browser
 

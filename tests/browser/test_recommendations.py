@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_READER_PASSWORD, DEMO_READER_USERNAME, ensure_demo_reader
+from portal.demo import DEMO_READER_PASSWORD, DEMO_READER_USERNAME, ensure_demo_reader
 
 pytestmark = pytest.mark.browser
 

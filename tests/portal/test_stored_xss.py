@@ -16,9 +16,9 @@ from django.core.cache import caches
 from django.db import transaction
 from django.urls import reverse
 
-from accounts import digests
 from papers import citation
 from papers.models import Category, Keyword, PaperCategory, PaperKeyword
+from recommendations import digests
 from reviews import resources
 from reviews.models import ResourceAnswer
 from reviews.ratings import submit_review
