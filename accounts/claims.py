@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import tasks
+from accounts import emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
 
 ORCID_REASON = "The ORCID iD proven by ORCID sign-in matches the ORCID iD of this authorship."
@@ -208,16 +208,16 @@ def _decide(claim, *, by, reason, verdict):
 
 
 def _after_decision(decision, *, approved):
-    tasks.send_claim_decision_email.delay(decision.pk)
+    emails.send_claim_decision.delay(decision.pk)
     if approved:
         _tell_of_waiting_requests(decision.claim.user_id, decision.claim.paper_id)
 
 
 def _tell_of_waiting_requests(user_id, paper_id):
     # A new verified author hears of the resource requests that waited for one.
-    from reviews import tasks as reviews_tasks  # accounts -> reviews
+    from reviews import resources  # accounts -> reviews
 
-    reviews_tasks.tell_new_author_of_waiting_requests.delay(user_id, paper_id)
+    resources.tell_new_author_of_waiting_requests.delay(user_id=user_id, paper_id=paper_id)
 
 
 def dispute_claim(*, user, authorship, reason):

@@ -1,9 +1,12 @@
 """The Celery app: configured from Django settings (the CELERY_* names), tasks autodiscovered."""
 
+import functools
 import os
 
 from celery import Celery, platforms
 from celery.apps.beat import Beat
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
 from kombu.utils.objects import cached_property
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -24,7 +27,19 @@ class PortalBeat(Beat):
         platforms.signals.update(SIGTERM=stop, SIGINT=stop)
 
 
+class PortalTask(DjangoTask):
+    """Every task of the portal: Celery's Django task, whose ``delay_on_commit()`` enqueues
+    once the transaction commits, made robust."""
+
+    def delay_on_commit(self, *args, **kwargs):
+        # robust: a broker fault after the commit is logged, and neither fails the request
+        # that committed (its rows are saved) nor stops the other on-commit callbacks.
+        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+
+
 class PortalCelery(Celery):
+    task_cls = "portal.celery:PortalTask"
+
     @cached_property
     def Beat(self):  # noqa: N802 (Celery's name)
         return self.subclass_with_self(PortalBeat)
@@ -32,4 +47,9 @@ class PortalCelery(Celery):
 
 app = PortalCelery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # each app's tasks.py
+# Tasks defined beside the functions they run (pretix style), outside a tasks.py: a worker
+# imports these modules too, so that it knows their tasks by name.
+app.autodiscover_tasks(
+    ["accounts.emails", "reviews.notifications", "reviews.resources"], related_name=None
+)
