@@ -1,6 +1,5 @@
 """The Celery app: configured from Django settings (the CELERY_* names), tasks autodiscovered."""
 
-import functools
 import os
 
 from celery import Celery, platforms
@@ -34,7 +33,12 @@ class PortalTask(DjangoTask):
     def delay_on_commit(self, *args, **kwargs):
         # robust: a broker fault after the commit is logged, and neither fails the request
         # that committed (its rows are saved) nor stops the other on-commit callbacks.
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        # A function, not functools.partial as Celery's: Django logs the callback's
+        # __qualname__, which a partial lacks (the log call itself would raise).
+        def enqueue():
+            self.delay(*args, **kwargs)
+
+        transaction.on_commit(enqueue, robust=True)
 
 
 class PortalCelery(Celery):
