@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from accounts import claims
-from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, User
+from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, SentEmail, User
 
 
 class ProfileInline(admin.StackedInline):
@@ -211,3 +211,22 @@ class ClaimDecisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # the record of who decided what stays as it was
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(admin.ModelAdmin):
+    """The send log of every email but the digest (accounts.emails.send_once), with errors."""
+
+    list_display = ["id", "kind", "key", "recipient", "status", "attempts", "created_at"]
+    list_display += ["sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient__username", "recipient__email", "key"]
+    list_select_related = ["recipient"]
+    readonly_fields = ["kind", "key", "recipient", "status", "attempts", "error"]
+    readonly_fields += ["created_at", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the record of what was sent stays as it was

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from accounts import tasks
+from accounts import emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
 
 # Sent once a claim is verified and committed (by ORCID at once, or by a curator), with
@@ -214,7 +214,7 @@ def _decide(claim, *, by, reason, verdict):
 
 
 def _after_decision(decision, *, approved):
-    tasks.send_claim_decision_email.delay(decision.pk)
+    emails.send_claim_decision.delay(decision.pk)
     if approved:
         _tell_of_waiting_requests(decision.claim.user_id, decision.claim.paper_id)
 

@@ -1,14 +1,21 @@
-"""Emails of the accounts app, each from a .txt + .html template pair, and ``message_to``:
-how every email the portal sends to a user is built (one-line subject, unsubscribe
-headers and footer)."""
+"""How the portal emails a user: ``message_to`` builds every message (one-line subject,
+unsubscribe headers and footer), ``send_once`` sends each at most once (a send-log row
+written before it goes out); and the emails of the accounts app, each from a .txt + .html
+template pair, with their tasks."""
 
+import contextlib
+import smtplib
+
+from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import unsubscribe
-from accounts.models import ClaimDecision, EmailKind
+from accounts.models import ClaimDecision, EmailKind, SentEmail
 
 SUBJECT_MAX_LENGTH = 200
 
@@ -48,34 +55,96 @@ def message_to(user, *, kinds, subject, template, context, html=True):
     return message
 
 
+# A task that sends email retries transient faults (a refused connection, an SMTP error)
+# with backoff. A retry's countdown waits in the broker, and Redis hands a message still
+# unacknowledged after its visibility timeout (the hard time limit + 60 s) to a second
+# worker, so the waits stay under five minutes; a second copy would find the send log anyway.
+RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 60,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+def send_once(*, kind, key, to, message):
+    """Send ``message`` to the user ``to`` unless the email (``kind``, ``key``) has already
+    been sent to them, or is being sent. Returns True when this call sent it, else False.
+
+    The send log's row (SentEmail) is written and committed *before* the message goes out,
+    and its unique (kind, key, recipient) decides between two calls at the same moment,
+    in threads or processes: exactly one sends. So call it outside a transaction (from a
+    task), or a rollback would forget a message that went out.
+
+    When the email backend raises, the row is marked "failed" with the error and the error
+    raised again: the task's retry calls again, takes the failed row (one caller wins,
+    by an optimistic update) and sends. A backend that raises is taken to have sent nothing
+    (an SMTP server refuses before it accepts). The row is marked "sent" as soon as the
+    backend has accepted the message, before the connection is closed, so a fault in
+    closing cannot make a sent message look failed. A worker that dies between writing the
+    row and marking it leaves it "sending", and nothing sends it again: at most once.
+    Queries: one INSERT (with a SELECT and an UPDATE when the row exists), one UPDATE.
+    """
+    row = _claim(kind=kind, key=key, recipient=to)
+    if row is None:
+        return False
+    connection = get_connection()
+    try:
+        connection.open()
+        sent = connection.send_messages([message])
+    except Exception as error:
+        _mark(row, status=SentEmail.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        with contextlib.suppress(Exception):
+            connection.close()
+        raise
+    if not sent:  # the backend dropped it without an error (no recipient): nothing went out
+        _mark(row, status=SentEmail.Status.FAILED, error="The email backend sent nothing.")
+        return False
+    _mark(row, status=SentEmail.Status.SENT, sent_at=timezone.now())
+    with contextlib.suppress(Exception):  # the message is out; a failing QUIT changes nothing
+        connection.close()
+    return True
+
+
+def _claim(*, kind, key, recipient):
+    """The new send-log row, or the failed one taken for a retry; None when the email was
+    sent or is being sent."""
+    try:
+        with transaction.atomic():
+            return SentEmail.objects.create(kind=kind, key=key, recipient=recipient)
+    except IntegrityError:
+        pass  # logged before: sent, being sent, or failed
+    row = SentEmail.objects.get(kind=kind, key=key, recipient=recipient)
+    if row.status != SentEmail.Status.FAILED:
+        return None
+    taken = SentEmail.objects.filter(pk=row.pk, status=SentEmail.Status.FAILED).update(
+        status=SentEmail.Status.SENDING, attempts=F("attempts") + 1, error=""
+    )
+    return row if taken else None
+
+
+def _mark(row, *, status, error="", sent_at=None):
+    SentEmail.objects.filter(pk=row.pk).update(status=status, error=error[:2000], sent_at=sent_at)
+
+
+@shared_task(**RETRY)
 def send_claim_decision(decision_id):
     """Tell the claimant that a curator approved or rejected their claim, and why.
 
-    Takes an id (the task runs it after the decision's transaction commits). Safe to run
-    twice or concurrently: the decision's ``emailed_at`` is claimed first with an optimistic
-    update, and released again if sending fails (so that a retry sends). Returns the number
-    of messages sent: 0 when already sent, or the decision or the user's address is gone.
+    A task (``send_claim_decision.delay_on_commit(decision.pk)``), also called directly.
+    Sends once however often it runs (``send_once``). Returns the number of messages sent:
+    0 when already sent, when the decision was an ORCID verification, when the decision or
+    the user's address is gone, or when the claimant takes decisions in their digest.
     """
-    claimed = ClaimDecision.objects.filter(
-        pk=decision_id,
-        emailed_at__isnull=True,
-        verdict__in=[ClaimDecision.Verdict.APPROVED, ClaimDecision.Verdict.REJECTED],
-    ).update(emailed_at=timezone.now())
-    if not claimed:
-        return 0
-    try:
-        return _send_claim_decision(decision_id)
-    except Exception:
-        ClaimDecision.objects.filter(pk=decision_id).update(emailed_at=None)
-        raise
-
-
-def _send_claim_decision(decision_id):
     decision = (
         ClaimDecision.objects.select_related("claim__user__profile", "claim__paper")
         .select_related("claim__authorship")
         .select_related("claim__authorship__author")
-        .filter(pk=decision_id)
+        .filter(
+            pk=decision_id,
+            verdict__in=[ClaimDecision.Verdict.APPROVED, ClaimDecision.Verdict.REJECTED],
+        )
         .first()
     )
     if decision is None or not decision.claim.user.email:
@@ -101,4 +170,7 @@ def _send_claim_decision(decision_id):
         template="accounts/emails/claim_decided",
         context=context,
     )
-    return message.send()
+    sent = send_once(
+        kind=SentEmail.Kind.CLAIM_DECISION, key=str(decision.pk), to=claim.user, message=message
+    )
+    return int(sent)

@@ -145,6 +145,54 @@ EMAIL_KIND_FIELDS = {
 }
 
 
+class SentEmail(models.Model):
+    """The send log of every email sent to one user about one thing (accounts.emails.send_once).
+
+    The row is written *before* the message goes out, and (kind, key, recipient) is unique:
+    a task run twice, redelivered or racing another finds the row and sends nothing. A send
+    the email backend refused is marked "failed", and the next try takes the row again; a
+    row left "sending" (the worker died mid-send) is never sent again, since its message may
+    have gone out. (Digests keep their own log, ``Digest``, for now.)
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM_DECISION = "claim_decision", "Claim decision"
+        RESOURCE_REQUEST = "resource_request", "Resource requests, to an author"
+        REQUEST_ANSWERED = "request_answered", "Answer to a resource request"
+        REQUEST_STATUS = "request_status", "Status of a resource request"
+        REVIEW_HIDDEN = "review_hidden", "Review hidden"
+        RETRACTION = "retraction", "Retraction of a rated paper"
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    # What the email is about, within its kind: "12" (a decision id), "12:acknowledged".
+    key = models.CharField(max_length=100)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_emails"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.SENDING)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key", "recipient"], name="accounts_sentemail_once"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.key} to {self.recipient_id} ({self.status})"
+
+
 class ClaimQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Claim.ACTIVE)
@@ -224,8 +272,6 @@ class ClaimDecision(models.Model):
     )
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(auto_now_add=True)
-    # Set just before the claimant's email goes out, so that a task run twice sends once.
-    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

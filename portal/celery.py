@@ -5,7 +5,6 @@ Tasks live beside the functions they run (``papers.metadata.fetch_metadata``,
 modules that define them, and a worker imports those at start-up.
 """
 
-import functools
 import os
 
 from celery import Celery, platforms
@@ -33,20 +32,23 @@ class PortalBeat(Beat):
 
 
 class PortalTask(DjangoTask):
-    """Every task of ours: ``task.delay_on_commit(id)`` is how follow-up work is enqueued."""
+    """Every task of the portal: Celery's Django task, whose ``delay_on_commit()`` enqueues
+    once the transaction commits, made robust."""
 
     def delay_on_commit(self, *args, **kwargs):
-        """Enqueue once the current transaction commits (at once outside one).
+        # robust: a broker fault after the commit is logged, and neither fails the request
+        # that committed (its rows are saved) nor stops the other on-commit callbacks.
+        # A function, not functools.partial as Celery's: Django logs the callback's
+        # __qualname__, which a partial lacks (the log call itself would raise).
+        def enqueue():
+            self.delay(*args, **kwargs)
 
-        Robust: a broker that is down when the write commits must not turn a request whose
-        data landed into an error. Each caller's work is picked up again by a sweep
-        (``papers.metadata.refresh_due_metadata``) or the nightly rebuilds, or, for an
-        email, stays unsent in its send log.
-        """
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        transaction.on_commit(enqueue, robust=True)
 
 
 class PortalCelery(Celery):
+    task_cls = "portal.celery:PortalTask"
+
     @cached_property
     def Beat(self):  # noqa: N802 (Celery's name)
         return self.subclass_with_self(PortalBeat)
@@ -54,4 +56,4 @@ class PortalCelery(Celery):
 
 app = PortalCelery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # each app's tasks.py, where one is left (portal.tasks)

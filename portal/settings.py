@@ -350,7 +350,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_IMPORTS = [
     "papers.metadata",
     "papers.recommend",
+    "accounts.emails",
     "reviews.ratings",
+    "reviews.notifications",
+    "reviews.resources",
+    "recommendations.picks",
+    "recommendations.digests",
 ]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.

@@ -8,7 +8,6 @@ from django.shortcuts import render
 
 from reviews import ratings, resources
 from reviews.models import RatingSummary, ResourceAnswer, ResourceRequest, Review, ReviewReport
-from reviews.notifications import tell_reviewer_hidden
 
 
 class ReportInline(admin.TabularInline):
@@ -93,9 +92,9 @@ class ReviewAdmin(admin.ModelAdmin):
             }
             return render(request, "reviews/admin_hide.html", context)
         reason = form.cleaned_data["reason"]
-        for review in queryset.select_related("user", "paper"):
+        for review in queryset:
+            # hide_review enqueues the email to the reviewer: a worker sends it after commit.
             ratings.hide_review(review, curator=request.user, reason=reason)
-            tell_reviewer_hidden(review)
         self.message_user(request, f"{queryset.count()} review(s) hidden.", messages.SUCCESS)
         return None
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.claims import is_verified_author
 from accounts.models import Profile
 from papers.models import Paper
+from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
 from reviews.models import (
     MAX_TEXT_CHARS,
@@ -109,7 +110,8 @@ def delete_review(*, user, review):
 
 
 def hide_review(review, *, curator, reason):
-    """A curator hides a review: it leaves the page and the summary at once."""
+    """A curator hides a review: it leaves the page and the summary at once. The reviewer
+    is told why by email, from a worker once the hiding is committed."""
     if not reason.strip():
         raise ReviewRefused("Say why the review is hidden: its author is told.")
     with transaction.atomic():
@@ -121,6 +123,7 @@ def hide_review(review, *, curator, reason):
             hidden_by=curator,
         )
         refresh_summary(review.paper_id)
+        notifications.tell_reviewer_hidden.delay_on_commit(review.pk)
     review.refresh_from_db()
     return review
 

@@ -9,15 +9,22 @@ fulfilled (with a link) or declined (with a reason): a verified author or a cura
 and the asker may mark it fulfilled. Other readers add "me too" to an open request.
 
 Every function checks who may act first and raises ResourceRefused with a message for the
-user, writing nothing, when the action is not allowed. Emails go out after commit.
+user, writing nothing, when the action is not allowed. Emails go out from a worker after
+commit: the tasks that tell authors of requests are here, the others in
+reviews.notifications.
 """
 
+import contextlib
+
+from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from accounts.claims import is_verified_author
+from accounts.claims import is_verified_author, verified_author_users
+from accounts.emails import RETRY
 from papers.links import safe_link
 from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
@@ -59,12 +66,6 @@ def may_manage(user, resource_request):
 # --- asking, answering, "me too" ---
 
 
-def _tasks():
-    from reviews import tasks  # reviews.tasks imports this module
-
-    return tasks
-
-
 def ask(*, user, paper, kind, message):
     """``user`` asks for a resource of ``kind`` on ``paper``. Returns the new request.
 
@@ -96,11 +97,7 @@ def ask(*, user, paper, kind, message):
             resource_request = ResourceRequest.objects.create(
                 paper=paper, requester=user, kind=kind, message=message
             )
-            request_id = resource_request.pk
-            # A broker fault must not undo the request (robust); the task runs after commit.
-            transaction.on_commit(
-                lambda: _tasks().tell_authors_of_request.delay(request_id), robust=True
-            )
+            tell_authors_of_request.delay_on_commit(resource_request.pk)
     except IntegrityError:
         # Another request of the same reader won between our check and our insert.
         _refuse_a_second_request(user=user, paper=paper, kind=kind)
@@ -150,10 +147,7 @@ def answer(*, user, resource_request, text="", link=""):
             as_author=is_verified_author(user, resource_request.paper_id),
         )
         if resource_request.requester_id != user.pk:
-            answer_id = reply.pk
-            transaction.on_commit(
-                lambda: _tasks().tell_asker_answered.delay(answer_id), robust=True
-            )
+            notifications.tell_asker_answered.delay_on_commit(reply.pk)
     return reply
 
 
@@ -234,8 +228,7 @@ def _move(resource_request, *, by, allowed, status, **fields):
                 f"This request is {resource_request.get_status_display().lower()}; not changed."
             )
         if resource_request.requester_id != by.pk:
-            request_id = resource_request.pk
-            transaction.on_commit(lambda: _tasks().tell_asker_status.delay(request_id), robust=True)
+            notifications.tell_asker_status.delay_on_commit(resource_request.pk)
     resource_request.refresh_from_db()
     return resource_request
 
@@ -268,45 +261,70 @@ def restore(item, *, curator):
 # --- notifications ---
 
 
+# Each request reaches its authors' emails once, by one of two tasks: the one its asking
+# enqueues (when the paper has verified authors), or, when it had to wait, the one a claim's
+# verification enqueues. ``authors_notified_at`` is taken before sending and decides between
+# them; a refused send gives the requests back, so that the task's retry takes them again,
+# and the send log (accounts.emails.send_once) keeps anyone already told from hearing twice.
+
+
+@shared_task(**RETRY)
 def tell_authors_of_request(request_id):
     """Email the paper's verified authors of a new request, once. With no verified author
-    the request waits (``authors_notified_at`` stays empty). Safe to run twice."""
-    from accounts.claims import verified_author_users
-
+    the request waits (``authors_notified_at`` stays empty). Safe to run twice. Returns the
+    number of authors emailed."""
     resource_request = ResourceRequest.objects.select_related("paper").get(pk=request_id)
     authors = list(verified_author_users(resource_request.paper_id).exclude(email=""))
     if not authors:
         return 0
-    # Recorded before sending, so a second run (or a claim verified meanwhile) tells nobody twice.
-    claimed = ResourceRequest.objects.filter(pk=request_id, authors_notified_at=None).update(
-        authors_notified_at=timezone.now()
+    # Taken before sending, so a second run (or a claim verified meanwhile) tells nobody twice.
+    taken_at = timezone.now()
+    taken = ResourceRequest.objects.filter(pk=request_id, authors_notified_at=None).update(
+        authors_notified_at=taken_at
     )
-    if not claimed:
+    if not taken:
         return 0
-    for author in authors:
-        notifications.tell_author_of_requests(author, resource_request.paper, [resource_request])
-    return len(authors)
+    told = 0
+    with _given_back_if_refused([request_id], taken_at):
+        for author in authors:
+            told += notifications.tell_author_of_requests(
+                author, resource_request.paper, [resource_request]
+            )
+    return told
 
 
+@shared_task(**RETRY)
 def tell_new_author_of_waiting_requests(*, user_id, paper_id):
     """A claim on ``paper_id`` became verified: tell its author of the open requests that
-    waited for one, and record that they were told. Returns how many requests."""
-    from django.contrib.auth import get_user_model
-
+    waited for one (one email), and record that they were told. Safe to run twice.
+    Returns how many requests."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if user is None:
         return 0
     waiting = ResourceRequest.objects.filter(
         paper_id=paper_id, authors_notified_at=None, is_hidden=False, status=Status.OPEN
     )
+    taken_at = timezone.now()
     with transaction.atomic():
         requests = list(waiting.select_for_update().select_related("paper"))
         ResourceRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
-            authors_notified_at=timezone.now()
+            authors_notified_at=taken_at
         )
     if requests:
-        notifications.tell_author_of_requests(user, requests[0].paper, requests)
+        with _given_back_if_refused([r.pk for r in requests], taken_at):
+            notifications.tell_author_of_requests(user, requests[0].paper, requests)
     return len(requests)
+
+
+@contextlib.contextmanager
+def _given_back_if_refused(request_ids, taken_at):
+    try:
+        yield
+    except Exception:
+        ResourceRequest.objects.filter(pk__in=request_ids, authors_notified_at=taken_at).update(
+            authors_notified_at=None
+        )
+        raise
 
 
 # --- what the page shows ---

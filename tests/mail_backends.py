@@ -23,3 +23,11 @@ class RefusingBackend(EmailBackend):
                     {addr: (550, b"mailbox unavailable") for addr in bad}
                 )
         return super().send_messages(messages)
+
+
+class QuitFailingBackend(EmailBackend):
+    """locmem, except that closing the connection raises, as an SMTP server answering QUIT
+    with an error, after it has accepted the message, would."""
+
+    def close(self):
+        raise smtplib.SMTPResponseException(421, b"closing the line")

@@ -6,8 +6,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import claims
+from accounts.emails import send_claim_decision
 from accounts.models import Claim, ClaimDecision, Profile
-from accounts.tasks import send_claim_decision_email
 from tests.accounts.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
 
@@ -78,7 +78,7 @@ def test_approve_asks_for_a_reason_then_approves_all_and_emails_each(
     # One email task per decision, enqueued after commit; run here as a worker would.
     assert len(after_commit) == 2
     for decision in decisions:
-        send_claim_decision_email.apply(args=(decision.pk,))
+        send_claim_decision.apply(args=(decision.pk,))
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
 
 

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from accounts import claims, emails
-from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
-from accounts.tasks import send_claim_decision_email
+from accounts.emails import send_claim_decision
+from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, SentEmail
 from tests.accounts.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory
 
@@ -149,7 +149,7 @@ def test_a_curator_approves_the_decision_is_recorded_and_the_user_emailed(
     assert list(claims.verified_author_users(paper)) == [alice]
     # The email is a task enqueued after commit; here the worker's part runs in-process.
     assert len(after_commit) == 1 and not mail.outbox
-    send_claim_decision_email.apply(args=(decision.pk,))
+    send_claim_decision.apply(args=(decision.pk,))
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"] and "approved" in message.subject
     assert paper.title in message.body and "Same affiliation." in message.body
@@ -162,7 +162,7 @@ def test_a_curator_rejects_with_a_reason_that_the_user_is_told(alice, paper, cur
         claims.reject_claim(claim, by=curator, reason="  ")
 
     claims.reject_claim(claim, by=curator, reason="The affiliation does not match.")
-    send_claim_decision_email.apply(args=(claim.decisions.get().pk,))
+    send_claim_decision.apply(args=(claim.decisions.get().pk,))
 
     assert claim.status == Claim.Status.REJECTED
     (message,) = mail.outbox
@@ -175,14 +175,15 @@ def test_the_decision_email_goes_out_once_however_often_the_task_runs(alice, pap
     decision = claim.decisions.get()
 
     for _ in range(3):
-        send_claim_decision_email.apply(args=(decision.pk,))
+        send_claim_decision.apply(args=(decision.pk,))
 
     assert len(mail.outbox) == 1
-    decision.refresh_from_db()
-    assert decision.emailed_at is not None
+    logged = SentEmail.objects.get(kind="claim_decision", key=str(decision.pk))
+    assert (logged.recipient, logged.status, logged.attempts) == (alice, "sent", 1)
+    assert logged.sent_at is not None
 
 
-def test_a_failed_send_is_released_for_the_retry(alice, paper, curator, settings):
+def test_a_failed_send_is_logged_and_the_retry_sends_it(alice, paper, curator, settings):
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     claims.approve_claim(claim, by=curator)
     decision = claim.decisions.get()
@@ -193,10 +194,14 @@ def test_a_failed_send_is_released_for_the_retry(alice, paper, curator, settings
     with pytest.raises(OSError):
         emails.send_claim_decision(decision.pk)
 
-    decision.refresh_from_db()
-    assert decision.emailed_at is None
+    logged = SentEmail.objects.get(kind="claim_decision", key=str(decision.pk))
+    assert logged.status == "failed" and logged.sent_at is None
+    assert logged.error.startswith("ConnectionRefusedError")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert emails.send_claim_decision(decision.pk) == 1
+    assert len(mail.outbox) == 1
+    logged.refresh_from_db()
+    assert (logged.status, logged.attempts, logged.error) == ("sent", 2, "")
 
 
 def test_an_orcid_verification_sends_no_email(alice, paper):

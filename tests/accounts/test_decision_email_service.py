@@ -4,13 +4,13 @@ even when the task is delivered twice."""
 import pytest
 
 from accounts import claims
-from accounts.models import ClaimDecision
+from accounts.models import SentEmail
 from tests.accounts.conftest import authorship_of
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.service
 
-TASK = "accounts.tasks.send_claim_decision_email"
+TASK = "accounts.emails.send_claim_decision"
 SUBJECT = "Subject: [Research Portal] Your author claim was approved"
 
 
@@ -25,7 +25,7 @@ def test_a_worker_emails_the_decision_once(start_worker, redis_url, alice, paper
     worker.send(TASK, decision.pk)  # delivered twice, e.g. after a worker died mid-task
 
     def emailed():
-        return ClaimDecision.objects.filter(pk=decision.pk, emailed_at__isnull=False).exists()
+        return SentEmail.objects.filter(key=str(decision.pk), status="sent").exists()
 
     assert wait_for(emailed), worker.output()
     assert wait_for(lambda: worker.output().count(f"{TASK}[") >= 4), (

@@ -108,9 +108,20 @@ def test_no_answer_email_when_answers_come_in_a_digest(alice, bob, asked):
     assert mail.outbox == []
 
 
+def hidden_review(user, paper):
+    return Review.objects.create(
+        paper=paper,
+        user=user,
+        rating=3,
+        is_hidden=True,
+        hidden_reason="Spam.",
+        hidden_at=timezone.now(),
+    )
+
+
 def test_a_hidden_review_and_a_retraction_notice(alice, paper):
-    review = Review.objects.create(paper=paper, user=alice, rating=3, hidden_reason="Spam.")
-    notifications.tell_reviewer_hidden(review)
+    review = hidden_review(alice, paper)
+    notifications.tell_reviewer_hidden(review.pk)
     paper.is_retracted = True
     paper.save()
     notifications.tell_raters_of_retraction(paper.pk)
@@ -123,8 +134,8 @@ def test_a_hidden_review_and_a_retraction_notice(alice, paper):
 def test_review_notices_turned_off_send_nothing(alice, paper):
     Profile.objects.filter(user=alice).update(review_notices=False)
     alice.profile.refresh_from_db()
-    review = Review.objects.create(paper=paper, user=alice, rating=3, hidden_reason="Spam.")
-    notifications.tell_reviewer_hidden(review)
+    review = hidden_review(alice, paper)
+    notifications.tell_reviewer_hidden(review.pk)
     paper.is_retracted = True
     paper.save()
     notifications.tell_raters_of_retraction(paper.pk)

@@ -1,7 +1,7 @@
 """A real worker knows every recommendations task by the name beat and `make run` send.
 
-The tasks are defined in picks.py and digests.py; Celery's autodiscovery imports only
-``<app>.tasks``, which imports those modules (recommendations/tasks.py)."""
+The tasks are defined in picks.py and digests.py; a worker imports those modules because
+the settings' CELERY_IMPORTS names them."""
 
 import pytest
 
