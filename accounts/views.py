@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from accounts import (
@@ -35,6 +35,7 @@ from papers.models import Authorship, Paper
 User = get_user_model()
 
 
+@require_safe
 def profile_detail(request, pk):
     """The public profile: never an email address. Six queries (see profiles.profile_page)."""
     try:
@@ -176,6 +177,7 @@ def account_delete(request):
 
 
 @login_required
+@require_safe
 def account_export(request):
     """Everything the portal holds about the user, as a JSON download."""
     data = account_data.export_account(request.user)
@@ -229,6 +231,7 @@ def paper_keywords_add(request, paper_pk):
 
 
 @login_required
+@require_safe
 def recommendations(request):
     """The signed-in user's personal picks with their reasons. Picks rows with papers and
     journals joined: one query (after the session and user)."""

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.claims import claims_on_paper
 from papers import citation, metadata, page_cache, recommend
@@ -49,6 +49,7 @@ REGISTRY_NAMES = {"crossref": "Crossref", "datacite": "DataCite"}
 _ABSTRACT_HEADING = re.compile(r"[^.?!:;,]{1,60}")
 
 
+@require_safe
 def paper_detail(request, pk):
     cached = page_cache.cached_page(request)
     if cached is not None:
@@ -57,6 +58,7 @@ def paper_detail(request, pk):
     return _render_page(request, paper)
 
 
+@require_safe
 def paper_by_doi(request, doi):
     """The DOI permalink; any case finds the paper, then redirects to the canonical URL."""
     cached = page_cache.cached_page(request)
@@ -94,11 +96,13 @@ def add_paper(request):
     return render(request, "papers/add_paper.html", {"form": form})
 
 
+@require_safe
 def paper_bibtex(request, pk):
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
     return _download(citation.bibtex(paper), "text/x-bibtex", f"{citation.citation_key(paper)}.bib")
 
 
+@require_safe
 def paper_ris(request, pk):
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
     return _download(
