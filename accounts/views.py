@@ -14,8 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from accounts import account_data, authoring, claims, profiles, signing, unsubscribe
@@ -99,7 +100,13 @@ def claim_withdraw(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(request, "Your claim is withdrawn.")
-    return redirect(request.POST.get("next") or claim.paper.get_absolute_url())
+    # "next" comes from the form: only a path on this site, never an address elsewhere.
+    after = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        after = claim.paper.get_absolute_url()
+    return redirect(after)
 
 
 @login_required
@@ -138,6 +145,7 @@ def account_delete(request):
 
 
 @login_required
+@require_safe
 def account_export(request):
     """Everything the portal holds about the user, as a JSON download."""
     data = account_data.export_account(request.user)

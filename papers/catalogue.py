@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
+from django.views.decorators.http import require_safe
 
 from papers.filters import NEWEST, ORDERINGS, RELEVANCE, SORT_CHOICES, TYPE_CHOICES, PaperFilter
 from papers.models import Author, Authorship, Category, Funder, Journal, Keyword, Paper
@@ -34,6 +35,7 @@ LINKED_FILTERS = [
 ]
 
 
+@require_safe
 def home(request):
     """The home page: the search box, the newest papers and the biggest categories.
 
@@ -49,6 +51,7 @@ def home(request):
     return render(request, "papers/home.html", {"newest": newest, "categories": categories})
 
 
+@require_safe
 def paper_list(request):
     """/papers/: search, filter, sort and page through the catalogue (GET only, no JS)."""
     filterset = PaperFilter(request.GET, queryset=Paper.objects.for_list())
@@ -71,6 +74,7 @@ def paper_list(request):
     return render(request, "papers/paper_list.html", context)
 
 
+@require_safe
 def journal_detail(request, pk):
     journal = get_object_or_404(Journal, pk=pk)
     papers = Paper.objects.filter(journal=journal).for_list().order_by(*ORDERINGS[NEWEST])
@@ -79,6 +83,7 @@ def journal_detail(request, pk):
     return render(request, "papers/journal_detail.html", context)
 
 
+@require_safe
 def author_detail(request, pk):
     """The author's papers, newest first, each with the affiliations given on that paper."""
     author = get_object_or_404(Author, pk=pk)
@@ -100,10 +105,12 @@ def author_detail(request, pk):
     return render(request, "papers/author_detail.html", context)
 
 
+@require_safe
 def category_detail(request, slug):
     return term_page(request, Category, slug, relation="categories", parameter="category")
 
 
+@require_safe
 def keyword_detail(request, slug):
     return term_page(request, Keyword, slug, relation="keywords", parameter="keyword")
 

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from papers import citation, metadata, recommend
 from papers.forms import AddPaperForm
@@ -72,11 +72,13 @@ def add_paper(request):
     return render(request, "papers/add_paper.html", {"form": form})
 
 
+@require_safe
 def paper_bibtex(request, pk):
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
     return _download(citation.bibtex(paper), "text/x-bibtex", f"{citation.citation_key(paper)}.bib")
 
 
+@require_safe
 def paper_ris(request, pk):
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
     return _download(

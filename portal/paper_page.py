@@ -9,6 +9,7 @@ are served a copy kept for a short time (``papers.page_cache``) without any quer
 """
 
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from accounts.claims import claims_on_paper
 from papers import page_cache
@@ -17,6 +18,7 @@ from papers.views import paper_by_doi_or_404, paper_context
 from reviews.page import resources_context, reviews_context
 
 
+@require_safe
 def paper_detail(request, pk):
     cached = page_cache.cached_page(request)
     if cached is not None:
@@ -25,6 +27,7 @@ def paper_detail(request, pk):
     return render_paper_page(request, paper)
 
 
+@require_safe
 def paper_by_doi(request, doi):
     """The DOI permalink; any case finds the paper, then redirects to the canonical URL."""
     cached = page_cache.cached_page(request)

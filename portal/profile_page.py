@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts.profiles import public_profiles
 from reviews.models import ResourceAnswer, Review
@@ -43,6 +44,7 @@ def profile_page(user_id):
     )
 
 
+@require_safe
 def profile_detail(request, pk):
     """The public profile: never an email address. Six queries (see ``profile_page``)."""
     try:

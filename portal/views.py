@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from portal import api, health
 
@@ -13,6 +14,7 @@ def site_context(request):
 
 
 @never_cache
+@require_safe
 def healthz(request):
     checks = health.check_all()
     healthy = all(check["ok"] for check in checks.values())

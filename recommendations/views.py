@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import signing, unsubscribe
 from accounts.views import bad_email_link
@@ -18,6 +18,7 @@ from recommendations.models import Recommendation
 
 
 @login_required
+@require_safe
 def recommendations(request):
     """The signed-in user's personal picks with their reasons. Picks rows with papers and
     journals joined: one query (after the session and user)."""

@@ -91,6 +91,32 @@ def test_another_user_cannot_withdraw_a_claim(client, alice, bob, paper):
     assert claim.status == "pending"
 
 
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/phish", "//evil.example/phish", "javascript:alert(1)"],
+)
+def test_withdrawing_never_redirects_off_site(client, alice, paper, next_url):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    client.force_login(alice)
+
+    response = client.post(reverse("accounts:claim-withdraw", args=[claim.pk]), {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == paper.get_absolute_url()
+
+
+def test_withdrawing_returns_to_the_page_the_form_names(client, alice, paper):
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("accounts:claim-withdraw", args=[claim.pk]),
+        {"next": reverse("accounts:profile-edit")},
+    )
+
+    assert response["Location"] == reverse("accounts:profile-edit")
+
+
 def test_pending_and_verified_claims_show_differently(client, alice, bob, carol, paper):
     claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     client.force_login(bob)

@@ -1,5 +1,9 @@
 """A stored-XSS corpus: hostile text in every field a registry, a curator or a reader sets,
 checked in every place it comes out (pages, admin, the digest email, the API, BibTeX, RIS).
+A second world carries it in claim-dispute and claim-decision reasons, review reports,
+curators' hide reasons, declines and Crossmark labels, through the admin pages that show
+them and every notification email (the claim decision's HTML part; the review, request
+and retraction emails are plain text only, and stay so).
 
 Each payload gets a world of its own (one paper with everything hanging off it), rendered
 once per output. A page passes when, parsed as a browser would, it has exactly the active
@@ -272,3 +276,136 @@ def test_no_payload_becomes_markup_or_a_new_field_anywhere(
     # BibTeX and RIS: the same fields and one record, whatever the text holds.
     assert bibtex_fields(outputs["bibtex"]) == bibtex_fields(expected["bibtex"])
     assert ris_fields(outputs["ris"]) == ris_fields(expected["ris"])
+
+
+# --- claims, curators' free text, and every notification email ---
+
+
+def build_curated_world(text, curator):
+    """A paper whose claim was disputed and rejected, whose review was reported and hidden,
+    whose resource request was answered, declined and hidden, and which was retracted: with
+    ``text`` in every reason, note and label a reader, curator or registry sets there.
+    Sends every notification email these steps cause; returns what the outputs need."""
+    from accounts import claims
+    from accounts.emails import send_claim_decision
+    from accounts.models import ClaimDecision
+    from papers.models import Notice
+    from reviews import notifications
+    from reviews.ratings import hide_review, report_review
+
+    paper = PaperFactory(title=text)
+    authorship = AuthorshipFactory(paper=paper, author=AuthorFactory(name=text))
+    claimant, disputer, author, reader = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    # Everyone wants these emails at once (the defaults).
+    claim = claims.claim_authorship(user=claimant, authorship=authorship)
+    dispute = claims.dispute_claim(user=disputer, authorship=authorship, reason=text)
+    claims.reject_claim(claim, by=curator, reason=text)
+    send_claim_decision(ClaimDecision.objects.get(claim=claim).pk)
+
+    own = AuthorshipFactory(paper=paper, author=AuthorFactory(name="Carol Carroll"))
+    claims.approve_claim(claims.claim_authorship(user=author, authorship=own), by=curator)
+
+    review, _ = submit_review(user=reader, paper=paper, rating=2, text=text)
+    report_review(user=author, review=review, reason=text)
+    hide_review(review, curator=curator, reason=text)
+    notifications.tell_reviewer_hidden(review)
+
+    asked = resources.ask(user=reader, paper=paper, kind="code", message=text)
+    notifications.tell_author_of_requests(author, paper, [asked])
+    answer = resources.answer(user=author, resource_request=asked, text=text)
+    notifications.tell_asker_answered(answer.pk)
+    resources.decline(asked, by=author, reason=text)
+    notifications.tell_asker_status(asked.pk)
+    resources.hide(answer, curator=curator, reason=text)
+    resources.hide(asked, curator=curator, reason=text)
+
+    Notice.objects.create(
+        paper=paper, kind="retraction", doi="10.5555/retraction", direction="updated-by",
+        label=text[:200],
+    )  # fmt: skip
+    Paper = type(paper)
+    Paper.objects.filter(pk=paper.pk).update(is_retracted=True)
+    notifications.tell_raters_of_retraction(paper.pk)
+    return paper, claim, dispute, review, asked, answer
+
+
+def render_curated(client, admin_client, text, curator):
+    """Every output of a world built by build_curated_world: {name: html}, and the emails."""
+    from django.core import mail
+
+    mail.outbox = []
+    paper, claim, dispute, review, asked, answer = build_curated_world(text, curator)
+    caches["pages"].clear()
+    admin = {
+        "admin claim": reverse("admin:accounts_claim_change", args=[claim.pk]),
+        "admin claims": reverse("admin:accounts_claim_changelist"),
+        "admin dispute": reverse("admin:accounts_claimdispute_change", args=[dispute.pk]),
+        "admin disputes": reverse("admin:accounts_claimdispute_changelist"),
+        "admin decisions": reverse("admin:accounts_claimdecision_changelist"),
+        "admin review": reverse("admin:reviews_review_change", args=[review.pk]),
+        "admin reviews": reverse("admin:reviews_review_changelist"),
+        "admin request": reverse("admin:reviews_resourcerequest_change", args=[asked.pk]),
+        "admin answer": reverse("admin:reviews_resourceanswer_change", args=[answer.pk]),
+    }
+    outputs = {}
+    for name, url in admin.items():
+        response = admin_client.get(url)
+        assert response.status_code == 200, name
+        outputs[name] = response.content.decode()
+    response = client.get(paper.get_absolute_url())
+    assert response.status_code == 200
+    outputs["paper page"] = response.content.decode()
+    client.force_login(claim.user)
+    outputs["claimant's profile page"] = client.get(reverse("accounts:profile-edit")).content
+    outputs["claimant's profile page"] = outputs["claimant's profile page"].decode()
+    client.logout()
+    emails = {message.subject.split(":")[0]: message for message in mail.outbox}
+    return outputs, emails
+
+
+CURATED_BASELINE = {}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_no_reason_note_or_notice_becomes_markup_in_pages_or_emails(
+    payload, client, admin_client, curator
+):
+    if not CURATED_BASELINE:
+        with transaction.atomic():
+            CURATED_BASELINE["pages"], emails = render_curated(
+                client, admin_client, BENIGN, curator
+            )
+            CURATED_BASELINE["emails"] = {
+                subject: _html_part(message) for subject, message in emails.items()
+            }
+            # Each output shows the text, so each is a place the payloads are checked in.
+            for name, html in CURATED_BASELINE["pages"].items():
+                assert BENIGN in html, name
+            for subject, message in emails.items():
+                assert BENIGN in message.body, subject
+                assert BENIGN in (_html_part(message) or BENIGN), subject
+            transaction.set_rollback(True)
+        caches["pages"].clear()
+
+    outputs, emails = render_curated(client, admin_client, payload, curator)
+
+    for name, html in outputs.items():
+        found, benign = audit(html), audit(CURATED_BASELINE["pages"][name])
+        assert found.problems == [], name
+        assert found.active == benign.active, name
+    # The same emails go out (subjects carry no user text but the paper title, cut at ":").
+    assert len(emails) == len(CURATED_BASELINE["emails"]) == 6
+    for message in emails.values():
+        html = _html_part(message)
+        subject = message.subject.split(":")[0]
+        if html is None:
+            # A plain-text email: nothing to escape, and the text says it as written.
+            assert CURATED_BASELINE["emails"][subject] is None, subject
+            continue
+        found, benign = audit(html), audit(CURATED_BASELINE["emails"][subject])
+        assert found.problems == [], subject
+        assert found.active == benign.active, subject
+
+
+def _html_part(message):
+    return next((body for body, kind in message.alternatives if kind == "text/html"), None)
