@@ -52,9 +52,11 @@ from django_celery_beat.models import (
 )
 from rest_framework.authtoken.models import Token
 
-from accounts import claims, digests, unsubscribe
-from accounts.models import Claim, ClaimDecision, Digest, EmailKind
+from accounts import claims, unsubscribe
+from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
 from papers.models import Paper, PaperCategory, PaperKeyword
+from recommendations import digests
+from recommendations.models import Digest
 from reviews import resources
 from reviews.models import Review
 from reviews.ratings import submit_review
@@ -240,6 +242,8 @@ def world(settings):
         window_start=timezone.now() - datetime.timedelta(days=7),
         window_end=timezone.now(),
     )
+
+    SentEmail.objects.create(kind=SentEmail.Kind.REVIEW_HIDDEN, key="1:x", recipient=alice)
 
     # One row of every other model the admin lists, for its object pages.
     Group.objects.create(name="editors")
@@ -700,7 +704,8 @@ ADMIN_MODELS = {
     "accounts.claim": SEEN,
     "accounts.claimdispute": SEEN,
     "accounts.claimdecision": UNSEEN,  # shown inside the claim
-    "accounts.digest": UNSEEN,
+    "accounts.sentemail": UNSEEN,
+    "recommendations.digest": UNSEEN,
     "papers.paper": SEEN,
     "papers.journal": SEEN,
     "papers.author": SEEN,

@@ -308,7 +308,7 @@ def build_curated_world(text, curator):
     review, _ = submit_review(user=reader, paper=paper, rating=2, text=text)
     report_review(user=author, review=review, reason=text)
     hide_review(review, curator=curator, reason=text)
-    notifications.tell_reviewer_hidden(review)
+    notifications.tell_reviewer_hidden(review.pk)
 
     asked = resources.ask(user=reader, paper=paper, kind="code", message=text)
     notifications.tell_author_of_requests(author, paper, [asked])
