@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts import claims
 from accounts.emails import send_claim_decision
 from accounts.models import Claim, ClaimDecision, Profile
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts import claims
 from accounts.models import Claim, Profile
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, KeywordFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts import authoring, claims
 from accounts.models import Claim
 from papers.models import Paper
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import KeywordFactory
 
 pytestmark = pytest.mark.django_db

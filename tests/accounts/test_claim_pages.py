@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts import claims
 from accounts.models import Claim, ClaimDispute
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
 from tests.papers.test_paper_page import PAGE_QUERIES, SIGNED_IN_QUERIES
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from accounts import claims, emails
 from accounts.emails import send_claim_decision
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, SentEmail
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db

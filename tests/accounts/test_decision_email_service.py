@@ -5,8 +5,7 @@ import pytest
 
 from accounts import claims
 from accounts.models import SentEmail
-from tests.accounts.conftest import authorship_of
-from tests.conftest import wait_for
+from tests.conftest import authorship_of, wait_for
 
 pytestmark = pytest.mark.service
 

@@ -12,7 +12,7 @@ from accounts.emails import send_claim_decision
 from accounts.models import EmailKind, Profile
 from reviews import notifications
 from reviews.models import ResourceAnswer, ResourceRequest, Review
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 
 
 def assert_can_unsubscribe(message, user, kind):

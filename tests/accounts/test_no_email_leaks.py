@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import claims
 from accounts.models import Profile
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

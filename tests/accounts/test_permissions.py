@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts import claims
 from accounts.models import Claim, Profile
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims
 from accounts.models import Claim, ClaimDecision, Profile
-from tests.accounts.conftest import PASSWORD, authorship_of
+from tests.conftest import PASSWORD, authorship_of
 from tests.factories import (
     CategoryFactory,
     KeywordFactory,

@@ -118,7 +118,7 @@ def test_a_not_relevant_token_does_not_unsubscribe(client, alice):
 
 def test_every_email_footer_links_to_the_preference_centre(alice, paper, curator):
     from accounts import claims
-    from tests.accounts.conftest import authorship_of
+    from tests.conftest import authorship_of
 
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     claims.approve_claim(claim, by=curator, reason="ok")

@@ -10,7 +10,7 @@ from accounts.models import Claim, Profile
 from papers.models import Paper
 from reviews.models import ResourceAnswer, ResourceRequest, Review
 from reviews.ratings import hide_review, submit_review
-from tests.accounts.conftest import authorship_of
+from tests.conftest import authorship_of
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

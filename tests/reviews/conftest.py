@@ -1,10 +1,6 @@
-"""The people of the resource-request tests, each with different rights:
-
-- alice: a reader who asks;
-- bob: another reader;
-- carol: the verified author of ``paper``;
-- curator: staff allowed to change resource requests and answers (not a superuser).
-"""
+"""The reviews tests' own ``paper`` (one author), ``carol`` (its verified author) and
+``curator`` (allowed to change resource requests and answers, not claims); alice and bob are
+the root conftest's."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,12 +8,6 @@ from django.contrib.auth.models import Permission
 from accounts.models import Claim
 from portal.celery import app as celery_app
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Several users per test: PBKDF2's deliberate slowness would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +28,6 @@ def paper(db):
         paper=paper, position=0, author=AuthorFactory(given_name="Carol", family_name="Carroll")
     )
     return paper
-
-
-@pytest.fixture
-def alice(db):
-    return UserFactory(username="alice", first_name="Alice", last_name="Liddell")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob", first_name="Bob", last_name="Builder")
 
 
 @pytest.fixture
