@@ -152,8 +152,7 @@ def dismiss(*, user, paper):
     with transaction.atomic():
         Dismissal.objects.get_or_create(user=user, paper=paper)
         Recommendation.objects.filter(user=user, paper=paper).delete()
-        user_id = user.pk
-        transaction.on_commit(lambda: refresh_user_picks.delay(user_id), robust=True)
+        refresh_user_picks.delay_on_commit(user.pk)
 
 
 def users_to_refresh():
