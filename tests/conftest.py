@@ -57,6 +57,7 @@ def _fresh_page_cache():
     """Each test starts without rendered pages kept by an earlier one (papers.page_cache)."""
     from django.core.cache import caches
 
+    # The default cache also holds allauth's rate-limit counters.
     caches["pages"].clear()
     caches["default"].clear()
 
@@ -202,7 +203,6 @@ def wait_for(condition, *, timeout=30, interval=0.2):
 @pytest.fixture
 def replay_server(settings):
     """A local replay server standing in for Crossref, DataCite and OpenAlex."""
-    from django.core.cache import cache
 
     from tests.replay import ReplayServer
 
@@ -225,14 +225,6 @@ PASSWORD = "correct horse battery staple"  # UserFactory's
 def _fast_password_hashing(settings):
     # Several users per test: PBKDF2's deliberate slowness would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # allauth keeps its rate-limit counters in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
