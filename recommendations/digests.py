@@ -427,8 +427,9 @@ def send(user_id, period, key):
     its EmailedPaper rows, so the papers recorded as emailed and the claim commit together
     (or neither); the message, rendered inside it, is handed to the backend after commit
     (accounts.emails.deliver). Call it outside a transaction (from a task or command).
-    Queries: the claim (1-3), a handful to collect (see ``collect``), the Digest and
-    EmailedPaper INSERTs, then one UPDATE with the outcome.
+    Queries: the claim (1 INSERT; a SELECT and an UPDATE more for a retry, which also reads
+    its Digest), a handful to collect (see ``collect``), the Digest and EmailedPaper INSERTs,
+    then one UPDATE with the outcome.
     """
     user = user_for_digest(user_id)
     if user is None:
@@ -442,8 +443,10 @@ def send(user_id, period, key):
         )
         if row is None:
             return "skipped"
-        logged = Digest.objects.filter(email=row).first()
-        if logged is not None:  # a retry says what the failed try said
+        # A retry (a failed row taken again) says what the failed try said; a first claim
+        # has no Digest yet.
+        logged = Digest.objects.filter(email=row).first() if row.attempts > 1 else None
+        if logged is not None:
             windows = {kind: datetime.fromisoformat(start) for kind, start in logged.kinds.items()}
             content = collect(
                 user, period, end=logged.window_end, windows=windows, items=logged.items

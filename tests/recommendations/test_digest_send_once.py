@@ -123,3 +123,20 @@ def test_nothing_new_leaves_no_claim(db):
     # Nor does it stand in the way of a digest once there is something to say.
     RecommendationFactory(user=erin, paper=PaperFactory(title="Late arrival"))
     assert digests.send(erin.pk, "weekly", WEEK) == "sent"
+
+
+@pytest.mark.parametrize("picks", [1, 5])
+def test_sending_a_digest_costs_the_same_queries_for_one_or_many_papers(
+    db, picks, django_assert_num_queries
+):
+    reader = UserFactory(username="many")
+    for rank in range(1, picks + 1):
+        RecommendationFactory(user=reader, paper=PaperFactory(), rank=rank)
+
+    # 1 the user with profile; 2-3 SAVEPOINT/RELEASE of the transaction (BEGIN/COMMIT in a
+    # task); the claim: 4 INSERT SentEmail in its own savepoint (5-6); collect: 7 earlier
+    # digests, 8 picks, 9 their authors, 10 verified papers; what it held, in a savepoint
+    # (11-12): 13 INSERT Digest, 14 INSERT EmailedPaper (all papers at once); after the
+    # commit, 15 UPDATE SentEmail "sent".
+    with django_assert_num_queries(15):
+        assert digests.send(reader.pk, "weekly", WEEK) == "sent"
