@@ -8,6 +8,7 @@ the user their own. Lists run a constant number of queries whatever the number o
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -19,6 +20,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import claims as claim_rules
 from accounts.models import Claim, Profile
 from accounts.orcid import normalize_orcid
+from accounts.profiles import profile_for
 from papers.api import ID_PATTERN, Conflict, ConflictSerializer
 from papers.models import Authorship, Category, Keyword
 
@@ -108,11 +110,9 @@ class MyProfileSerializer(serializers.ModelSerializer):
                     "Your ORCID iD is proven by ORCID sign-in; it changes only through it."
                 )
             return value
-        from django.core.exceptions import ValidationError
-
         try:
             orcid = normalize_orcid(value)
-        except ValidationError as error:
+        except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         taken = Profile.objects.filter(orcid=orcid).exclude(pk=getattr(self.instance, "pk", None))
         if taken.exists():
@@ -155,8 +155,6 @@ class ResearcherViewSet(viewsets.ReadOnlyModelViewSet):
         serializer_class=MyProfileSerializer,
     )
     def me(self, request):
-        from accounts.profiles import profile_for
-
         profile = profile_for(request.user)
         if request.method == "GET":
             return Response(MyProfileSerializer(profile).data)

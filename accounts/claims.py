@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -18,6 +19,8 @@ from django.utils import timezone
 
 from accounts import emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
+from papers.models import Paper
+from papers.signals import send_on_commit
 
 # Sent once a claim is verified and committed (by ORCID at once, or by a curator), with
 # user_id and paper_id. The apps above accounts act on it (reviews: the resource requests
@@ -130,9 +133,7 @@ def claim_authorship(*, user, authorship, only_new=False):
             ClaimDecision.objects.create(
                 claim=claim, verdict=ClaimDecision.Verdict.VERIFIED_BY_ORCID, reason=ORCID_REASON
             )
-            transaction.on_commit(
-                lambda: _tell_of_waiting_requests(claim.user_id, claim.paper_id), robust=True
-            )
+            _tell_of_waiting_requests(claim.user_id, claim.paper_id)
     return claim
 
 
@@ -207,21 +208,18 @@ def _decide(claim, *, by, reason, verdict):
                 resolved_at=timezone.now()
             )
         # The email goes out from a worker once the decision is committed; a broker fault
-        # must not undo the decision (robust).
-        transaction.on_commit(lambda: _after_decision(decision, approved=approving), robust=True)
+        # must not undo the decision (delay_on_commit is robust).
+        emails.send_claim_decision.delay_on_commit(decision.pk)
+        if approving:
+            _tell_of_waiting_requests(claim.user_id, claim.paper_id)
     claim.refresh_from_db()
     return claim
 
 
-def _after_decision(decision, *, approved):
-    emails.send_claim_decision.delay(decision.pk)
-    if approved:
-        _tell_of_waiting_requests(decision.claim.user_id, decision.claim.paper_id)
-
-
 def _tell_of_waiting_requests(user_id, paper_id):
-    # A new verified author hears of the resource requests that waited for one (reviews).
-    author_verified.send(sender=Claim, user_id=user_id, paper_id=paper_id)
+    # A new verified author hears of the resource requests that waited for one (reviews),
+    # once the claim is committed.
+    send_on_commit(author_verified, Claim, user_id=user_id, paper_id=paper_id)
 
 
 def dispute_claim(*, user, authorship, reason):
@@ -263,8 +261,6 @@ def is_verified_author(user, paper):
 
 def verified_papers(user):
     """The papers ``user`` is a verified author of, newest first (a queryset)."""
-    from papers.models import Paper
-
     return Paper.objects.filter(
         claims__user=user, claims__status=Claim.Status.VERIFIED
     ).select_related("journal")
@@ -272,8 +268,6 @@ def verified_papers(user):
 
 def verified_author_users(paper):
     """The users who are verified authors of ``paper`` (to notify them); a queryset."""
-    from django.contrib.auth import get_user_model
-
     paper_id = getattr(paper, "pk", paper)
     return get_user_model().objects.filter(
         is_active=True, claims__paper_id=paper_id, claims__status=Claim.Status.VERIFIED

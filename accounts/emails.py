@@ -1,7 +1,8 @@
 """How the portal emails a user: ``message_to`` builds every message (one-line subject,
 unsubscribe headers and footer), ``send_once`` sends each at most once (a send-log row
-written before it goes out); and the emails of the accounts app, each from a .txt + .html
-template pair, with their tasks."""
+written before it goes out; ``claim_send`` and ``deliver`` are its two steps, for the
+digests, which claim inside their own transaction); and the emails of the accounts app,
+each from a .txt + .html template pair, with their tasks."""
 
 import contextlib
 import smtplib
@@ -72,23 +73,63 @@ def send_once(*, kind, key, to, message):
     """Send ``message`` to the user ``to`` unless the email (``kind``, ``key``) has already
     been sent to them, or is being sent. Returns True when this call sent it, else False.
 
-    The send log's row (SentEmail) is written and committed *before* the message goes out,
-    and its unique (kind, key, recipient) decides between two calls at the same moment,
-    in threads or processes: exactly one sends. So call it outside a transaction (from a
-    task), or a rollback would forget a message that went out.
-
-    When the email backend raises, the row is marked "failed" with the error and the error
-    raised again: the task's retry calls again, takes the failed row (one caller wins,
-    by an optimistic update) and sends. A backend that raises is taken to have sent nothing
-    (an SMTP server refuses before it accepts). The row is marked "sent" as soon as the
-    backend has accepted the message, before the connection is closed, so a fault in
-    closing cannot make a sent message look failed. A worker that dies between writing the
-    row and marking it leaves it "sending", and nothing sends it again: at most once.
+    ``claim_send`` then ``deliver``, the claim committed on its own before the message goes
+    out: its unique (kind, key, recipient) decides between two calls at the same moment, in
+    threads or processes: exactly one sends. So call it outside a transaction (from a
+    task), or a rollback would forget a message that went out. A caller that must write
+    rows together with the claim (the digest records which papers it emailed) calls
+    ``claim_send`` inside its own transaction and ``deliver`` after it commits.
     Queries: one INSERT (with a SELECT and an UPDATE when the row exists), one UPDATE.
     """
-    row = _claim(kind=kind, key=key, recipient=to)
+    row = claim_send(kind=kind, key=key, to=to)  # outside a transaction: committed at once
     if row is None:
         return False
+    return deliver(row, message)
+
+
+def claim_send(*, kind, key, to, max_attempts=None):
+    """Claim the email (``kind``, ``key``) to the user ``to``: the send-log row (SentEmail)
+    this caller now owns, status "sending", or None when someone else owns it.
+
+    The row is new, or a "failed" one taken for a retry (its ``attempts`` counted up) by an
+    optimistic update, so that of two retries at the same moment one wins. None when the
+    email was sent, is being sent (or a worker died sending it: at most once), or failed
+    ``max_attempts`` times already (None: no limit). Writes inside the caller's transaction
+    (a savepoint for the INSERT): the claim holds only once that transaction commits, and
+    a rollback forgets it, with whatever the caller wrote beside it. Deliver after commit.
+    """
+    try:
+        with transaction.atomic():
+            return SentEmail.objects.create(kind=kind, key=key, recipient=to)
+    except IntegrityError:
+        pass  # logged before: sent, being sent, or failed
+    row = SentEmail.objects.get(kind=kind, key=key, recipient=to)
+    if row.status != SentEmail.Status.FAILED:
+        return None
+    if max_attempts is not None and row.attempts >= max_attempts:
+        return None
+    taken = SentEmail.objects.filter(pk=row.pk, status=SentEmail.Status.FAILED).update(
+        status=SentEmail.Status.SENDING, attempts=F("attempts") + 1, error=""
+    )
+    if not taken:
+        return None
+    row.status, row.attempts, row.error = SentEmail.Status.SENDING, row.attempts + 1, ""
+    return row
+
+
+def deliver(row, message):
+    """Hand ``message`` to the email backend for the claimed send-log ``row`` (from
+    ``claim_send``, committed) and record the outcome on the row. Returns True when the
+    backend took it, False when it sent nothing without an error (no recipient).
+
+    When the email backend raises, the row is marked "failed" with the error and the error
+    raised again: the task's retry claims the failed row again and sends. A backend that
+    raises is taken to have sent nothing (an SMTP server refuses before it accepts). The
+    row is marked "sent" as soon as the backend has accepted the message, before the
+    connection is closed, so a fault in closing cannot make a sent message look failed. A
+    worker that dies between the claim and the mark leaves the row "sending", and nothing
+    sends it again: at most once. Queries: one UPDATE.
+    """
     connection = get_connection()
     try:
         connection.open()
@@ -107,25 +148,9 @@ def send_once(*, kind, key, to, message):
     return True
 
 
-def _claim(*, kind, key, recipient):
-    """The new send-log row, or the failed one taken for a retry; None when the email was
-    sent or is being sent."""
-    try:
-        with transaction.atomic():
-            return SentEmail.objects.create(kind=kind, key=key, recipient=recipient)
-    except IntegrityError:
-        pass  # logged before: sent, being sent, or failed
-    row = SentEmail.objects.get(kind=kind, key=key, recipient=recipient)
-    if row.status != SentEmail.Status.FAILED:
-        return None
-    taken = SentEmail.objects.filter(pk=row.pk, status=SentEmail.Status.FAILED).update(
-        status=SentEmail.Status.SENDING, attempts=F("attempts") + 1, error=""
-    )
-    return row if taken else None
-
-
 def _mark(row, *, status, error="", sent_at=None):
     SentEmail.objects.filter(pk=row.pk).update(status=status, error=error[:2000], sent_at=sent_at)
+    row.status, row.error, row.sent_at = status, error[:2000], sent_at
 
 
 @shared_task(**RETRY)

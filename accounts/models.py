@@ -152,7 +152,8 @@ class SentEmail(models.Model):
     a task run twice, redelivered or racing another finds the row and sends nothing. A send
     the email backend refused is marked "failed", and the next try takes the row again; a
     row left "sending" (the worker died mid-send) is never sent again, since its message may
-    have gone out. (Digests keep their own log, ``Digest``, for now.)
+    have gone out. Digests too: their row is claimed in the transaction that records what
+    the digest holds (recommendations.Digest, linked to its row).
     """
 
     class Kind(models.TextChoices):
@@ -162,6 +163,8 @@ class SentEmail(models.Model):
         REQUEST_STATUS = "request_status", "Status of a resource request"
         REVIEW_HIDDEN = "review_hidden", "Review hidden"
         RETRACTION = "retraction", "Retraction of a rated paper"
+        # Key "<period>:<period key>": "weekly:2026-W49".
+        DIGEST = "digest", "Email digest"
 
     class Status(models.TextChoices):
         SENDING = "sending", "Sending"

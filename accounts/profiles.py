@@ -1,11 +1,14 @@
 """Researcher profiles: created with the user, the ORCID iD proven by ORCID sign-in, the
 public page's accounts rows, and usernames that can never leak an email address."""
 
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import Prefetch
 
 from accounts.models import Claim, Profile
+from accounts.orcid import normalize_orcid
 
 # Usernames are shown to everyone (profile URLs, the API, provenance), so no "@" in them.
 username_validators = [
@@ -26,8 +29,6 @@ def profile_for(user):
 
 def orcid_social_uid(user):
     """The ORCID iD of the user's ORCID sign-in (allauth social account), or None."""
-    from allauth.socialaccount.models import SocialAccount
-
     account = SocialAccount.objects.filter(user=user, provider="orcid").first()
     return account.uid if account else None
 
@@ -41,8 +42,6 @@ def sync_proven_orcid(user):
     Without an ORCID sign-in the proven flag goes, and the iD stays as typed.
     Idempotent.
     """
-    from accounts.orcid import normalize_orcid
-
     profile = Profile.objects.select_for_update().get(pk=profile_for(user).pk)
     uid = orcid_social_uid(user)
     if uid:
@@ -62,8 +61,6 @@ def public_profiles():
     and verified claims with paper and authorship. Four queries when evaluated (user+profile,
     categories, keywords, verified claims); the page adds its other parts on top
     (portal.profile_page)."""
-    from django.contrib.auth import get_user_model
-
     verified = (
         Claim.objects.filter(status=Claim.Status.VERIFIED)
         .select_related("paper__journal", "authorship__author")

@@ -26,9 +26,11 @@ from papers.records import (
     as_int,
     as_list,
     as_text,
+    component_parent_doi,
     normalize_doi,
     normalize_orcid,
     unique_values,
+    untitled_title,
 )
 
 
@@ -71,8 +73,9 @@ def iter_works(data: object) -> Iterator[object]:
 def parse_work(data: object) -> Work:
     """Parse one Crossref work (envelope or bare message) into a Work.
 
-    Pure and deterministic. Raises CrossrefError if it is not a work, has no valid DOI, or has
-    no title. Missing optional fields become None, "" or an empty tuple.
+    Pure and deterministic. Raises CrossrefError if it is not a work or has no valid DOI.
+    A record without an English title is not refused (see ``_pick_title``). Missing optional
+    fields become None, "" or an empty tuple.
     """
     if not isinstance(data, dict):
         raise CrossrefError(f"expected a JSON object for a work, got {type(data).__name__}")
@@ -87,19 +90,18 @@ def parse_work(data: object) -> Work:
         doi = normalize_doi(data["DOI"])
     except RecordError as error:
         raise CrossrefError(str(error)) from error
-    title = clean_text(_first(data.get("title")))
-    if not title:
-        raise CrossrefError(f"work {doi} has no title")
     publisher = as_text(data.get("publisher")) or ""
+    journal = _parse_journal(data, publisher)
+    work_type = as_text(data.get("type")) or ""
     return Work(
         doi=doi,
-        title=title,
+        title=_pick_title(data, doi=doi, work_type=work_type, journal=journal),
         subtitle=clean_text(_first(data.get("subtitle"))),
-        work_type=as_text(data.get("type")) or "",
+        work_type=work_type,
         work_subtype=as_text(data.get("subtype")),
         abstract=clean_abstract(data.get("abstract")),
         published=_pick_published(data),
-        journal=_parse_journal(data, publisher),
+        journal=journal,
         volume=as_text(data.get("volume")),
         issue=as_text(data.get("issue")),
         pages=as_text(data.get("page")),
@@ -131,6 +133,37 @@ def _check_envelope(data: dict, *, allowed: tuple[str, ...]) -> str:
     return message_type
 
 
+# --- title ---
+
+
+def _pick_title(data: dict, *, doi: str, work_type: str, journal: Journal | None) -> str:
+    """The English title; when it is empty, the title in the original language
+    (``original-title``: Japanese, Chinese, Russian journals often fill only that); when the
+    record has neither (components, journal issues), one made by ``untitled_title``."""
+    for field in ("title", "original-title"):
+        title = clean_text(_first_text(data.get(field)))
+        if title:
+            return title
+    return untitled_title(
+        doi=doi,
+        work_type=work_type,
+        parent_doi=_parent_doi(data, doi=doi, work_type=work_type),
+        container=journal.title if journal else "",
+    )
+
+
+def _parent_doi(data: dict, *, doi: str, work_type: str) -> str | None:
+    """The work this one is part of: its ``is-part-of`` relation, or for a component the
+    DOI its own DOI extends."""
+    relations = data.get("relation")
+    for entry in as_list(relations.get("is-part-of") if isinstance(relations, dict) else None):
+        if isinstance(entry, dict) and entry.get("id-type") == "doi":
+            parent = _optional_doi(entry.get("id"))
+            if parent and parent != doi:
+                return parent
+    return component_parent_doi(doi) if work_type == "component" else None
+
+
 # --- small readers ---
 
 
@@ -138,6 +171,13 @@ def _first(value: object) -> str:
     if isinstance(value, str):
         return value
     return next((v for v in as_list(value) if isinstance(v, str)), "")
+
+
+def _first_text(value: object) -> str:
+    """The first entry that says something (Crossref writes an empty title as [""])."""
+    if isinstance(value, str):
+        return value
+    return next((v for v in as_list(value) if isinstance(v, str) and clean_text(v)), "")
 
 
 # --- dates ---

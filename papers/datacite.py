@@ -27,6 +27,7 @@ from papers.records import (
     normalize_doi,
     normalize_orcid,
     unique_values,
+    untitled_title,
 )
 
 
@@ -77,8 +78,10 @@ MAX_SUBJECT_LENGTH = 200
 def parse_work(data: object) -> Work:
     """Parse one DataCite DOI record into a records.Work.
 
-    Pure and deterministic. Raises DataCiteError if the value is not a DataCite "dois" record,
-    has no valid DOI or no title. Missing optional fields become None, "" or an empty tuple.
+    Pure and deterministic. Raises DataCiteError if the value is not a DataCite "dois" record
+    or has no valid DOI. A record without any title is not refused: it gets one made from its
+    type and what it is part of (``records.untitled_title``). Missing optional fields become
+    None, "" or an empty tuple.
     """
     attributes, resource_id = _attributes(data)
     raw_doi = attributes.get("doi") or resource_id
@@ -89,11 +92,18 @@ def parse_work(data: object) -> Work:
     except RecordError as error:
         raise DataCiteError(f"DataCite record has no valid DOI: {error}") from error
     title, subtitle = _pick_titles(attributes.get("titles"))
-    if not title:
-        raise DataCiteError(f"DataCite record {doi} has no title")
     publisher = _publisher(attributes.get("publisher"))
     work_type, work_subtype = _map_type(attributes.get("types"))
     container = None if work_type == "dissertation" else _pick_container(attributes)
+    journal = _journal(container, publisher)
+    if not title:
+        # No title at all: a page all the same, named by its type and what it is part of.
+        title = untitled_title(
+            doi=doi,
+            work_type=(work_subtype or "").lower() if work_type == "other" else work_type,
+            parent_doi=_parent_doi(attributes, doi=doi),
+            container=journal.title if journal else "",
+        )
     return Work(
         doi=doi,
         title=title,
@@ -102,7 +112,7 @@ def parse_work(data: object) -> Work:
         work_subtype=work_subtype,
         abstract=_pick_abstract(attributes.get("descriptions")),
         published=_pick_published(attributes),
-        journal=_journal(container, publisher),
+        journal=journal,
         volume=as_text(container.get("volume")) if container else None,
         issue=as_text(container.get("issue")) if container else None,
         pages=_pages(container) if container else None,
@@ -266,6 +276,22 @@ def _pick_published(attributes: dict) -> PartialDate | None:
         return date
     year = attributes.get("publicationYear")
     return _parse_date(str(year)) if isinstance(year, (int, str)) else None
+
+
+def _parent_doi(attributes: dict, *, doi: str) -> str | None:
+    """The DOI of the work this one is part of (``relatedIdentifiers`` IsPartOf), or None."""
+    for entry in as_list(attributes.get("relatedIdentifiers")):
+        if not isinstance(entry, dict) or entry.get("relationType") != "IsPartOf":
+            continue
+        if entry.get("relatedIdentifierType") != "DOI":
+            continue
+        try:
+            parent = normalize_doi(as_text(entry.get("relatedIdentifier")) or "")
+        except RecordError:
+            continue
+        if parent != doi:
+            return parent
+    return None
 
 
 # --- container: journal, volume, issue, pages ---

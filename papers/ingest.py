@@ -31,7 +31,7 @@ from papers.models import (
     PaperKeyword,
 )
 from papers.records import RETRACTION_KINDS
-from papers.signals import paper_retracted
+from papers.signals import paper_retracted, send_on_commit
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -106,8 +106,7 @@ def _upsert_locked(work, *, source):
     if is_retracted != paper.is_retracted:
         if is_retracted and not created:
             # Readers who rated it are told (reviews), once the import is committed.
-            paper_id = paper.pk
-            transaction.on_commit(lambda: paper_retracted.send(sender=Paper, paper_id=paper_id))
+            send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
         paper.is_retracted = is_retracted
         changed.add("is_retracted")
 

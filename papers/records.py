@@ -130,6 +130,37 @@ class Work:
 RETRACTION_KINDS = frozenset({"retraction", "withdrawal", "removal"})
 
 
+# --- works without a title ---
+
+# A component's DOI is its parent's with a short suffix of its own: PLOS tables, figures and
+# supporting files ("10.1371/journal.pone.0008767.t004"), Optica media ("...010242.m002").
+_COMPONENT_SUFFIX = re.compile(r"^(10\.\d{4,9}/.+)\.[a-z]{1,2}\d{1,4}$")
+
+
+def component_parent_doi(doi: str) -> str | None:
+    """The DOI of the work a component (figure, table, supplement) belongs to, read from the
+    component's own DOI when it is the parent's plus a suffix such as ".t004"; else None."""
+    match = _COMPONENT_SUFFIX.match(doi)
+    return match.group(1) if match else None
+
+
+def untitled_title(*, doi: str, work_type: str, parent_doi=None, container="") -> str:
+    """The title a work is stored under when its record has none at all (a Crossref
+    component, a journal issue, some datasets), so that its DOI still gets a page: its type
+    and the work it is part of when the record names one, else its journal, else its DOI.
+
+    "Untitled component of doi:10.1371/journal.pone.0008767",
+    "Untitled journal issue in Experimental and Clinical Transplantation",
+    "Untitled dataset (doi:10.5061/dryad.8515)".
+    """
+    kind = (work_type or "work").replace("-", " ")
+    if parent_doi:
+        return f"Untitled {kind} of doi:{parent_doi}"
+    if container:
+        return f"Untitled {kind} in {container}"
+    return f"Untitled {kind} (doi:{doi})"
+
+
 # --- DOIs ---
 
 MAX_DOI_LENGTH = 255  # Paper.doi and Notice.doi are this long: a change needs a migration

@@ -72,13 +72,14 @@ class UserAdminWithDigestPreview(PortalUserAdmin):
 
 @admin.register(Digest)
 class DigestAdmin(admin.ModelAdmin):
-    """The send log: one row per user and period, with what it carried and any error."""
+    """What each digest held, one row per user and period, with how its sending went (its
+    send-log row, accounts.SentEmail: status, attempts, any error)."""
 
-    list_display = ["id", "user", "period", "period_key", "status", "attempts", "paper_count"]
-    list_display += ["created_at", "sent_at", "preview_link"]
-    list_filter = ["status", "period"]
+    list_display = ["id", "user", "period", "period_key", "email__status", "email__attempts"]
+    list_display += ["paper_count", "created_at", "email__sent_at", "preview_link"]
+    list_filter = ["email__status", "period"]
     search_fields = ["user__username", "user__email", "period_key"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "email"]
     readonly_fields = [
         "user",
         "period",

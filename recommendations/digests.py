@@ -13,13 +13,15 @@ A digest goes to a user per period (daily, weekly or monthly) and holds the kind
 Each kind covers what happened since the end of the last digest that carried it (or one
 period back). A user with nothing new gets no email.
 
-Sending is safe to repeat (``send``): the send-log row (Digest, unique per user,
-period and period key) and the EmailedPaper rows of its papers are inserted in one
-transaction *before* the email goes out. A second run, a second beat, or a task
-redelivered after a crash finds the row and sends nothing; a paper already emailed to the
-user makes the insert fail the same way. A failed send is recorded on the row (status,
-error, attempts) and raised as DigestFailed for the caller to retry; a retry sends the
-same content (from the row) again, until DIGEST_SEND_ATTEMPTS tries are used.
+Sending is safe to repeat (``send``), on the send log of every email the portal sends
+(accounts.emails): one transaction claims the send (a SentEmail row of kind "digest", key
+"weekly:2026-W49", unique per user) and inserts the Digest row (what the digest holds)
+and the EmailedPaper rows of its papers, *before* the email goes out. A second run, a
+second beat, or a task redelivered after a crash finds the claim taken and sends nothing;
+a paper already emailed to the user makes the insert fail, and the claim with it. A
+failed send is recorded on the send-log row (status, error, attempts), as for every
+email, and raised as DigestFailed for the caller to retry; a retry sends the same content
+(from the Digest row) again, until DIGEST_SEND_ATTEMPTS tries are used.
 
 Beat's task ``send_digests`` and the per-user ``send_digest`` are at the bottom, beside
 the functions they call.
@@ -32,12 +34,12 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import emails, signing
-from accounts.models import Claim, ClaimDecision, EmailKind, Profile
+from accounts.models import Claim, ClaimDecision, EmailKind, Profile, SentEmail
 from papers.models import LIST_DEFERRED, Authorship, Paper
 from recommendations import picks
 from recommendations.models import Digest, EmailedPaper, Recommendation
@@ -55,7 +57,7 @@ TEMPLATE = "recommendations/emails/digest"
 
 
 class DigestFailed(Exception):
-    """The email backend refused a digest; the send log row records the error."""
+    """The email backend refused a digest; its send-log row records the error."""
 
 
 # --- who is due -------------------------------------------------------------------------
@@ -182,7 +184,7 @@ def windows_for(user, period, *, end):
         return {}
     earlier = list(
         Digest.objects.filter(user=user)
-        .exclude(status=Digest.Status.FAILED)
+        .exclude(email__status=SentEmail.Status.FAILED)
         .order_by("-window_end")
         .values_list("kinds", "window_end")[:50]
     )
@@ -408,45 +410,63 @@ def preview(user, period):
 # --- send once --------------------------------------------------------------------------
 
 
+def email_key(period, key):
+    """The digest's key in the send log (accounts.SentEmail): "weekly:2026-W49"."""
+    return f"{period}:{key}"
+
+
 def send(user_id, period, key):
     """Send ``user_id`` their ``period`` digest for ``key``, at most once.
 
     Returns "sent", "empty" (nothing new: no email, no row), "skipped" (already sent or
     being sent, tries used up, or the user is gone). Raises DigestFailed when the backend
-    fails; the row then says "failed" with the error, and calling again retries it.
-    Queries: a handful to collect (see ``collect``), then one transaction inserting the row
-    and its EmailedPaper rows, then one UPDATE with the outcome.
+    fails; the send-log row then says "failed" with the error, and calling again retries
+    it with the same content, until DIGEST_SEND_ATTEMPTS tries are used.
+
+    One transaction claims the send (accounts.emails.claim_send) and writes the Digest and
+    its EmailedPaper rows, so the papers recorded as emailed and the claim commit together
+    (or neither); the message, rendered inside it, is handed to the backend after commit
+    (accounts.emails.deliver). Call it outside a transaction (from a task or command).
+    Queries: the claim (1 INSERT; a SELECT and an UPDATE more for a retry, which also reads
+    its Digest), a handful to collect (see ``collect``), the Digest and EmailedPaper INSERTs,
+    then one UPDATE with the outcome.
     """
     user = user_for_digest(user_id)
     if user is None:
         return "skipped"
-    logged = Digest.objects.filter(user=user, period=period, period_key=key).first()
-    if logged is not None:
-        if logged.status != Digest.Status.FAILED:
+    with transaction.atomic():
+        row = emails.claim_send(
+            kind=SentEmail.Kind.DIGEST,
+            key=email_key(period, key),
+            to=user,
+            max_attempts=settings.DIGEST_SEND_ATTEMPTS,
+        )
+        if row is None:
             return "skipped"
-        if logged.attempts >= settings.DIGEST_SEND_ATTEMPTS:
-            return "skipped"
-        # Claim the failed row for this try; a concurrent retry finds it taken.
-        if not Digest.objects.filter(pk=logged.pk, status=Digest.Status.FAILED).update(
-            status=Digest.Status.SENDING
-        ):
-            return "skipped"
-        windows = {kind: datetime.fromisoformat(start) for kind, start in logged.kinds.items()}
-        content = collect(user, period, end=logged.window_end, windows=windows, items=logged.items)
-        return _deliver(logged, content)
+        # A retry (a failed row taken again) says what the failed try said; a first claim
+        # has no Digest yet.
+        logged = Digest.objects.filter(email=row).first() if row.attempts > 1 else None
+        if logged is not None:
+            windows = {kind: datetime.fromisoformat(start) for kind, start in logged.kinds.items()}
+            content = collect(
+                user, period, end=logged.window_end, windows=windows, items=logged.items
+            )
+        else:
+            content = collect(user, period)
+            if content.is_empty:
+                transaction.set_rollback(True)  # nothing to say: no claim, no row
+                return "empty"
+            if not _log(content, key, row):
+                transaction.set_rollback(True)
+                return "skipped"
+        message = message_for(content)
+    return _deliver(row, message)
 
-    content = collect(user, period)
-    if content.is_empty:
-        return "empty"
-    digest = _log(content, key)
-    if digest is None:
-        return "skipped"
-    return _deliver(digest, content)
 
-
-def _log(content, key):
-    """Insert the send-log row and its EmailedPaper rows, or None when another run has
-    already sent this period's digest (or one of its papers) to the user."""
+def _log(content, key, row):
+    """Insert the Digest row and its EmailedPaper rows for the claimed send-log ``row``;
+    False when another run has already emailed one of its papers to the user (or logged
+    this period's digest)."""
     windows = {kind: content.windows[kind] for kind in content.kinds}
     try:
         with transaction.atomic():
@@ -458,29 +478,26 @@ def _log(content, key):
                 window_start=min(windows.values()),
                 window_end=content.end,
                 items=[{"paper": p.paper_id, "reason": p.reason} for p in content.picks],
+                email=row,
             )
             EmailedPaper.objects.bulk_create(
                 EmailedPaper(user=content.user, paper_id=p.paper_id, digest=digest)
                 for p in content.picks
             )
     except IntegrityError:
-        return None
-    return digest
+        return False
+    return True
 
 
-def _deliver(digest, content):
+def _deliver(row, message):
+    """Hand the digest to the backend (accounts.emails.deliver marks the send-log row);
+    a refusal, or a backend that sent nothing, is DigestFailed for the caller to retry."""
     try:
-        message_for(content).send()
+        sent = emails.deliver(row, message)
     except Exception as error:
-        Digest.objects.filter(pk=digest.pk).update(
-            status=Digest.Status.FAILED,
-            attempts=F("attempts") + 1,
-            error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        raise DigestFailed(f"digest {digest.pk} to user {digest.user_id}: {error}") from error
-    Digest.objects.filter(pk=digest.pk).update(
-        status=Digest.Status.SENT, attempts=F("attempts") + 1, error="", sent_at=timezone.now()
-    )
+        raise DigestFailed(f"digest to user {row.recipient_id}: {error}") from error
+    if not sent:
+        raise DigestFailed(f"digest to user {row.recipient_id}: the email backend sent nothing")
     return "sent"
 
 

@@ -1,7 +1,8 @@
 """The rows of personal recommendations and email digests.
 
 Recommendation (a user's picks, replaced as a whole by ``recommendations.picks``),
-Dismissal ("not relevant"), Digest (the send log: one row per user and period) and
+Dismissal ("not relevant"), Digest (what a digest held, one row per user and period, with
+its send-log row, accounts.SentEmail) and
 EmailedPaper (never the same paper by email twice). The tables keep the names they had
 when these models lived in accounts (``db_table``): migration recommendations 0001 took
 them over without moving a row.
@@ -101,17 +102,15 @@ class Dismissal(models.Model):
 
 
 class Digest(models.Model):
-    """The send log: one row per user and digest period (e.g. weekly 2026-W48).
+    """What a digest held: one row per user and digest period (e.g. weekly 2026-W48).
 
-    The row is inserted, with its papers' EmailedPaper rows, in one transaction *before*
-    the email goes out (recommendations.digests): the unique (user, period, period_key) makes a
-    second run, a second beat or a redelivered task skip the user instead of sending twice.
+    Whether and when it went out is its send-log row (``email``, accounts.SentEmail of
+    kind "digest", key "weekly:2026-W48"), as for every email of the portal. The row is
+    claimed, and this row and its papers' EmailedPaper rows inserted, in one transaction
+    *before* the email goes out (recommendations.digests): a second run, a second beat or
+    a redelivered task finds the claim taken and sends nothing; a retry of a failed send
+    says again what this row records.
     """
-
-    class Status(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
@@ -125,11 +124,10 @@ class Digest(models.Model):
     window_end = models.DateTimeField()
     # The recommended papers in their order, with the reason shown: [{"paper": id, "reason": ...}].
     items = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.SENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    email = models.OneToOneField(
+        "accounts.SentEmail", on_delete=models.CASCADE, related_name="digest"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "accounts_digest"
@@ -139,13 +137,26 @@ class Digest(models.Model):
                 fields=["user", "period", "period_key"], name="accounts_digest_once_per_period"
             )
         ]
-        # Named as when the table was accounts' (the index keeps its name in the database).
-        indexes = [
-            models.Index(fields=["status", "created_at"], name="accounts_di_status_e7b683_idx")
-        ]
 
     def __str__(self):
-        return f"{self.period} digest {self.period_key} for {self.user_id} ({self.status})"
+        return f"{self.period} digest {self.period_key} for {self.user_id}"
+
+    # How its sending went: read from the send-log row (one query unless joined).
+    @property
+    def status(self):
+        return self.email.status
+
+    @property
+    def attempts(self):
+        return self.email.attempts
+
+    @property
+    def error(self):
+        return self.email.error
+
+    @property
+    def sent_at(self):
+        return self.email.sent_at
 
 
 class EmailedPaper(models.Model):

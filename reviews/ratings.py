@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.claims import is_verified_author
 from accounts.models import Profile
 from papers.models import Paper
+from papers.signals import send_on_commit
 from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
 from reviews.models import (
@@ -93,10 +94,7 @@ def submit_review(
 
 def _tell_rating_changed(user_id, paper_id):
     # Personal recommendations (accounts) follow a reader's ratings, once committed.
-    transaction.on_commit(
-        lambda: rating_changed.send(sender=Review, user_id=user_id, paper_id=paper_id),
-        robust=True,
-    )
+    send_on_commit(rating_changed, Review, user_id=user_id, paper_id=paper_id)
 
 
 def delete_review(*, user, review):

@@ -31,3 +31,18 @@ class QuitFailingBackend(EmailBackend):
 
     def close(self):
         raise smtplib.SMTPResponseException(421, b"closing the line")
+
+
+class WorkerDied(BaseException):
+    """What a worker killed mid-send leaves behind: nothing of ours runs after it (a
+    BaseException, so no ``except Exception`` of ours records anything)."""
+
+
+class DyingBackend(EmailBackend):
+    """locmem that takes the message and then never returns, as when the worker is killed
+    (hard time limit, OOM, deploy) while the SMTP server has the message: whether it went
+    out is unknown, and the task will be delivered again."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise WorkerDied("killed while sending")

@@ -75,8 +75,10 @@ def test_approve_asks_for_a_reason_then_approves_all_and_emails_each(
     assert {(d.verdict, d.decided_by_id, d.reason) for d in decisions} == {
         ("approved", curator.pk, "Checked.")
     }
-    # One email task per decision, enqueued after commit; run here as a worker would.
-    assert len(after_commit) == 2
+    # Per decision, after commit: its email task enqueued, and author_verified sent (for the
+    # requests that waited for an author). The tasks run here as a worker would.
+    enqueued = [f for f in after_commit if f.__qualname__.startswith("PortalTask.")]
+    assert len(enqueued) == 2 and len(after_commit) == 4
     for decision in decisions:
         send_claim_decision.apply(args=(decision.pk,))
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]

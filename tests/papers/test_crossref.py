@@ -540,17 +540,19 @@ def test_parse_work_rejects_a_record_with_a_malformed_doi():
         parse_work(envelope)
 
 
-def test_parse_work_rejects_the_real_record_that_has_no_title():
-    with pytest.raises(CrossrefError, match="10.6002/ect.2015.0371 has no title"):
-        work(UNTITLED)
+def test_the_real_record_that_has_no_title_is_named_by_its_type_and_journal():
+    # Refused before issue 15: a researcher who adds the DOI expects a page
+    # (tests/papers/test_untitled_records.py has the other kinds).
+    assert work(UNTITLED).title == (
+        "Untitled journal issue in Experimental and Clinical Transplantation"
+    )
 
 
-def test_parse_work_rejects_a_title_that_is_only_whitespace():
+def test_a_title_that_is_only_whitespace_counts_as_none():
     envelope = load("10.7554_elife.01567.json")
     envelope["message"]["title"] = ["  \n "]
 
-    with pytest.raises(CrossrefError, match="has no title"):
-        parse_work(envelope)
+    assert parse_work(envelope).title == "Untitled journal article in eLife"
 
 
 def test_parse_work_rejects_the_recorded_404_body():

@@ -446,15 +446,23 @@ def test_a_record_with_a_malformed_doi_is_refused():
         datacite.parse_work(record)
 
 
-def test_a_record_without_a_title_is_refused_as_a_record_error_not_a_crossref_one():
+def test_a_record_without_a_doi_is_refused_as_a_record_error_not_a_crossref_one():
     record = load("10.5061_dryad.8515.json")
-    record["data"]["attributes"]["titles"] = [{"title": "  "}]
+    del record["data"]["attributes"]["doi"]
+    del record["data"]["id"]
 
     # Importers that catch RecordError reject DataCite records as they reject Crossref ones;
     # a DataCite record's fault is not a Crossref one.
-    with pytest.raises(RecordError, match="10.5061/dryad.8515 has no title") as error:
+    with pytest.raises(RecordError, match="no DOI") as error:
         datacite.parse_work(record)
     assert not isinstance(error.value, CrossrefError)
+
+
+def test_a_title_that_is_only_whitespace_counts_as_none():
+    record = load("10.5061_dryad.8515.json")
+    record["data"]["attributes"]["titles"] = [{"title": "  "}]
+
+    assert datacite.parse_work(record).title == "Untitled dataset (doi:10.5061/dryad.8515)"
 
 
 def test_odd_values_in_optional_fields_give_empty_values_not_errors():

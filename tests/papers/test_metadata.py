@@ -235,7 +235,8 @@ def test_a_bad_body_fails_the_paper_without_retrying(replay_server, settings, re
     assert paper.title == SREP_DOI
 
 
-def test_a_real_record_without_a_title_fails_the_paper_with_the_reason(replay_server):
+def test_a_real_record_without_a_title_gives_the_paper_a_made_up_one(replay_server):
+    # A researcher who adds this DOI expects a page, not "unusable" (issue 15).
     doi = "10.6002/ect.2015.0371"
     replay_server.reply(
         "/crossref/works/10.6002/ect.2015.0371",
@@ -246,10 +247,9 @@ def test_a_real_record_without_a_title_fails_the_paper_with_the_reason(replay_se
     fetch_metadata.apply(args=(paper.pk,))
 
     paper.refresh_from_db()
-    assert paper.metadata_status == Status.FAILED
-    assert paper.metadata_error == (
-        "the registry's record is unusable: work 10.6002/ect.2015.0371 has no title"
-    )
+    assert (paper.metadata_status, paper.metadata_error) == (Status.FETCHED, "")
+    assert paper.title == "Untitled journal issue in Experimental and Clinical Transplantation"
+    assert paper.journal.title == "Experimental and Clinical Transplantation"
 
 
 def test_a_refresh_never_overwrites_a_locked_field(replay_server):

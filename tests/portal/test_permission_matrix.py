@@ -241,6 +241,9 @@ def world(settings):
         kinds=["recommendations"],
         window_start=timezone.now() - datetime.timedelta(days=7),
         window_end=timezone.now(),
+        email=SentEmail.objects.create(
+            kind=SentEmail.Kind.DIGEST, key="weekly:2024-W01", recipient=alice
+        ),
     )
 
     SentEmail.objects.create(kind=SentEmail.Kind.REVIEW_HIDDEN, key="1:x", recipient=alice)

@@ -47,5 +47,5 @@ def test_two_concurrent_runs_send_each_reader_one_digest():
     sent = [int(re.search(r": sent (\d+),", out).group(1)) for out in outputs]
     assert sum(sent) == READERS, outputs
     key = digests.period_key("weekly")
-    assert Digest.objects.filter(period_key=key, status="sent").count() == READERS
+    assert Digest.objects.filter(period_key=key, email__status="sent").count() == READERS
     assert EmailedPaper.objects.count() == 2 * READERS

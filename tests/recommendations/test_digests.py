@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import Claim, ClaimDecision, Profile
+from accounts.models import Claim, ClaimDecision, Profile, SentEmail
 from recommendations import digests
 from recommendations.models import Digest, Dismissal, EmailedPaper
 from reviews.models import ResourceAnswer, ResourceRequest, Review
@@ -356,8 +356,16 @@ def test_a_digest_left_sending_by_a_dead_worker_is_not_sent_again(reader):
     # The worker wrote the row and died before (or while) handing the email over: at most
     # once wins, the redelivered task sends nothing.
     now = timezone.now()
+    claimed = SentEmail.objects.create(
+        kind=SentEmail.Kind.DIGEST, key=f"weekly:{WEEK}", recipient=reader, status="sending"
+    )
     Digest.objects.create(
-        user=reader, period="weekly", period_key=WEEK, window_start=now, window_end=now
+        user=reader,
+        period="weekly",
+        period_key=WEEK,
+        window_start=now,
+        window_end=now,
+        email=claimed,
     )
 
     assert digests.send(reader.pk, "weekly", WEEK) == "skipped"

@@ -110,7 +110,7 @@ def test_the_beat_task_fans_out_one_task_per_user_in_batches(readers, settings, 
 
     assert enqueued == 2
     assert len(mail.outbox) == 3  # both batches ran; "idle" had nothing new
-    assert Digest.objects.filter(period_key=WEEK, status="sent").count() == 3
+    assert Digest.objects.filter(period_key=WEEK, email__status="sent").count() == 3
     assert digests.send_digests.apply(args=("weekly",)).get() == 1  # only "idle" is still due
     assert len(mail.outbox) == 3
 
