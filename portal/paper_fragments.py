@@ -43,6 +43,7 @@ from accounts.claims import active_claims
 from papers import page_cache
 from papers.models import Authorship, Paper, page_prefetches
 from papers.views import paper_context
+from reviews.forms import ReviewForm
 from reviews.page import stored_summary, written_reviews
 from reviews.ratings import summary_view
 from reviews.resources import requests_for_page
@@ -103,6 +104,20 @@ def author_list(request, paper, fragments, *, signed_in, my_claim_authorship_id=
         )
         if cacheable:
             _set(key, html)
+    return html
+
+
+def blank_review_form_fields():
+    """The rating form's fields and button, blank, as every reader without a review of the
+    paper gets them (``reviews/_review_form_fields.html``; the form around them, with its
+    CSRF token, is rendered per request). Rendered once per process and layout: a form's
+    widgets are the slowest thing to render on the page."""
+    key = f"review-form-fields:{LAYOUT}"
+    html = caches[page_cache.LOCAL_CACHE].get(key)
+    if html is None:
+        context = {"form": ReviewForm.for_review(None), "own_review": None}
+        html = _render("reviews/_review_form_fields.html", context)
+        caches[page_cache.LOCAL_CACHE].set(key, html, settings.PAPER_FRAGMENT_SECONDS)
     return html
 
 

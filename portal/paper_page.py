@@ -89,6 +89,14 @@ def reader_context(request, paper, fragments):
             "status": mine["status"],
             "author_name": fragments["author_names"].get(mine["authorship_id"], ""),
         }
+    reviews = reader_reviews_context(
+        paper,
+        user,
+        shown_review_ids=[review["pk"] for review in fragments["reviews"]],
+        verified_author=bool(mine and mine["status"] == "verified"),
+    )
+    if reviews["own_review"] is None and not reviews["rating_refusal"]:
+        reviews["review_form_fields"] = paper_fragments.blank_review_form_fields()
     others_open = [
         item["pk"]
         for item in fragments["resource_requests"]
@@ -103,11 +111,6 @@ def reader_context(request, paper, fragments):
             my_claim_authorship_id=mine["authorship_id"] if mine else None,
         ),
         "my_claim": my_claim,
-        **reader_reviews_context(
-            paper,
-            user,
-            shown_review_ids=[review["pk"] for review in fragments["reviews"]],
-            verified_author=bool(mine and mine["status"] == "verified"),
-        ),
+        **reviews,
         **reader_resources_context(user, others_open),
     }
