@@ -13,7 +13,7 @@ An edit sets fields (``set_fields``) and links (``set_links``, ``add_links``,
 
 ``bump_version(paper_ids)`` is the one function every other write that changes what a
 paper page shows calls (ratings, reviews, resource requests, claims, merges, related lists;
-``Paper.NEXT_VERSION`` when the write runs an UPDATE of the paper anyway).
+``papers.models.NEXT_VERSION`` when the write runs an UPDATE of the paper anyway).
 
 Locks: a curator locks a field (``Paper.locked_fields``, named by ``lock_name``) against
 every other source; ``is_locked`` says whether a source must leave it alone. Imports skip a
