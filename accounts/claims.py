@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts import emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
+from papers.curation import bump_version
 from papers.models import Paper
 from papers.signals import send_on_commit
 
@@ -91,6 +92,27 @@ def claims_on_paper(paper, user):
     }
 
 
+def active_claims(paper_id):
+    """The active (pending or verified) claims on the paper, as plain dicts the paper page
+    caches with its fragments: pk, authorship_id, status, user_id, public_name. One query.
+
+    Pending claims show only to signed-in readers (``claims_on_paper``); the caller filters.
+    """
+    return [
+        {
+            "pk": claim.pk,
+            "authorship_id": claim.authorship_id,
+            "status": claim.status,
+            "user_id": claim.user_id,
+            "public_name": claim.user.public_name,
+        }
+        for claim in Claim.objects.filter(paper_id=paper_id)
+        .active()
+        .select_related("user__profile")
+        .order_by("pk")
+    ]
+
+
 def claim_authorship(*, user, authorship, only_new=False):
     """Claim ``authorship`` for ``user``; returns the claim (pending or verified).
 
@@ -129,6 +151,7 @@ def claim_authorship(*, user, authorship, only_new=False):
             if existing is None:
                 raise
             return _refuse_or_return(existing, user=user, authorship=authorship, only_new=only_new)
+        bump_version([claim.paper_id])  # the page shows claims on its authors
         if proven:
             ClaimDecision.objects.create(
                 claim=claim, verdict=ClaimDecision.Verdict.VERIFIED_BY_ORCID, reason=ORCID_REASON
@@ -167,6 +190,8 @@ def withdraw_claim(claim, *, by):
         changed = Claim.objects.filter(pk=claim.pk, status__in=Claim.ACTIVE).update(
             status=Claim.Status.WITHDRAWN, decided_at=timezone.now()
         )
+        if changed:
+            bump_version([claim.paper_id])
     if not changed:
         raise ClaimError("This claim is no longer active.")
     claim.refresh_from_db()
@@ -199,6 +224,7 @@ def _decide(claim, *, by, reason, verdict):
         if not changed:
             claim.refresh_from_db()
             raise ClaimError(f"This claim is {claim.get_status_display().lower()}; not changed.")
+        bump_version([claim.paper_id])
         decision = ClaimDecision.objects.create(
             claim=claim, verdict=verdict, decided_by=by, reason=reason.strip()
         )

@@ -7,6 +7,7 @@ from portal.urls import urlpatterns as portal_urlpatterns  # also registers the 
 
 urlpatterns = [
     path("bench/static-page/", views.static_page),
+    path("bench/signed-in-static-page/", views.signed_in_static_page),
     path("bench/plain-papers/", views.plain_papers),
     *portal_urlpatterns,
 ]

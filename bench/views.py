@@ -1,8 +1,12 @@
-"""Two ceiling views: the fastest Django can answer the same bytes or the same rows.
+"""Three ceiling views: the fastest Django can answer the same bytes or the same rows.
 
 - ``static_page``: a bare view returning a static HTML page of exactly the bytes of a real
   paper page (read once from BENCH_STATIC_PAGE, a file bench/run.py saved). Same
   middleware, no query, no template: the paper page's ceiling.
+- ``signed_in_static_page``: the same for a signed-in reader: the bytes of a real paper
+  page as that reader got it (BENCH_SIGNED_IN_PAGE), sent to the same reader through the
+  same middleware, after the same session and user look-ups the real page makes (it reads
+  ``request.user``): the signed-in paper page's ceiling.
 - ``plain_papers``: the rows of the API list's first page (same count query, same
   ``Paper.objects.for_list()`` queries in the same order, same fields and URLs) turned
   into plain dicts by hand and returned with JsonResponse: the API list's ceiling,
@@ -22,13 +26,21 @@ PAGE_SIZE = 20
 
 
 @cache
-def _static_bytes():
-    with open(os.environ["BENCH_STATIC_PAGE"], "rb") as file:
+def _page_bytes(variable):
+    with open(os.environ[variable], "rb") as file:
         return file.read()
 
 
 def static_page(request):
-    return HttpResponse(_static_bytes(), content_type="text/html; charset=utf-8")
+    return HttpResponse(_page_bytes("BENCH_STATIC_PAGE"), content_type="text/html; charset=utf-8")
+
+
+def signed_in_static_page(request):
+    if not request.user.is_authenticated:  # the session row and the user row, as the page
+        return HttpResponse("log in first", status=403, content_type="text/plain")
+    return HttpResponse(
+        _page_bytes("BENCH_SIGNED_IN_PAGE"), content_type="text/html; charset=utf-8"
+    )
 
 
 def plain_papers(request):

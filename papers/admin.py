@@ -446,6 +446,31 @@ class CountedAdmin(admin.ModelAdmin):
     """A catalogue list with a paper count per row, annotated in one query."""
 
     paper_count_of = "papers"  # the relation to count papers through
+    paper_lookup = None  # Paper's lookup of a row: the papers whose pages show it
+
+    def save_model(self, request, obj, form, change):
+        # A renamed journal, author, keyword, category or funder is on its papers' pages:
+        # their versions go up with it (papers.curation.bump_version, one UPDATE).
+        super().save_model(request, obj, form, change)
+        if change:
+            curation.bump_version(self.papers_showing(obj))
+
+    def delete_model(self, request, obj):
+        paper_ids = list(self.papers_showing(obj).values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        curation.bump_version(paper_ids)
+
+    def delete_queryset(self, request, queryset):
+        paper_ids = list(
+            Paper.objects.filter(**{f"{self.paper_lookup}__in": queryset}).values_list(
+                "pk", flat=True
+            )
+        )
+        super().delete_queryset(request, queryset)
+        curation.bump_version(paper_ids)
+
+    def papers_showing(self, obj):
+        return Paper.objects.filter(**{self.paper_lookup: obj}).values("pk")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -468,6 +493,7 @@ class JournalAdmin(CountedAdmin):
     list_display = ["title", "issn_print", "issn_electronic", "publisher", "paper_count"]
     search_fields = ["title", "issn_print", "issn_electronic"]
     actions = ["merge_journals"]
+    paper_lookup = "journal"
 
     @admin.display(description="papers", ordering="paper_count")
     def paper_count(self, journal):
@@ -494,6 +520,7 @@ class AuthorAdmin(CountedAdmin):
     list_filter = ["is_organization"]
     search_fields = ["name", "=orcid"]
     paper_count_of = "authorships__paper"
+    paper_lookup = "authorships__author"
     actions = ["merge_authors"]
 
     @admin.action(description="Merge selected authors into one", permissions=["merge"])
@@ -513,6 +540,7 @@ class KeywordAdmin(CountedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["merge_keywords"]
+    paper_lookup = "keywords"
 
     @admin.action(description="Merge selected keywords into one", permissions=["merge"])
     def merge_keywords(self, request, queryset):
@@ -531,6 +559,7 @@ class CategoryAdmin(CountedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["merge_categories"]
+    paper_lookup = "categories"
 
     @admin.action(description="Merge selected categories into one", permissions=["merge"])
     def merge_categories(self, request, queryset):
@@ -548,3 +577,4 @@ class FunderAdmin(CountedAdmin):
     list_display = ["name", "funder_doi", "paper_count"]
     search_fields = ["name", "funder_doi"]
     paper_count_of = "fundings__paper"
+    paper_lookup = "fundings__funder"

@@ -8,7 +8,12 @@ An edit sets fields (``set_fields``) and links (``set_links``, ``add_links``,
 - provenance: each changed field is stamped with who changed it and when (``stamp``);
 - the search text (``Paper.search_document``) is rebuilt when it holds a changed field;
 - once the transaction commits, the paper is re-placed in the related-papers lists when the
-  recommender reads a changed field (``RECOMMENDER_FIELDS``).
+  recommender reads a changed field (``RECOMMENDER_FIELDS``);
+- the paper's ``content_version`` goes up, so its page's cached fragments are replaced.
+
+``bump_version(paper_ids)`` is the one function every other write that changes what a
+paper page shows calls (ratings, reviews, resource requests, claims, merges, related lists;
+``papers.models.NEXT_VERSION`` when the write runs an UPDATE of the paper anyway).
 
 Locks: a curator locks a field (``Paper.locked_fields``, named by ``lock_name``) against
 every other source; ``is_locked`` says whether a source must leave it alone. Imports skip a
@@ -18,10 +23,12 @@ Keyword and category links carry the source that made them (``LinkSource``): an 
 replaces only its own links, curators and authors add theirs beside them.
 """
 
+from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
 from papers.models import (
+    NEXT_VERSION,
     Authorship,
     Category,
     Funding,
@@ -124,9 +131,28 @@ def record_edit(paper, changed, *, source, by=None):
     if names & SEARCHED_FIELDS:
         paper.search_document = build_search_document(paper)
         columns.add("search_document")
+    # In the same UPDATE; the instance holds the expression until it is read again.
+    paper.content_version = NEXT_VERSION
+    columns.add("content_version")
     paper.save(update_fields=sorted(columns))
     if names & RECOMMENDER_FIELDS:
         place_in_recommendations_on_commit(paper.pk)
+
+
+def bump_version(paper_ids):
+    """Add one to the ``content_version`` of each paper in ``paper_ids`` (ids, or a
+    queryset of ids: then a subquery), in ONE UPDATE whatever their number; returns how
+    many papers it bumped. Call it inside the write's transaction, after the write.
+
+    The paper page caches what it shows every reader under (paper, version)
+    (``portal.paper_fragments``): a write that changes what the page shows and does not
+    bump the version leaves readers a stale page.
+    """
+    if not isinstance(paper_ids, models.QuerySet):
+        paper_ids = sorted({int(pk) for pk in paper_ids if pk is not None})
+        if not paper_ids:
+            return 0
+    return Paper.objects.filter(pk__in=paper_ids).bump_version()
 
 
 def place_in_recommendations_on_commit(paper_id):

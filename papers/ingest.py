@@ -197,6 +197,8 @@ def _author_for(contributor, previous):
         author, created = Author.objects.get_or_create(orcid=contributor.orcid, defaults=names)
         if not created and any(getattr(author, k) != v for k, v in names.items()):
             Author.objects.filter(pk=author.pk).update(**names)
+            # Every page that shows the author shows the new name.
+            curation.bump_version(Authorship.objects.filter(author=author).values("paper_id"))
         return author
     # Any earlier author of this name on this paper, even one a curator merged into an
     # ORCID-bearing author: a re-import must not undo the merge.

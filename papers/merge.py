@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
-from papers.curation import refresh_search_documents
+from papers.curation import bump_version, refresh_search_documents
 from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
 
 
@@ -75,6 +75,8 @@ def merge_authors(*, keep, others):
         # After the delete: the ORCID is unique, and may have been one of the others'.
         _apply_fills(keep, fills)
         refresh_search_documents(paper_ids)
+        # The moved papers, and keep's own (an ORCID may have been filled).
+        bump_version(Authorship.objects.filter(author=keep).values("paper_id"))
     return MergeResult(keep, len(others), moved, "authorship", duplicates, paper_ids)
 
 
@@ -112,6 +114,7 @@ def merge_journals(*, keep, others):
         Journal.objects.filter(pk__in=other_ids).delete()
         _apply_fills(keep, fills)
         refresh_search_documents(paper_ids)
+        bump_version(paper_ids)
     return MergeResult(keep, len(others), moved["papers.Paper.journal"][0], "paper", 0, paper_ids)
 
 
@@ -144,6 +147,7 @@ def _merge_tags(model, paper_field, *, keep, others):
         moved, duplicates = _move_relations(model, keep, other_ids)[f"papers.Paper.{paper_field}"]
         model.objects.filter(pk__in=other_ids).delete()
         refresh_search_documents(paper_ids)
+        bump_version(paper_ids)
     return MergeResult(keep, len(others), moved, "paper link", duplicates, paper_ids)
 
 

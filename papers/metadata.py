@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from papers import crossref, datacite, limits, openalex, records, registries
 from papers.ingest import apply_enrichment, upsert_work
-from papers.models import Paper
+from papers.models import NEXT_VERSION, Paper
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,9 @@ def request_refresh(paper_ids):
     ids = list(paper_ids)
     with transaction.atomic():
         Paper.objects.filter(pk__in=ids).update(
-            metadata_status=Status.PENDING, metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE)
+            metadata_status=Status.PENDING,
+            metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE),
+            content_version=NEXT_VERSION,  # the page says where the metadata stands
         )
         for paper_id in ids:
             enqueue_fetch(paper_id)
@@ -114,6 +116,7 @@ def enqueue_due(*, limit, now=None):
         Paper.objects.filter(_due(now), pk__in=due).update(
             metadata_status=Status.PENDING,
             metadata_retry_at=now + datetime.timedelta(seconds=settings.METADATA_QUEUE_LEASE),
+            content_version=NEXT_VERSION,
         )
         for paper_id in due:
             enqueue_fetch(paper_id)
@@ -184,6 +187,7 @@ def claim(paper_id, *, now=None):
         .update(
             metadata_status=Status.FETCHING,
             metadata_retry_at=now + datetime.timedelta(seconds=settings.METADATA_FETCH_LEASE),
+            content_version=NEXT_VERSION,
         )
     )
     if not claimed:
@@ -266,7 +270,10 @@ def enrich_from_openalex(paper_id):
 
 def _record_enrichment(paper_id, status, error):
     Paper.objects.filter(pk=paper_id).update(
-        enrichment_status=status, enrichment_error=error, enriched_at=timezone.now()
+        enrichment_status=status,
+        enrichment_error=error,
+        enriched_at=timezone.now(),
+        content_version=NEXT_VERSION,  # the page's facts say how the enrichment went
     )
     return status
 
@@ -282,7 +289,8 @@ def _record_outcome(paper_id, status, *, error="", source=None, retry_in=None, a
         fields.update(metadata_fetched_at=now, metadata_source=source, metadata_retry_at=None)
     else:
         fields["metadata_retry_at"] = now + datetime.timedelta(seconds=retry_in)
-    Paper.objects.filter(pk=paper_id).update(**fields)
+    # The page shows the status, its reason and when the metadata was fetched.
+    Paper.objects.filter(pk=paper_id).update(**fields, content_version=NEXT_VERSION)
     return status
 
 

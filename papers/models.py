@@ -196,18 +196,39 @@ class PaperQuerySet(models.QuerySet):
         paper+journal+rating summary (1), authorships+authors (1), keywords (1),
         categories (1), fundings+funders (1), notices (1).
         """
-        return self.select_related("journal", "rating_summary").prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            ),
-            "keywords",
-            "categories",
-            Prefetch(
-                "fundings", queryset=Funding.objects.select_related("funder").order_by("position")
-            ),
-            "notices",
-        )
+        return self.for_page_row().prefetch_related(*page_prefetches())
+
+    def for_page_row(self):
+        """The paper page's row alone (paper+journal+rating summary, one query): what a page
+        served from its cached fragments needs. ``page_prefetches()`` loads the rest."""
+        return self.select_related("journal", "rating_summary")
+
+    def bump_version(self):
+        """Add one to ``content_version`` of every paper in this queryset, in ONE UPDATE;
+        returns the number of papers. See ``Paper.content_version``."""
+        return self.update(content_version=NEXT_VERSION)
+
+
+def page_prefetches():
+    """The relations the paper page shows, for ``prefetch_related(_objects)``: authorships
+    with authors, keywords, categories, fundings with funders, notices (five queries)."""
+    return (
+        Prefetch(
+            "authorships",
+            queryset=Authorship.objects.select_related("author").order_by("position"),
+        ),
+        "keywords",
+        "categories",
+        Prefetch(
+            "fundings", queryset=Funding.objects.select_related("funder").order_by("position")
+        ),
+        "notices",
+    )
+
+
+# The value that bumps Paper.content_version inside an UPDATE a write path runs anyway:
+# ``Paper.objects.filter(pk=pk).update(rating_count=..., content_version=NEXT_VERSION)``.
+NEXT_VERSION = F("content_version") + 1
 
 
 class Paper(models.Model):
@@ -307,6 +328,13 @@ class Paper(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     # The Bayesian average "Best rated" sorts by (reviews.ratings.bayesian_score); None: unrated.
     rating_score = models.FloatField(null=True, blank=True, editable=False)
+
+    # Bumped (never set) by every write that changes what the paper page shows: the page's
+    # reader-independent fragments are cached under it (portal.paper_fragments), so a new
+    # version is a new page at once. One UPDATE for many papers:
+    # papers.curation.bump_version(paper_ids); inside an UPDATE a write runs anyway:
+    # ``content_version=NEXT_VERSION``.
+    content_version = models.PositiveIntegerField(default=0, editable=False)
 
     # Author names, keywords, categories, journal and DOI as one text, for search.
     search_document = models.TextField(blank=True, editable=False)

@@ -53,7 +53,7 @@ def cached_page(request):
     key = _key(request)
     entry = caches[LOCAL_CACHE].get(key)
     if entry is None:
-        entry = _shared(lambda cache: cache.get(key))
+        entry = shared(lambda cache: cache.get(key))
         if entry is None or _seconds_left(entry) <= 0:
             return None
         caches[LOCAL_CACHE].set(key, entry, _seconds_left(entry))
@@ -73,11 +73,12 @@ def keep_page(request, response):
     entry = (time.time(), content, response["Content-Type"], etag)
     key = _key(request)
     caches[LOCAL_CACHE].set(key, entry, settings.PAPER_PAGE_CACHE_SECONDS)
-    _shared(lambda cache: cache.set(key, entry, settings.PAPER_PAGE_CACHE_SECONDS))
+    shared(lambda cache: cache.set(key, entry, settings.PAPER_PAGE_CACHE_SECONDS))
     response["ETag"] = etag
 
 
-def _shared(operation):
+def shared(operation):
+    """``operation(cache)`` on the shared cache; None (and a warning) when it is away."""
     # The shared cache is a convenience here: if Redis is away, pages are rendered, not lost.
     try:
         return operation(caches[SHARED_CACHE])

@@ -10,7 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from papers.models import (
@@ -162,6 +162,8 @@ def _finish(run, *, index, paper_count, row_count):
             row_count=row_count,
             index=index.dumps() if index else None,
         )
+        # Every page's "Recommended" list now reads this run.
+        Paper.objects.bump_version()
     # A rebuild still running elsewhere is left alone unless it is a day old (dead).
     stale = timezone.now() - timedelta(days=1)
     older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)
@@ -368,7 +370,10 @@ def place_paper(paper_id):
     if paper is None:
         return 0
     if paper.is_retracted:
-        RelatedPaper.objects.filter(run=run, related_id=paper_id).delete()
+        with transaction.atomic():
+            listing = RelatedPaper.objects.filter(run=run, related_id=paper_id)
+            Paper.objects.filter(pk__in=listing.values("paper_id")).bump_version()
+            listing.delete()
         return 0
     index = index_of(run)
     documents = load_documents([paper_id])
@@ -381,6 +386,10 @@ def place_paper(paper_id):
         RelatedPaper.objects.filter(run=run, paper_id=paper_id).delete()
         RelatedPaper.objects.bulk_create(lists.rows_for(paper_id, candidates, run=run))
         written = 1 + _insert_into_lists(run, paper_id, joins, lists)
+        # Its own list, the lists it may have entered, and the lists that show it (its
+        # title or journal may be what changed).
+        listing = RelatedPaper.objects.filter(run=run, related_id=paper_id).values("paper_id")
+        Paper.objects.filter(Q(pk__in=touched) | Q(pk__in=listing)).bump_version()
     return written
 
 

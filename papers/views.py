@@ -88,13 +88,15 @@ def paper_ris(request, pk):
     )
 
 
-def paper_by_doi_or_404(value):
-    """The paper whose DOI is ``value`` in any case; Http404 for unknown or malformed DOIs."""
+def paper_by_doi_or_404(value, *, queryset=None):
+    """The paper whose DOI is ``value`` in any case, from ``queryset`` (default
+    ``Paper.objects.for_page()``); Http404 for unknown or malformed DOIs."""
     try:
         doi = normalize_doi(value)
     except RecordError:
         raise Http404("not a DOI") from None
-    paper = Paper.objects.for_page().with_doi(doi).first()
+    queryset = Paper.objects.for_page() if queryset is None else queryset
+    paper = queryset.with_doi(doi).first()
     if paper is None:
         raise Http404("no paper with this DOI")
     return paper

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts.claims import is_verified_author
 from accounts.models import Profile
-from papers.models import Paper
+from papers.curation import bump_version
+from papers.models import NEXT_VERSION, Paper
 from papers.signals import send_on_commit
 from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
@@ -148,6 +149,7 @@ def mark_helpful(*, user, review):
         if created:
             count = HelpfulVote.objects.filter(review=review).count()
             Review.objects.filter(pk=review.pk).update(helpful_count=count)
+            bump_version([review.paper_id])  # the page shows the count
     return created
 
 
@@ -197,6 +199,8 @@ def refresh_summary(paper_id):
         rating_count=count,
         rating_average=round(total / count, 2) if count else None,
         rating_score=bayesian_score(total, count, mean=catalogue_mean()) if count else None,
+        # Every review change ends here: the page's summary and review list are new.
+        content_version=NEXT_VERSION,
     )
     return summary
 

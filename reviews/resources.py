@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.claims import is_verified_author, verified_author_users
 from accounts.emails import RETRY
+from papers.curation import bump_version
 from papers.links import safe_link
 from reviews import notifications
 from reviews.limits import Refused, check_hourly_limit
@@ -97,6 +98,7 @@ def ask(*, user, paper, kind, message):
             resource_request = ResourceRequest.objects.create(
                 paper=paper, requester=user, kind=kind, message=message
             )
+            bump_version([paper.pk])  # the paper page lists it
             tell_authors_of_request.delay_on_commit(resource_request.pk)
     except IntegrityError:
         # Another request of the same reader won between our check and our insert.
@@ -146,6 +148,7 @@ def answer(*, user, resource_request, text="", link=""):
             link=link,
             as_author=is_verified_author(user, resource_request.paper_id),
         )
+        bump_version([resource_request.paper_id])
         if resource_request.requester_id != user.pk:
             notifications.tell_asker_answered.delay_on_commit(reply.pk)
     return reply
@@ -163,6 +166,8 @@ def me_too(*, user, resource_request):
     try:
         with transaction.atomic():
             _, created = MeToo.objects.get_or_create(request=resource_request, user=user)
+            if created:  # the page shows how many want it
+                bump_version([resource_request.paper_id])
     except IntegrityError:  # a double click raced us to the same row
         created = False
     return created
@@ -227,6 +232,7 @@ def _move(resource_request, *, by, allowed, status, **fields):
             raise ResourceRefused(
                 f"This request is {resource_request.get_status_display().lower()}; not changed."
             )
+        bump_version([resource_request.paper_id])
         if resource_request.requester_id != by.pk:
             notifications.tell_asker_status.delay_on_commit(resource_request.pk)
     resource_request.refresh_from_db()
@@ -243,9 +249,11 @@ def hide(item, *, curator, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ResourceRefused("Say why it is hidden.")
-    type(item).objects.filter(pk=item.pk).update(
-        is_hidden=True, hidden_reason=reason, hidden_at=timezone.now()
-    )
+    with transaction.atomic():
+        type(item).objects.filter(pk=item.pk).update(
+            is_hidden=True, hidden_reason=reason, hidden_at=timezone.now()
+        )
+        bump_version([_paper_id_of(item)])
     item.refresh_from_db()
     return item
 
@@ -253,9 +261,20 @@ def hide(item, *, curator, reason):
 def restore(item, *, curator):
     if not is_resource_curator(curator):
         raise ResourceRefused("Only curators restore requests and answers.", forbidden=True)
-    type(item).objects.filter(pk=item.pk).update(is_hidden=False, hidden_reason="", hidden_at=None)
+    with transaction.atomic():
+        type(item).objects.filter(pk=item.pk).update(
+            is_hidden=False, hidden_reason="", hidden_at=None
+        )
+        bump_version([_paper_id_of(item)])
     item.refresh_from_db()
     return item
+
+
+def _paper_id_of(item):
+    """The paper a request or an answer is on."""
+    if isinstance(item, ResourceAnswer):
+        return ResourceRequest.objects.values_list("paper_id", flat=True).get(pk=item.request_id)
+    return item.paper_id
 
 
 # --- notifications ---

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from papers import page_cache
+from papers import curation, page_cache
 from papers.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, UserFactory
 
@@ -20,7 +20,11 @@ def paper():
 
 
 def rename(paper, title):
-    Paper.objects.filter(pk=paper.pk).update(title=title)
+    # Through the write path, which bumps the paper's version (its page's cached fragments).
+    paper = Paper.objects.get(pk=paper.pk)
+    curation.record_edit(
+        paper, curation.set_fields(paper, {"title": title}, source="curator"), source="curator"
+    )
 
 
 def test_an_anonymous_reader_gets_the_kept_page_without_any_query(

@@ -1,0 +1,322 @@
+"""The paper page from cached fragments (portal.paper_fragments): every write that changes
+what the page shows is on the page at once, no reader's own parts reach another reader, no
+fragment holds a CSRF token or a nonce, and a signed-in page costs a fixed number of queries.
+
+Each write-path test first renders the page (so its fragments are cached), then writes
+through the portal's own function, then reads the page again as a signed-in reader (whose
+page is never the anonymous page cache's copy).
+"""
+
+import dataclasses
+
+import pytest
+from django.core.cache import caches
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from accounts import claims
+from accounts.models import Claim
+from papers import curation, merge
+from papers.crossref import parse_work
+from papers.ingest import UPDATED, upsert_work
+from papers.models import Keyword, Paper, PaperKeyword
+from papers.recommend import rebuild_related
+from portal import paper_fragments
+from reviews import ratings, resources
+from reviews.models import Review
+from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
+from tests.records import crossref_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(username="dave", first_name="Dave", last_name="Reader")
+
+
+def page_as(user, paper):
+    """The paper page as ``user`` sees it (a fresh client, logged in)."""
+    client = Client()
+    client.force_login(user)
+    response = client.get(paper.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def cached_fragments(paper):
+    """The fragments kept for ``paper``'s current version (built if they are not)."""
+    paper = Paper.objects.for_page_row().get(pk=paper.pk)
+    return paper_fragments.fragments_for(RequestFactory().get("/"), paper)
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+# --- every write path is on the page at once ---
+
+
+def test_a_curator_edit_through_curation(paper, dave):
+    assert "Tea parties considered harmful" in page_as(dave, paper)
+    paper = Paper.objects.get(pk=paper.pk)
+    changed = curation.set_fields(paper, {"title": "Tea parties reconsidered"}, source="curator")
+    curation.record_edit(paper, changed, source="curator")
+
+    html = page_as(dave, paper)
+    assert "Tea parties reconsidered" in html
+    assert "Tea parties considered harmful" not in html
+
+
+def test_a_registry_import_of_a_changed_record(dave):
+    work = parse_work(crossref_record("10.1016_j.ffa.2015.10.008.json"))
+    paper, _ = upsert_work(work)
+    assert work.title in page_as(dave, paper)
+
+    _, outcome = upsert_work(dataclasses.replace(work, title="A corrected title from Crossref"))
+
+    assert outcome == UPDATED
+    html = page_as(dave, paper)
+    assert "A corrected title from Crossref" in html
+
+
+def test_a_rating_recompute_that_uses_update(paper, dave, alice, bob, settings):
+    settings.RATINGS_MIN_SHOWN = 2
+    # Reviews written without the write path (an old import), then the nightly recompute.
+    Review.objects.create(paper=paper, user=alice, rating=5)
+    Review.objects.create(paper=paper, user=bob, rating=4)
+    assert "from 2 ratings" not in page_as(dave, paper)
+
+    ratings.recompute_all([paper.pk])
+
+    html = page_as(dave, paper)
+    assert "from 2 ratings" in html
+    assert '<p class="rating-big">4.5</p>' in html
+
+
+def test_a_review_written_hidden_and_restored(paper, dave, alice, curator):
+    page_as(dave, paper)
+    review, _ = ratings.submit_review(user=alice, paper=paper, rating=4, text="Sound methods.")
+    assert "Sound methods." in page_as(dave, paper)
+
+    ratings.hide_review(review, curator=curator, reason="spam")
+    assert "Sound methods." not in page_as(dave, paper)
+
+    ratings.restore_review(review)
+    assert "Sound methods." in page_as(dave, paper)
+
+
+def test_a_helpful_vote(paper, dave, alice, bob):
+    review, _ = ratings.submit_review(user=alice, paper=paper, rating=4, text="Sound methods.")
+    assert "0 found this helpful" in page_as(dave, paper)
+
+    ratings.mark_helpful(user=bob, review=review)
+
+    assert "1 found this helpful" in page_as(dave, paper)
+
+
+def test_resource_requests_answers_me_toos_moves_and_moderation(paper, dave, alice, bob, carol):
+    page_as(dave, paper)
+    asked = resources.ask(user=alice, paper=paper, kind="data", message="The raw counts, please")
+    assert "The raw counts, please" in page_as(dave, paper)
+
+    resources.me_too(user=bob, resource_request=asked)
+    assert "1 also wants this" in page_as(dave, paper)
+
+    reply = resources.answer(user=carol, resource_request=asked, text="Uploading them now")
+    assert "Uploading them now" in page_as(dave, paper)
+
+    resources.fulfil(asked, by=carol, link="https://data.example.org/counts")
+    assert "https://data.example.org/counts" in page_as(dave, paper)
+
+    staff = UserFactory(username="moderator", is_staff=True, is_superuser=True)
+    resources.hide(reply, curator=staff, reason="wrong paper")
+    assert "Uploading them now" not in page_as(dave, paper)
+    resources.restore(reply, curator=staff)
+    assert "Uploading them now" in page_as(dave, paper)
+
+
+def test_claims_made_decided_and_withdrawn(paper, dave, bob, curator):
+    assert "claim pending" not in page_as(dave, paper)
+    authorship = paper.authorships.get(position=2)
+    claim = claims.claim_authorship(user=bob, authorship=authorship)
+    assert "claim pending" in page_as(dave, paper)
+
+    claims.approve_claim(claim, by=curator)
+    assert "verified author: Bob Builder" in page_as(dave, paper)
+
+    claims.withdraw_claim(Claim.objects.get(pk=claim.pk), by=bob)
+    html = page_as(dave, paper)
+    assert "verified author: Bob Builder" not in html
+    assert "claim pending" not in html
+
+
+def test_an_author_merge(paper, dave):
+    other = PaperFactory(title="Another paper by the same person")
+    keep = AuthorFactory(given_name="Carol L.", family_name="Carroll")
+    AuthorshipFactory(paper=other, position=0, author=keep)
+    assert "Carol L. Carroll" not in page_as(dave, paper)
+
+    merge.merge_authors(keep=keep, others=[paper.authorships.get(position=0).author])
+
+    assert "Carol L. Carroll" in page_as(dave, paper)
+
+
+def test_a_keyword_merge(paper, dave):
+    old = Keyword.objects.create(name="tea ceremonies", slug="tea-ceremonies")
+    new = Keyword.objects.create(name="tea rituals", slug="tea-rituals")
+    PaperKeyword.objects.create(paper=paper, keyword=old, source="curator")
+    assert "tea ceremonies" in page_as(dave, paper)
+
+    merge.merge_keywords(keep=new, others=[old])
+
+    html = page_as(dave, paper)
+    assert "tea rituals" in html
+    assert "tea ceremonies" not in html
+
+
+def test_a_journal_renamed_in_the_admin(paper, dave, admin_client):
+    journal = paper.journal
+    assert journal.title in page_as(dave, paper)
+
+    response = admin_client.post(
+        reverse("admin:papers_journal_change", args=[journal.pk]),
+        {"title": "Journal of Renamed Things", "issn_print": "", "issn_electronic": ""},
+    )
+
+    assert response.status_code == 302
+    assert "Journal of Renamed Things" in page_as(dave, paper)
+
+
+def test_a_rebuild_of_the_related_lists(dave):
+    paper = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    assert "Tea parties by the river" not in page_as(dave, paper)
+
+    rebuild_related()
+
+    assert "Tea parties by the river" in page_as(dave, paper)
+
+
+# --- nothing of one reader reaches another ---
+
+
+def test_alices_own_parts_never_reach_bobs_page_after_she_rendered_it_first(
+    paper, alice, bob, dave
+):
+    asked = resources.ask(user=dave, paper=paper, kind="code", message="The scripts, please")
+    review, _ = ratings.submit_review(user=dave, paper=paper, rating=3, text="Too short.")
+    ratings.submit_review(user=alice, paper=paper, rating=5, text="")  # a rating, no text
+    resources.me_too(user=alice, resource_request=asked)
+    ratings.mark_helpful(user=alice, review=review)
+    claims.claim_authorship(user=alice, authorship=paper.authorships.get(position=1))
+
+    as_alice = page_as(alice, paper)
+    assert "Update my review" in as_alice
+    assert "You want this too" in as_alice
+    assert "You found this helpful" in as_alice
+    assert "You claim <strong>Alice Liddell</strong>" in as_alice
+    assert '<a class="who" href="/accounts/profile/">alice</a>' in as_alice
+
+    as_bob = page_as(bob, paper)
+    for alices in (
+        "Update my review",
+        "Delete my review",
+        "You want this too",
+        "You found this helpful",
+        "You claim",
+        "Withdraw my claim",
+        '<a class="who" href="/accounts/profile/">alice</a>',
+    ):
+        assert alices not in as_bob
+    # Bob gets his own: a rating form, "Me too", "Helpful", and a dispute link on Alice's
+    # pending claim (which Alice, holding it, does not get).
+    assert "Rate this paper" in as_bob
+    assert "Me too" in as_bob
+    assert ">Helpful</button>" in as_bob
+    dispute = reverse("accounts:claim-dispute", args=[paper.authorships.get(position=1).pk])
+    assert dispute in as_bob
+    assert dispute not in as_alice
+
+
+def test_no_fragment_holds_a_csrf_token_a_nonce_or_a_readers_name(paper, alice, dave):
+    ratings.submit_review(user=dave, paper=paper, rating=3, text="Too short.")
+    client = Client()
+    client.force_login(alice)
+    response = client.get(paper.get_absolute_url())
+    token = response.context["csrf_token"]
+    assert str(token) in response.content.decode()  # the page has forms, with her token
+
+    fragments = cached_fragments(paper)
+
+    texts = list(strings_in(fragments))
+    assert any("Too short." in text for text in texts)  # it is the kept entry
+    for text in texts:
+        assert "csrfmiddlewaretoken" not in text
+        assert str(token) not in text
+        assert "nonce" not in text
+        assert ">alice<" not in text
+
+
+def test_anonymous_and_signed_in_readers_see_different_author_lists(paper, client, dave, settings):
+    settings.PAPER_PAGE_CACHE_SECONDS = 0
+    anonymous = client.get(paper.get_absolute_url()).content.decode()
+    assert "Claim Alice Liddell as you" not in anonymous
+
+    assert "Claim Alice Liddell as you" in page_as(dave, paper)
+    # And the other way round, once both variants are cached.
+    assert "Claim Alice Liddell as you" not in client.get(paper.get_absolute_url()).text
+
+
+# --- queries ---
+
+
+def busy_paper(n):
+    """A paper with ``n`` authors, ``n`` written reviews and ``n`` open requests."""
+    paper = PaperFactory()
+    for position in range(n):
+        AuthorshipFactory(paper=paper, position=position, author=AuthorFactory())
+        user = UserFactory()
+        ratings.submit_review(user=user, paper=paper, rating=4, text=f"Review {position}")
+        resources.ask(user=user, paper=paper, kind="data", message=f"Request {position}")
+    return paper
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_a_signed_in_page_from_cached_fragments_costs_six_queries(
+    django_assert_num_queries, dave, n
+):
+    paper = busy_paper(n)
+    page_as(dave, paper)  # the fragments are cached
+    client = Client()
+    client.force_login(dave)
+
+    # The session, the user, the paper's row, the reader's review, their helpful votes on
+    # the shown reviews, their "me too"s on others' open requests.
+    with django_assert_num_queries(6):
+        response = client.get(paper.get_absolute_url())
+
+    html = response.content.decode()
+    assert html.count('class="review"') == n
+    assert html.count('class="resource-request ') == n
+    assert html.count(">Helpful</button>") == n
+
+
+def test_the_fragments_are_kept_in_the_shared_cache_too(paper, dave, django_assert_num_queries):
+    page_as(dave, paper)
+    caches["pages"].clear()  # another web process: only the shared cache has them
+    client = Client()
+    client.force_login(dave)
+
+    # The session, the user, the paper's row, the reader's review: nothing is rebuilt.
+    with django_assert_num_queries(4):
+        response = client.get(paper.get_absolute_url())
+
+    assert "Tea parties considered harmful" in response.content.decode()
