@@ -9,12 +9,11 @@ in recommendations go through ``papers.curation``, as every other edit of a pape
 """
 
 import gzip
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from papers import crossref, curation
@@ -63,7 +62,7 @@ def _upsert_locked(work, *, source):
 
     values = {
         name: value
-        for name, value in _scalar_values(work).items()
+        for name, value in scalar_values(work).items()
         if not (
             name in KEPT_FROM_ENRICHMENT
             and value in ("", None)
@@ -117,7 +116,7 @@ def _upsert_locked(work, *, source):
     return paper, CREATED if created else UPDATED
 
 
-def _scalar_values(work):
+def scalar_values(work):
     published = work.published
     return {
         "title": work.title,
@@ -142,8 +141,9 @@ def _scalar_values(work):
     }
 
 
-def find_or_create_journal(data):
-    """The Journal with one of ``data``'s ISSNs (or, without ISSNs, its exact title)."""
+def issn_slots(data):
+    """{"print": ISSN or "", "electronic": ISSN or ""} of a ``records.Journal``: each kind
+    in its slot, an ISSN of unknown kind in whichever slot is still empty."""
     by_kind = {"print": "", "electronic": ""}
     others = []
     for kind, issn in data.issns:
@@ -151,10 +151,15 @@ def find_or_create_journal(data):
             by_kind[kind] = issn
         else:
             others.append(issn)
-    # An ISSN of unknown kind fills whichever slot is still empty.
     for kind in by_kind:
         if not by_kind[kind] and others:
             by_kind[kind] = others.pop(0)
+    return by_kind
+
+
+def find_or_create_journal(data):
+    """The Journal with one of ``data``'s ISSNs (or, without ISSNs, its exact title)."""
+    by_kind = issn_slots(data)
     issns = [issn for _, issn in data.issns]
     journal = None
     if issns:
@@ -332,41 +337,43 @@ def read_records(path):
             yield (f"{where} item {index}" if many else where), record
 
 
-def import_records(records, *, report=None, source="crossref", batch_size=1):
-    """Parse and upsert (where, record) pairs; a bad record is rejected with its reason.
+def import_records(records, *, report=None, source="crossref", batch_size=500):
+    """Parse (where, Crossref record) pairs and store them through ``import_works``.
 
-    Each record is its own transaction, so a rejected or failing record leaves nothing
-    half-written and does not undo the others. With ``batch_size`` > 1 that many records
-    share one transaction, each in a savepoint of its own (the same guarantee per record,
-    fewer commits; bench/ingest.py found this gains little, as a commit is cheap next to a
-    record's statements); a batch is committed before the next one is read.
+    A record that does not parse is rejected with its reason; the others are stored
+    ``batch_size`` per transaction by the bulk path, a record the database refuses rejected
+    alone. Returns the ``ImportReport``.
     """
     report = report or ImportReport()
-    records = iter(records)
-    while batch := list(itertools.islice(records, max(1, batch_size))):
-        if batch_size > 1:
-            with transaction.atomic():
-                for where, record in batch:
-                    _import_one(where, record, report=report, source=source)
-        else:
-            _import_one(*batch[0], report=report, source=source)
-    return report
+    return import_works(
+        ((where, _parsed(record)) for where, record in records),
+        report=report,
+        source=source,
+        batch_size=batch_size,
+    )
 
 
-def _import_one(where, record, *, report, source):
+def _parsed(record):
     if isinstance(record, Exception):
-        report.rejected.append((where, str(record)))
-        return
+        return record
     try:
-        work = crossref.parse_work(record)
-        # upsert_work's own atomic(): a savepoint when batched, rolled back on failure.
-        _, outcome = upsert_work(work, source=source)
-    # DataError/IntegrityError: a value the database refuses (too long, ...); this
-    # record's transaction (or savepoint) is rolled back, the others stand.
-    except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
-        report.rejected.append((where, str(error)))
-        return
-    report.add(outcome)
+        return crossref.parse_work(record)
+    except (crossref.CrossrefError, ValueError) as error:
+        return error
+
+
+def import_works(items, *, report, source, batch_size=500):
+    """Store (where, ``records.Work`` | Exception) pairs, ``batch_size`` per transaction.
+
+    The bulk path (``papers.bulk``): the guarantees of ``upsert_work`` (upsert by DOI,
+    locks, provenance per field, the retraction signal) for a batch in a few dozen
+    queries. An Exception, or a record the catalogue refuses, is added to
+    ``report.rejected`` as (where, reason) and the rest of its batch lands. Returns
+    ``report`` (an ``ImportReport``), counted created / updated / unchanged.
+    """
+    from papers import bulk  # bulk builds on this module's fields and journals
+
+    return bulk.import_works(items, report=report, source=source, batch_size=batch_size)
 
 
 def apply_keywords(doi, names, *, source):
