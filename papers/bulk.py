@@ -1,4 +1,5 @@
-"""Many records at once: the bulk form of ``papers.ingest.upsert_work``.
+"""Many records at once: the bulk form of ``papers.ingest.upsert_work``, and what a record
+means as rows for both (``scalar_values``, ``issn_slots``, the outcomes).
 
 ``import_works`` stores ``records.Work`` values a batch at a time, with the guarantees of
 the single path: upsert by DOI (a second import of the same records changes nothing and
@@ -33,8 +34,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from papers import curation
-from papers.ingest import CREATED, KEPT_FROM_ENRICHMENT, UNCHANGED, UPDATED, issn_slots
-from papers.ingest import scalar_values as _scalar_values
 from papers.models import (
     Author,
     Authorship,
@@ -49,6 +48,12 @@ from papers.models import (
 )
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# Fields OpenAlex fills where the record has none. A record without a value leaves
+# OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
+KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
 
 BATCH_SIZE = 500
 # A batch that lost a race (another process inserted one of its new DOIs first, or the
@@ -133,6 +138,50 @@ def _parts_with_unique_dois(pairs):
     return parts
 
 
+# --- a record as rows (shared with papers.ingest.upsert_work) ---
+
+
+def scalar_values(work):
+    published = work.published
+    return {
+        "title": work.title,
+        "subtitle": work.subtitle,
+        "work_type": work.work_type or "other",
+        "work_subtype": work.work_subtype or "",
+        "abstract": work.abstract,
+        "published_year": published.year if published else None,
+        "published_month": published.month if published else None,
+        "published_day": published.day if published else None,
+        "volume": work.volume or "",
+        "issue": work.issue or "",
+        "pages": work.pages or "",
+        "article_number": work.article_number or "",
+        "language": work.language or "",
+        "publisher": work.publisher,
+        "license_url": work.license_url or "",
+        "url": work.url or "",
+        "isbns": list(work.isbns),
+        "reference_count": work.reference_count,
+        "citation_count": work.citation_count,
+    }
+
+
+def issn_slots(data):
+    """{"print": ISSN or "", "electronic": ISSN or ""} of a ``records.Journal``: each kind
+    in its slot, an ISSN of unknown kind in whichever slot is still empty."""
+    by_kind = {"print": "", "electronic": ""}
+    others = []
+    for kind, issn in data.issns:
+        if kind in by_kind and not by_kind[kind]:
+            by_kind[kind] = issn
+        else:
+            others.append(issn)
+    for kind in by_kind:
+        if not by_kind[kind] and others:
+            by_kind[kind] = others.pop(0)
+    return by_kind
+
+
 # --- validation: refuse here what the database would refuse ---
 
 
@@ -140,7 +189,7 @@ def refusal(work):
     """Why the catalogue cannot store ``work`` (a value too long, negative, with a NUL...),
     or None. The single path learns these from the database; a batch asks first, so that
     one bad record does not cost its batch a second, record-by-record pass."""
-    checks = [(Paper, name, value) for name, value in _scalar_values(work).items()]
+    checks = [(Paper, name, value) for name, value in scalar_values(work).items()]
     checks.append((Paper, "doi", work.doi))
     if work.journal:
         issns = [issn for _, issn in work.journal.issns]
@@ -295,7 +344,7 @@ def _set_fields(plan, journals, *, source):
     paper, work = plan.paper, plan.work
     values = {
         name: value
-        for name, value in _scalar_values(work).items()
+        for name, value in scalar_values(work).items()
         if not (
             name in KEPT_FROM_ENRICHMENT
             and value in ("", None)
@@ -416,10 +465,10 @@ def resolve_journals(datas):
     found, gaps = {}, {}
     for data in datas:
         journal = index.match(data)
-        if journal is None:  # a clash no constraint foresaw: the single path's way
-            from papers.ingest import find_or_create_journal
-
-            journal = find_or_create_journal(data)
+        if journal is None:
+            # Ours was dropped for a clash with a journal these ISSNs do not find (another
+            # ISSN in one of its slots): the batch is run again, or record by record.
+            raise IntegrityError(f"journal {data.title!r} clashes with another's ISSN")
         slots = issn_slots(data)
         for name, value in (
             ("issn_print", slots["print"]),

@@ -1,11 +1,13 @@
 """Crossref data -> catalogue rows: an idempotent upsert keyed on the DOI.
 
-``upsert_work`` writes one parsed ``crossref.Work`` in one transaction: importing the same
+``upsert_work`` writes one parsed ``records.Work`` in one transaction: importing the same
 record twice changes nothing, an updated record updates only what changed, and fields a
-curator locked are never touched. ``import_records`` and ``read_records`` feed it from
-files, rejecting bad records one by one with their reason. ``apply_enrichment`` adds an
-OpenAlex enrichment to a stored paper. Provenance, locks, links and re-placing the paper
-in recommendations go through ``papers.curation``, as every other edit of a paper does.
+curator locked are never touched. ``import_works`` stores many with the same guarantees
+through the bulk path (``papers.bulk``, a batch in a few dozen queries); ``import_records``
+and ``read_records`` feed it from files, rejecting bad records one by one with their reason.
+``apply_enrichment`` adds an OpenAlex enrichment to a stored paper. Provenance, locks, links
+and re-placing the paper in recommendations go through ``papers.curation``, as every other
+edit of a paper does.
 """
 
 import gzip
@@ -16,7 +18,15 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import crossref, curation
+from papers import bulk, crossref, curation
+from papers.bulk import (  # what a record means as rows, shared by both paths
+    CREATED,
+    KEPT_FROM_ENRICHMENT,
+    UNCHANGED,
+    UPDATED,
+    issn_slots,
+    scalar_values,
+)
 from papers.models import (
     Author,
     Authorship,
@@ -31,12 +41,6 @@ from papers.models import (
 )
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-
-# Fields OpenAlex fills where the record has none. A record without a value leaves
-# OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
-KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -114,47 +118,6 @@ def _upsert_locked(work, *, source):
         return paper, UNCHANGED
     curation.record_edit(paper, changed, source=source)
     return paper, CREATED if created else UPDATED
-
-
-def scalar_values(work):
-    published = work.published
-    return {
-        "title": work.title,
-        "subtitle": work.subtitle,
-        "work_type": work.work_type or "other",
-        "work_subtype": work.work_subtype or "",
-        "abstract": work.abstract,
-        "published_year": published.year if published else None,
-        "published_month": published.month if published else None,
-        "published_day": published.day if published else None,
-        "volume": work.volume or "",
-        "issue": work.issue or "",
-        "pages": work.pages or "",
-        "article_number": work.article_number or "",
-        "language": work.language or "",
-        "publisher": work.publisher,
-        "license_url": work.license_url or "",
-        "url": work.url or "",
-        "isbns": list(work.isbns),
-        "reference_count": work.reference_count,
-        "citation_count": work.citation_count,
-    }
-
-
-def issn_slots(data):
-    """{"print": ISSN or "", "electronic": ISSN or ""} of a ``records.Journal``: each kind
-    in its slot, an ISSN of unknown kind in whichever slot is still empty."""
-    by_kind = {"print": "", "electronic": ""}
-    others = []
-    for kind, issn in data.issns:
-        if kind in by_kind and not by_kind[kind]:
-            by_kind[kind] = issn
-        else:
-            others.append(issn)
-    for kind in by_kind:
-        if not by_kind[kind] and others:
-            by_kind[kind] = others.pop(0)
-    return by_kind
 
 
 def find_or_create_journal(data):
@@ -371,8 +334,6 @@ def import_works(items, *, report, source, batch_size=500):
     ``report.rejected`` as (where, reason) and the rest of its batch lands. Returns
     ``report`` (an ``ImportReport``), counted created / updated / unchanged.
     """
-    from papers import bulk  # bulk builds on this module's fields and journals
-
     return bulk.import_works(items, report=report, source=source, batch_size=batch_size)
 
 
