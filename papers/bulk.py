@@ -446,6 +446,30 @@ def insert_rows(model, objs):
         obj._state.adding, obj._state.db = False, connection.alias
 
 
+def insert_links(model, attnames, rows):
+    """Insert rows of a model no one reads back (authorships, category links) from tuples
+    of ``attnames`` values: no model instance is made on PostgreSQL (COPY), which is most
+    of what a batch of arXiv papers, with their many authors, would cost in Python."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(attnames, row, strict=True))) for row in rows)
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    json_at = [i for i, name in enumerate(attnames) if isinstance(fields[name], models.JSONField)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in attnames)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = json.dumps(row[i])
+            copy.write_row(row)
+
+
 class _Relations:
     """The stored relations of the batch's existing papers, read in five queries."""
 
@@ -645,14 +669,7 @@ def _diff_authorships(plans, current):
         for position, author, affiliations in plan.authorships:
             row = existing.pop(position, None)
             if row is None:
-                create.append(
-                    Authorship(
-                        paper=plan.paper,
-                        author=author,
-                        position=position,
-                        affiliations=affiliations,
-                    )
-                )
+                create.append((plan.paper, author, position, affiliations))
                 changed = True
             elif row.author_id != author.pk or row.affiliations != affiliations:
                 row.author, row.affiliations = author, affiliations
@@ -672,7 +689,11 @@ def _write_authorships(create, update, delete):
     if update:
         Authorship.objects.bulk_update(update, ["author", "affiliations"])
     if create:
-        insert_rows(Authorship, create)
+        insert_links(
+            Authorship,
+            ("paper_id", "author_id", "position", "affiliations"),
+            [(paper.pk, author.pk, position, aff) for paper, author, position, aff in create],
+        )
 
 
 # --- funders and fundings ---
@@ -799,7 +820,7 @@ def _plan_categories(plans, current, *, source):
         ]
         added = sorted((row for row in wanted if row.pk not in links), key=lambda row: row.pk)
         stale += gone
-        new += [PaperCategory(paper=plan.paper, category=row, source=source) for row in added]
+        new += [(plan.paper, row.pk, source) for row in added]
         if gone or added or plan.created:
             plan.changed.add("categories")
         plan.categories = [
@@ -812,7 +833,11 @@ def _write_links(stale, new):
     if stale:
         PaperCategory.objects.filter(pk__in=stale).delete()
     if new:
-        insert_rows(PaperCategory, new)
+        insert_links(
+            PaperCategory,
+            ("paper_id", "category_id", "source"),
+            [(paper.pk, category_id, source) for paper, category_id, source in new],
+        )
 
 
 # --- notices ---
