@@ -9,11 +9,13 @@ reason while the rest of its batch lands, the retraction signal once committed, 
 task per batch to place its papers in the related-papers lists.
 
 What makes it fast is the number of statements, not their kind: a batch of any size costs
-about thirty queries. Its papers are read (and locked) by DOI in one query; journals (by
-ISSN, else title), authors (by ORCID), categories and funders are resolved with a few
-set-based queries each; the changes are computed in Python with ``papers.curation``'s
-rules; papers, authorships, links, fundings and notices are written with ``bulk_create`` /
-``bulk_update`` / one DELETE each; search documents are built from what is in memory.
+the same dozen or so queries (tests/papers/test_bulk_ingest.py pins them). Its papers are
+read (and locked) by DOI in one query; journals (by ISSN, else title), authors (by ORCID),
+categories and funders are resolved with a few set-based queries each; the changes are
+computed in Python with ``papers.curation``'s rules; papers, authorships, links, fundings
+and notices are written with one statement each (COPY on PostgreSQL, ``bulk_create``
+elsewhere; ``bulk_update``; one DELETE); search documents are built from what is in
+memory.
 
 Concurrent imports of overlapping batches: rows with a natural key are created with
 ON CONFLICT DO NOTHING and read back (authors by ORCID, journals by ISSN or title,
@@ -51,6 +53,7 @@ from papers.models import (
     Funder,
     Funding,
     Journal,
+    LinkSource,
     Notice,
     Paper,
     PaperCategory,
@@ -386,7 +389,7 @@ def _set_fields(plan, journals, *, source):
         if not (
             name in KEPT_FROM_ENRICHMENT
             and value in ("", None)
-            and curation.source_of(paper, name) == curation.LinkSource.OPENALEX
+            and curation.source_of(paper, name) == LinkSource.OPENALEX
         )
     }
     plan.changed = curation.set_fields(paper, values, source=source)
@@ -411,7 +414,8 @@ _ALWAYS_SAVED = ("provenance", "search_document", "updated_at")
 
 def save_papers(new, plans):
     """Every write of Paper rows by a bulk import goes through here: insert ``new`` papers
-    (one INSERT, ids set on the instances), and save the changed columns of the papers of
+    (``insert_rows``: one COPY on PostgreSQL, one INSERT elsewhere; ids set on the
+    instances), and save the changed columns of the papers of
     ``plans`` (one UPDATE for the batch, of the union of their changed columns: each row is
     locked and fully loaded, so a column it did not change is written back unchanged)."""
     if new:
