@@ -12,10 +12,7 @@ the same title, abstract, authors and categories: the papers are stored with sou
 category links instead of adding a second set.
 """
 
-import itertools
 import re
-
-from django.db import DataError, IntegrityError, transaction
 
 from papers.jats import clean_abstract, clean_text
 from papers.models import LinkSource
@@ -86,26 +83,28 @@ def parse_listing(record):
 
 
 def import_listings(records, *, report, batch_size=500):
-    """Parse and upsert listing records, ``batch_size`` per transaction, each in a savepoint
-    of its own (``upsert_work``'s atomic): a bad record is rejected alone, with its reason.
+    """Parse listing records and store them through the bulk path (``ingest.import_works``),
+    ``batch_size`` per transaction: a bad record is rejected alone, with its reason.
 
     ``report`` is a ``papers.ingest.ImportReport``; returns it.
     """
-    from papers.ingest import upsert_work  # ingest imports the models; keep parsing light
+    from papers.ingest import import_works  # ingest imports the models; keep parsing light
 
-    records = iter(records)
-    while batch := list(itertools.islice(records, max(1, batch_size))):
-        with transaction.atomic():
-            for record in batch:
-                where = f"arXiv {record.get('id')}" if isinstance(record, dict) else "record"
-                try:
-                    _, outcome = upsert_work(parse_listing(record), source=SOURCE)
-                # upsert_work's savepoint is rolled back on failure; the batch goes on.
-                except (ArxivError, ValueError, DataError, IntegrityError) as error:
-                    report.rejected.append((where, str(error)))
-                    continue
-                report.add(outcome)
-    return report
+    return import_works(
+        (_parsed(record) for record in records),
+        report=report,
+        source=SOURCE,
+        batch_size=batch_size,
+    )
+
+
+def _parsed(record):
+    """(where, Work or the error that refuses it) for one listing record."""
+    where = f"arXiv {record.get('id')}" if isinstance(record, dict) else "record"
+    try:
+        return where, parse_listing(record)
+    except ValueError as error:  # ArxivError, and RecordError from normalize_doi
+        return where, error
 
 
 def _published(arxiv_id, listing_date):

@@ -39,7 +39,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
 )
-from papers.recommend import place_related_paper
+from papers.recommend import place_related_paper, place_related_papers
 
 # What the recommender reads of a paper (papers.recommend.load_documents; a retracted paper
 # leaves every list): a change to one of these re-places it.
@@ -122,10 +122,7 @@ def record_edit(paper, changed, *, source, by=None):
     """
     if not changed:
         return
-    names = {lock_name(name) for name in changed}
-    entry = stamp(source, by=by)
-    for name in names & set(Paper.LOCKABLE_FIELDS):
-        paper.provenance[name] = entry
+    names = stamp_provenance(paper, changed, source=source, by=by)
     columns = {field.name for field in Paper._meta.concrete_fields} & set(changed)
     columns |= {"provenance", "updated_at"}
     if names & SEARCHED_FIELDS:
@@ -155,9 +152,29 @@ def bump_version(paper_ids):
     return Paper.objects.filter(pk__in=paper_ids).bump_version()
 
 
+def stamp_provenance(paper, changed, *, source, by=None):
+    """Stamp the provenance of each lockable field or relation in ``changed`` on the
+    instance (saves nothing); returns the lock names of ``changed``.
+
+    ``record_edit`` calls it for one paper; ``papers.bulk`` for each paper of a batch, which
+    it then saves with the others in one statement.
+    """
+    names = {lock_name(name) for name in changed}
+    entry = stamp(source, by=by)
+    for name in names & set(Paper.LOCKABLE_FIELDS):
+        paper.provenance[name] = entry
+    return names
+
+
 def place_in_recommendations_on_commit(paper_id):
     """Once the transaction commits, (re)place the paper in the related-papers lists."""
     place_related_paper.delay_on_commit(paper_id)
+
+
+def place_batch_in_recommendations_on_commit(paper_ids):
+    """Once the transaction commits, (re)place these papers: one task for them all."""
+    if paper_ids:
+        place_related_papers.delay_on_commit(sorted(paper_ids))
 
 
 # --- keyword and category links ---
@@ -243,10 +260,23 @@ def remove_links(paper, link_model, terms, *, source):
 
 def build_search_document(paper):
     """Authors, keywords, categories, journal and DOI as one text (three small queries)."""
-    parts = [paper.doi or "", paper.subtitle, paper.journal.title if paper.journal else ""]
-    parts += paper.authorships.values_list("author__name", flat=True)
-    parts += paper.keywords.values_list("name", flat=True)
-    parts += paper.categories.values_list("name", flat=True)
+    return search_text(
+        doi=paper.doi,
+        subtitle=paper.subtitle,
+        journal=paper.journal.title if paper.journal else "",
+        authors=paper.authorships.order_by("position").values_list("author__name", flat=True),
+        keywords=paper.keywords.values_list("name", flat=True),
+        categories=paper.categories.values_list("name", flat=True),
+    )
+
+
+def search_text(*, doi, subtitle, journal, authors, keywords, categories):
+    """The search text of a paper from its parts (no query): what ``build_search_document``
+    reads from the database, and what ``papers.bulk`` has in memory for a whole batch.
+    Authors in their order; keywords and categories sorted here, so that both give the same
+    text whatever order (and database collation) the names come in.
+    """
+    parts = [doi or "", subtitle, journal, *authors, *sorted(keywords), *sorted(categories)]
     return "\n".join(part for part in parts if part)
 
 

@@ -1,23 +1,32 @@
 """Crossref data -> catalogue rows: an idempotent upsert keyed on the DOI.
 
-``upsert_work`` writes one parsed ``crossref.Work`` in one transaction: importing the same
+``upsert_work`` writes one parsed ``records.Work`` in one transaction: importing the same
 record twice changes nothing, an updated record updates only what changed, and fields a
-curator locked are never touched. ``import_records`` and ``read_records`` feed it from
-files, rejecting bad records one by one with their reason. ``apply_enrichment`` adds an
-OpenAlex enrichment to a stored paper. Provenance, locks, links and re-placing the paper
-in recommendations go through ``papers.curation``, as every other edit of a paper does.
+curator locked are never touched. ``import_works`` stores many with the same guarantees
+through the bulk path (``papers.bulk``, a batch in a few dozen queries); ``import_records``
+and ``read_records`` feed it from files, rejecting bad records one by one with their reason.
+``apply_enrichment`` adds an OpenAlex enrichment to a stored paper. Provenance, locks, links
+and re-placing the paper in recommendations go through ``papers.curation``, as every other
+edit of a paper does.
 """
 
 import gzip
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import crossref, curation
+from papers import bulk, crossref, curation
+from papers.bulk import (  # what a record means as rows, shared by both paths
+    CREATED,
+    KEPT_FROM_ENRICHMENT,
+    UNCHANGED,
+    UPDATED,
+    issn_slots,
+    scalar_values,
+)
 from papers.models import (
     Author,
     Authorship,
@@ -32,12 +41,6 @@ from papers.models import (
 )
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted, send_on_commit
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-
-# Fields OpenAlex fills where the record has none. A record without a value leaves
-# OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
-KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
 
 
 def upsert_work(work, *, source="crossref"):
@@ -63,7 +66,7 @@ def _upsert_locked(work, *, source):
 
     values = {
         name: value
-        for name, value in _scalar_values(work).items()
+        for name, value in scalar_values(work).items()
         if not (
             name in KEPT_FROM_ENRICHMENT
             and value in ("", None)
@@ -116,44 +119,9 @@ def _upsert_locked(work, *, source):
     return paper, CREATED if created else UPDATED
 
 
-def _scalar_values(work):
-    published = work.published
-    return {
-        "title": work.title,
-        "subtitle": work.subtitle,
-        "work_type": work.work_type or "other",
-        "work_subtype": work.work_subtype or "",
-        "abstract": work.abstract,
-        "published_year": published.year if published else None,
-        "published_month": published.month if published else None,
-        "published_day": published.day if published else None,
-        "volume": work.volume or "",
-        "issue": work.issue or "",
-        "pages": work.pages or "",
-        "article_number": work.article_number or "",
-        "language": work.language or "",
-        "publisher": work.publisher,
-        "license_url": work.license_url or "",
-        "url": work.url or "",
-        "isbns": list(work.isbns),
-        "reference_count": work.reference_count,
-        "citation_count": work.citation_count,
-    }
-
-
 def find_or_create_journal(data):
     """The Journal with one of ``data``'s ISSNs (or, without ISSNs, its exact title)."""
-    by_kind = {"print": "", "electronic": ""}
-    others = []
-    for kind, issn in data.issns:
-        if kind in by_kind and not by_kind[kind]:
-            by_kind[kind] = issn
-        else:
-            others.append(issn)
-    # An ISSN of unknown kind fills whichever slot is still empty.
-    for kind in by_kind:
-        if not by_kind[kind] and others:
-            by_kind[kind] = others.pop(0)
+    by_kind = issn_slots(data)
     issns = [issn for _, issn in data.issns]
     journal = None
     if issns:
@@ -333,41 +301,41 @@ def read_records(path):
             yield (f"{where} item {index}" if many else where), record
 
 
-def import_records(records, *, report=None, source="crossref", batch_size=1):
-    """Parse and upsert (where, record) pairs; a bad record is rejected with its reason.
+def import_records(records, *, report=None, source="crossref", batch_size=500):
+    """Parse (where, Crossref record) pairs and store them through ``import_works``.
 
-    Each record is its own transaction, so a rejected or failing record leaves nothing
-    half-written and does not undo the others. With ``batch_size`` > 1 that many records
-    share one transaction, each in a savepoint of its own (the same guarantee per record,
-    fewer commits; bench/ingest.py found this gains little, as a commit is cheap next to a
-    record's statements); a batch is committed before the next one is read.
+    A record that does not parse is rejected with its reason; the others are stored
+    ``batch_size`` per transaction by the bulk path, a record the database refuses rejected
+    alone. Returns the ``ImportReport``.
     """
     report = report or ImportReport()
-    records = iter(records)
-    while batch := list(itertools.islice(records, max(1, batch_size))):
-        if batch_size > 1:
-            with transaction.atomic():
-                for where, record in batch:
-                    _import_one(where, record, report=report, source=source)
-        else:
-            _import_one(*batch[0], report=report, source=source)
-    return report
+    return import_works(
+        ((where, _parsed(record)) for where, record in records),
+        report=report,
+        source=source,
+        batch_size=batch_size,
+    )
 
 
-def _import_one(where, record, *, report, source):
+def _parsed(record):
     if isinstance(record, Exception):
-        report.rejected.append((where, str(record)))
-        return
+        return record
     try:
-        work = crossref.parse_work(record)
-        # upsert_work's own atomic(): a savepoint when batched, rolled back on failure.
-        _, outcome = upsert_work(work, source=source)
-    # DataError/IntegrityError: a value the database refuses (too long, ...); this
-    # record's transaction (or savepoint) is rolled back, the others stand.
-    except (crossref.CrossrefError, ValueError, DataError, IntegrityError) as error:
-        report.rejected.append((where, str(error)))
-        return
-    report.add(outcome)
+        return crossref.parse_work(record)
+    except (crossref.CrossrefError, ValueError) as error:
+        return error
+
+
+def import_works(items, *, report, source, batch_size=500):
+    """Store (where, ``records.Work`` | Exception) pairs, ``batch_size`` per transaction.
+
+    The bulk path (``papers.bulk``): the guarantees of ``upsert_work`` (upsert by DOI,
+    locks, provenance per field, the retraction signal) for a batch in a few dozen
+    queries. An Exception, or a record the catalogue refuses, is added to
+    ``report.rejected`` as (where, reason) and the rest of its batch lands. Returns
+    ``report`` (an ``ImportReport``), counted created / updated / unchanged.
+    """
+    return bulk.import_works(items, report=report, source=source, batch_size=batch_size)
 
 
 def apply_keywords(doi, names, *, source):

@@ -7,7 +7,7 @@ them; every edit goes through ``papers.curation``, which keeps both.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -70,6 +70,23 @@ class Journal(models.Model):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(Lower("title"), name="papers_journal_title_ci")]
+        # One journal per ISSN, and per title among journals without one: concurrent imports
+        # create a journal with ON CONFLICT DO NOTHING and read back the row that stands.
+        constraints = [
+            models.UniqueConstraint(
+                "issn_print", condition=~Q(issn_print=""), name="papers_journal_issn_print_unique"
+            ),
+            models.UniqueConstraint(
+                "issn_electronic",
+                condition=~Q(issn_electronic=""),
+                name="papers_journal_issn_electronic_unique",
+            ),
+            models.UniqueConstraint(
+                Lower("title"),
+                condition=Q(issn_print="", issn_electronic=""),
+                name="papers_journal_title_without_issn_unique",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -355,6 +355,22 @@ def place_related_paper(paper_id):
     return place_paper(paper_id)
 
 
+@shared_task
+def place_related_papers(paper_ids):
+    """A batch of papers was imported or changed (``papers.bulk``): one task for the batch."""
+    return place_papers(paper_ids)
+
+
+def place_papers(paper_ids):
+    """``place_paper`` for each of these papers, in id order; without a current run (a new
+    catalogue), one rebuild for them all. Returns the number of lists written."""
+    run = current_run()
+    if run is None or run.paper_count == 0:
+        rebuild_related()
+        return 1
+    return sum(place_paper(paper_id) for paper_id in sorted(set(paper_ids)))
+
+
 def place_paper(paper_id):
     """Give a new or changed paper its list, and put it into the lists it now belongs in.
 

@@ -18,7 +18,7 @@ from accounts import claims
 from accounts.models import Claim
 from papers import curation, merge
 from papers.crossref import parse_work
-from papers.ingest import UPDATED, upsert_work
+from papers.ingest import UPDATED, ImportReport, import_works, upsert_work
 from papers.models import Keyword, Paper, PaperKeyword
 from papers.recommend import rebuild_related
 from portal import paper_fragments
@@ -85,6 +85,34 @@ def test_a_registry_import_of_a_changed_record(dave):
     assert outcome == UPDATED
     html = page_as(dave, paper)
     assert "A corrected title from Crossref" in html
+
+
+def test_a_bulk_import_of_a_changed_record_and_a_renamed_author(dave):
+    record = crossref_record("10.1016_j.ffa.2015.10.008.json")
+    work = parse_work(record)
+    import_works([("first", work)], report=ImportReport(), source="crossref")
+    paper = Paper.objects.get(doi=work.doi)
+    assert work.title in page_as(dave, paper)
+    other = PaperFactory()
+    AuthorshipFactory(
+        paper=other, author=AuthorFactory(orcid="0000-0002-1825-0097", name="J. Carberry")
+    )
+    assert "J. Carberry" in page_as(dave, other)
+
+    changed = dataclasses.replace(work, title="A corrected title from the bulk path")
+    changed = dataclasses.replace(
+        changed,
+        authors=(
+            dataclasses.replace(changed.authors[0], orcid="0000-0002-1825-0097"),
+            *changed.authors[1:],
+        ),
+    )
+    report = import_works([("again", changed)], report=ImportReport(), source="crossref")
+
+    assert report.updated == 1, report
+    assert "A corrected title from the bulk path" in page_as(dave, paper)
+    # The ORCID author's name now comes from the record, on every page that shows them.
+    assert "J. Carberry" not in page_as(dave, other)
 
 
 def test_a_rating_recompute_that_uses_update(paper, dave, alice, bob, settings):

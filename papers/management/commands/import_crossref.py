@@ -8,8 +8,8 @@ class Command(BaseCommand):
     help = (
         "Import Crossref works from JSON or JSONL files (optionally .gz): single /works/{doi} "
         "responses, bare messages, work-list envelopes with 'items', or one record per line. "
-        "Each record is upserted by DOI in its own transaction; bad records are reported and "
-        "skipped, the rest imported."
+        "Records are upserted by DOI through the bulk path, --batch-size per transaction; bad "
+        "records are reported with their reasons and skipped, the rest imported."
     )
 
     def add_arguments(self, parser):
@@ -20,9 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=1,
-            help="records per transaction (each still in a savepoint of its own, so a bad "
-            "record is rejected alone); default 1",
+            default=500,
+            help="records per transaction (a bad record is still rejected alone); default 500",
         )
 
     def handle(self, *args, files, source, batch_size, **options):
@@ -42,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("No record could be imported.")
 
 
-def import_files(files, *, source, stderr, verbosity=1, batch_size=1):
+def import_files(files, *, source, stderr, verbosity=1, batch_size=500):
     """Import every record of ``files`` with a progress bar (on stderr) per record."""
     report = ImportReport()
 

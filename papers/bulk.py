@@ -1,0 +1,932 @@
+"""Many records at once: the bulk form of ``papers.ingest.upsert_work``, and what a record
+means as rows for both (``scalar_values``, ``issn_slots``, the outcomes).
+
+``import_works`` stores ``records.Work`` values a batch at a time, with the guarantees of
+the single path: upsert by DOI (a second import of the same records changes nothing and
+reports them unchanged), fields and relations a curator locked never touched, provenance
+stamped per field (``curation.stamp_provenance``), a bad record rejected alone with its
+reason while the rest of its batch lands, the retraction signal once committed, and one
+task per batch to place its papers in the related-papers lists.
+
+What makes it fast is the number of statements, not their kind: a batch of any size costs
+the same dozen or so queries (tests/papers/test_bulk_ingest.py pins them). Its papers are
+read (and locked) by DOI in one query; journals (by ISSN, else title), authors (by ORCID),
+categories and funders are resolved with a few set-based queries each; the changes are
+computed in Python with ``papers.curation``'s rules; papers, authorships, links, fundings
+and notices are written with one statement each (COPY on PostgreSQL, ``bulk_create``
+elsewhere; ``bulk_update``; one DELETE); search documents are built from what is in
+memory.
+
+Concurrent imports of overlapping batches: rows with a natural key are created with
+ON CONFLICT DO NOTHING and read back (authors by ORCID, journals by ISSN or title,
+categories by name, funders by DOI), so two processes share one row; papers are locked by
+DOI, and a batch that loses a race to insert the same new DOI is rolled back and run again,
+finding the other's paper. Unique constraints (migration 0014) make a duplicate impossible
+rather than unlikely.
+"""
+
+import gc
+import itertools
+import json
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import (
+    DataError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+
+from papers import curation
+from papers.models import (
+    NEXT_VERSION,
+    Author,
+    Authorship,
+    Category,
+    Funder,
+    Funding,
+    Journal,
+    LinkSource,
+    Notice,
+    Paper,
+    PaperCategory,
+    PaperKeyword,
+)
+from papers.records import RETRACTION_KINDS
+from papers.signals import paper_retracted
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# Fields OpenAlex fills where the record has none. A record without a value leaves
+# OpenAlex's in place, rather than erasing it at every refresh for the enrichment to put back.
+KEPT_FROM_ENRICHMENT = {"abstract", "citation_count"}
+
+BATCH_SIZE = 500
+# A batch that lost a race (another process inserted one of its new DOIs first, or the
+# database chose it as a deadlock victim) runs again, up to this many times in all.
+ATTEMPTS = 3
+DEADLOCK = "40P01"
+
+
+def import_works(items, *, report, source, batch_size=BATCH_SIZE):
+    """Store (where, Work | Exception) pairs ``batch_size`` at a time; returns ``report``.
+
+    An Exception item, a record the catalogue cannot hold (``refusal``) and a record the
+    database refuses are each added to ``report.rejected`` as (where, reason); every other
+    record is created, updated or unchanged, counted in ``report``. Each batch is one
+    transaction (a savepoint inside the caller's); if the database refuses it, its records
+    are stored again one per savepoint, so that only the bad one is left out. A DOI that
+    comes twice in a batch is stored once per occurrence, in order, as the single path would.
+    """
+    items = iter(items)
+    while True:
+        with _cyclic_gc_paused():
+            if not _import_batch(items, report=report, source=source, batch_size=batch_size):
+                return report
+
+
+def _import_batch(items, *, report, source, batch_size):
+    """Read, check and store the next batch of ``items``; False when there was none."""
+    batch = list(itertools.islice(items, max(1, batch_size)))
+    if batch:
+        valid = []
+        for where, item in batch:
+            reason = str(item) if isinstance(item, Exception) else refusal(item)
+            if reason:
+                report.rejected.append((where, reason))
+            else:
+                valid.append((where, item))
+        for part in _parts_with_unique_dois(valid):
+            for where, outcome in store_batch(part, source=source):
+                if outcome in (CREATED, UPDATED, UNCHANGED):
+                    report.add(outcome)
+                else:
+                    report.rejected.append((where, outcome))
+    return bool(batch)
+
+
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector for one batch, then resume it.
+
+    A batch makes some hundred thousand short-lived objects (parsed records, rows, SQL
+    values), which reference counting frees; each allocation burst also sets off the cyclic
+    collector, whose passes over every live object of the process took ~40 % of an arXiv
+    batch (bench/ingest.py, measured 2026-12-05). Paused for a second or so at a time, it
+    runs again between batches.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def store_batch(pairs, *, source):
+    """Store (where, Work) pairs with distinct DOIs; returns [(where, outcome or reason)].
+
+    One transaction for all; if the database refuses it (a value no check here foresaw),
+    each record again in a savepoint of its own, the refused ones reported with the
+    database's reason.
+    """
+    try:
+        return _store_with_retries(pairs, source=source)
+    except (DataError, IntegrityError):
+        pass
+    results = []
+    for where, work in pairs:
+        try:
+            results += _store_with_retries([(where, work)], source=source)
+        except (DataError, IntegrityError) as error:
+            results.append((where, str(error).strip()))
+    return results
+
+
+def _store_with_retries(pairs, *, source):
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _store(pairs, source=source)
+        except (IntegrityError, OperationalError) as error:
+            lost_race = isinstance(error, IntegrityError) or _is_deadlock(error)
+            if not lost_race or attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _is_deadlock(error):
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
+
+
+def _parts_with_unique_dois(pairs):
+    """Split pairs so that no part holds a DOI twice, keeping each DOI's order."""
+    parts, seen = [], defaultdict(int)
+    for where, work in pairs:
+        index = seen[work.doi.lower()]
+        seen[work.doi.lower()] += 1
+        if index == len(parts):
+            parts.append([])
+        parts[index].append((where, work))
+    return parts
+
+
+# --- a record as rows (shared with papers.ingest.upsert_work) ---
+
+
+def scalar_values(work):
+    published = work.published
+    return {
+        "title": work.title,
+        "subtitle": work.subtitle,
+        "work_type": work.work_type or "other",
+        "work_subtype": work.work_subtype or "",
+        "abstract": work.abstract,
+        "published_year": published.year if published else None,
+        "published_month": published.month if published else None,
+        "published_day": published.day if published else None,
+        "volume": work.volume or "",
+        "issue": work.issue or "",
+        "pages": work.pages or "",
+        "article_number": work.article_number or "",
+        "language": work.language or "",
+        "publisher": work.publisher,
+        "license_url": work.license_url or "",
+        "url": work.url or "",
+        "isbns": list(work.isbns),
+        "reference_count": work.reference_count,
+        "citation_count": work.citation_count,
+    }
+
+
+def issn_slots(data):
+    """{"print": ISSN or "", "electronic": ISSN or ""} of a ``records.Journal``: each kind
+    in its slot, an ISSN of unknown kind in whichever slot is still empty."""
+    by_kind = {"print": "", "electronic": ""}
+    others = []
+    for kind, issn in data.issns:
+        if kind in by_kind and not by_kind[kind]:
+            by_kind[kind] = issn
+        else:
+            others.append(issn)
+    for kind in by_kind:
+        if not by_kind[kind] and others:
+            by_kind[kind] = others.pop(0)
+    return by_kind
+
+
+# --- validation: refuse here what the database would refuse ---
+
+
+def refusal(work):
+    """Why the catalogue cannot store ``work`` (a value too long, negative, with a NUL...),
+    or None. The single path learns these from the database; a batch asks first, so that
+    one bad record does not cost its batch a second, record-by-record pass."""
+    checks = [(Paper, name, value) for name, value in scalar_values(work).items()]
+    checks.append((Paper, "doi", work.doi))
+    if work.journal:
+        issns = [issn for _, issn in work.journal.issns]
+        checks += [
+            (Journal, "title", work.journal.title),
+            (Journal, "publisher", work.journal.publisher),
+        ]
+        checks += [(Journal, "issn_print", issn) for issn in issns]
+    positions = set()
+    for contributor in work.authors:
+        if contributor.position in positions:
+            return f"two authors at position {contributor.position}"
+        positions.add(contributor.position)
+        checks += [
+            (Author, "given_name", contributor.given or ""),
+            (Author, "family_name", contributor.family or ""),
+            (Author, "name", contributor.display_name),
+            (Author, "orcid", contributor.orcid),
+        ]
+    checks += [(Category, "name", name) for name in work.subjects]
+    for award in work.funders:
+        checks += [(Funder, "name", award.name), (Funder, "funder_doi", award.funder_doi)]
+    for notice in work.updates:
+        checks += [
+            (Notice, "kind", notice.kind),
+            (Notice, "doi", notice.doi),
+            (Notice, "direction", notice.direction),
+            (Notice, "label", notice.label or ""),
+        ]
+    for model, name, value in checks:
+        reason = _value_refusal(model._meta.get_field(name), value)
+        if reason:
+            return f"{model.__name__.lower()} {name}: {reason}"
+    return None
+
+
+def _value_refusal(model_field, value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character"
+        limit = getattr(model_field, "max_length", None)
+        if limit and len(value) > limit:
+            return f"{len(value)} characters, longer than the {limit} it may have"
+    elif isinstance(value, int) and isinstance(
+        model_field, (models.PositiveIntegerField, models.PositiveSmallIntegerField)
+    ):
+        top = 32767 if isinstance(model_field, models.PositiveSmallIntegerField) else 2**31 - 1
+        if not 0 <= value <= top:
+            return f"{value} is out of range (0 to {top})"
+    return None
+
+
+# --- one batch ---
+
+
+@dataclass
+class _Plan:
+    """What one record does to its paper, filled in step by step by ``_store``."""
+
+    where: str
+    work: object
+    paper: Paper
+    created: bool
+    changed: set = field(default_factory=set)
+    authorships: list | None = None  # [(position, Author, affiliations)] when synced
+    fundings: list | None = None  # [(Funder, awards)] when synced
+    notices: set | None = None  # {(kind, doi, date, direction, label)} when synced
+    categories: list | None = None  # category names after the import, when synced
+    was_retracted: bool = False
+
+
+def _store(pairs, *, source):
+    """One batch in the caller's transaction; returns [(where, outcome)]."""
+    existing = _lock_papers([work.doi for _, work in pairs])
+    plans = []
+    for where, work in pairs:
+        paper = existing.get(work.doi.lower())
+        plan = _Plan(where, work, paper or Paper(doi=work.doi), created=paper is None)
+        plan.was_retracted = plan.paper.is_retracted
+        plans.append(plan)
+
+    def unlocked(name):
+        return [p for p in plans if not curation.is_locked(p.paper, name, source=source)]
+
+    journals = resolve_journals(p.work.journal for p in unlocked("journal") if p.work.journal)
+    for plan in plans:
+        _set_fields(plan, journals, source=source)
+    current = _Relations([p.paper.pk for p in plans if not p.created])
+    _plan_authorships(unlocked("authors"), current)
+    authorship_rows = _diff_authorships(plans, current)
+    _plan_fundings(unlocked("funding"))
+    funding_rows = _diff_fundings(plans, current)
+    stale_links, new_links = _plan_categories(unlocked("categories"), current, source=source)
+    _plan_notices(unlocked("notices"), current)
+
+    for plan in plans:
+        notices = plan.notices if plan.notices is not None else current.notices[plan.paper.pk]
+        is_retracted = any(n[3] == "updated-by" and n[0] in RETRACTION_KINDS for n in notices)
+        if is_retracted != plan.paper.is_retracted:
+            plan.paper.is_retracted = is_retracted
+            plan.changed.add("is_retracted")
+    changed = [p for p in plans if p.created or p.changed]
+    now = timezone.now()
+    for plan in changed:
+        names = curation.stamp_provenance(plan.paper, plan.changed, source=source)
+        if plan.created or names & curation.SEARCHED_FIELDS:
+            plan.paper.search_document = _search_document(plan, current)
+            plan.changed.add("search_document")
+        plan.paper.updated_at = now
+
+    save_papers([p.paper for p in changed if p.created], [p for p in changed if not p.created])
+    _write_authorships(*authorship_rows)
+    _write_fundings(*funding_rows)
+    _write_links(stale_links, new_links)
+    _write_notices(plans)
+
+    placed = []
+    for plan in changed:
+        if plan.paper.is_retracted and not plan.was_retracted and not plan.created:
+            # Readers who rated it are told (reviews), once the import is committed.
+            transaction.on_commit(
+                lambda paper_id=plan.paper.pk: paper_retracted.send(sender=Paper, paper_id=paper_id)
+            )
+        if plan.created or {curation.lock_name(n) for n in plan.changed} & (
+            curation.RECOMMENDER_FIELDS
+        ):
+            placed.append(plan.paper.pk)
+    curation.place_batch_in_recommendations_on_commit(placed)
+    return [(p.where, CREATED if p.created else UPDATED if p.changed else UNCHANGED) for p in plans]
+
+
+def _lock_papers(dois):
+    """{lower DOI: Paper} of the batch's stored papers, locked for the transaction (1 query).
+
+    Locked in id order, as every batch locks them, so that two batches never wait on each
+    other in a circle.
+    """
+    papers = (
+        Paper.objects.select_for_update(of=("self",))
+        .select_related("journal")
+        .alias(doi_lower=Lower("doi"))
+        .filter(doi_lower__in=[doi.lower() for doi in dois])
+        .order_by("pk")
+    )
+    return {paper.doi.lower(): paper for paper in papers}
+
+
+def _set_fields(plan, journals, *, source):
+    """The scalar fields, the journal and the metadata status, as ``upsert_work`` sets them."""
+    paper, work = plan.paper, plan.work
+    values = {
+        name: value
+        for name, value in scalar_values(work).items()
+        if not (
+            name in KEPT_FROM_ENRICHMENT
+            and value in ("", None)
+            and curation.source_of(paper, name) == LinkSource.OPENALEX
+        )
+    }
+    plan.changed = curation.set_fields(paper, values, source=source)
+    if plan.created:
+        plan.changed |= values.keys()  # on creation every field counts as imported
+    if not curation.is_locked(paper, "journal", source=source):
+        journal = journals[work.journal] if work.journal else None
+        if plan.created or paper.journal_id != (journal.pk if journal else None):
+            paper.journal = journal
+            plan.changed.add("journal")
+    if paper.metadata_status != Paper.MetadataStatus.FETCHED or paper.metadata_error:
+        paper.metadata_status, paper.metadata_error = Paper.MetadataStatus.FETCHED, ""
+        paper.metadata_source, paper.metadata_fetched_at = source, timezone.now()
+        paper.metadata_retry_at = None
+        plan.changed |= {"metadata_status", "metadata_error", "metadata_source"}
+        plan.changed |= {"metadata_fetched_at", "metadata_retry_at"}
+
+
+# Paper columns an import writes besides the record's own fields.
+_ALWAYS_SAVED = ("content_version", "provenance", "search_document", "updated_at")
+
+
+def save_papers(new, plans):
+    """Every write of Paper rows by a bulk import goes through here: insert ``new`` papers
+    (``insert_rows``: one COPY on PostgreSQL, one INSERT elsewhere; ids set on the
+    instances), and save the changed columns of the papers of
+    ``plans`` (one UPDATE for the batch, of the union of their changed columns: each row is
+    locked and fully loaded, so a column it did not change is written back unchanged). A
+    changed paper's ``content_version`` goes up by one in the same UPDATE, so its cached
+    page fragments are rendered again (``portal.paper_fragments``)."""
+    if new:
+        insert_rows(Paper, sorted(new, key=lambda paper: paper.doi))
+    if plans:
+        concrete = {f.name for f in Paper._meta.concrete_fields}
+        columns = set(_ALWAYS_SAVED)
+        for plan in plans:
+            columns |= plan.changed & concrete
+            plan.paper.content_version = NEXT_VERSION
+        Paper.objects.bulk_update([p.paper for p in plans], sorted(columns))
+
+
+def insert_rows(model, objs):
+    """Insert new rows of ``model`` (no conflict expected; a unique violation raises
+    IntegrityError and the batch runs again). Sets their ids.
+
+    PostgreSQL: ids are drawn from the table's sequence in one query, then the rows go in
+    by COPY, which costs a fraction of an INSERT's parameter handling (bench/ingest.py).
+    Other databases: ``bulk_create``.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    for obj in objs:
+        # What bulk_create does per row: foreign keys to rows saved since.
+        obj._prepare_related_fields_for_save(operation_name="insert_rows")
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    # auto_now(_add) fields are set as save() would; JSON goes as its text; the other
+    # values (text, numbers, dates, ids) are what COPY takes as they are.
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        # Django's own error classes (IntegrityError, DataError) for what COPY refuses.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for obj in objs:
+                for f in stamped:
+                    f.pre_save(obj, add=True)
+                values = obj.__dict__
+                copy.write_row(
+                    [
+                        json.dumps(values[name]) if name in json_columns else values[name]
+                        for name in attnames
+                    ]
+                )
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_links(model, attnames, rows):
+    """Insert rows of a model no one reads back (authorships, category links) from tuples
+    of ``attnames`` values: no model instance is made on PostgreSQL (COPY), which is most
+    of what a batch of arXiv papers, with their many authors, would cost in Python."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(attnames, row, strict=True))) for row in rows)
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    json_at = [i for i, name in enumerate(attnames) if isinstance(fields[name], models.JSONField)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in attnames)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = json.dumps(row[i])
+            copy.write_row(row)
+
+
+class _Relations:
+    """The stored relations of the batch's existing papers, read in five queries."""
+
+    def __init__(self, paper_ids):
+        self.authorships = defaultdict(list)  # paper id -> [Authorship] by position
+        self.fundings = defaultdict(list)  # paper id -> [Funding] by position
+        self.category_links = defaultdict(list)  # paper id -> [(PaperCategory, name)]
+        self.notices = defaultdict(set)  # paper id -> {(kind, doi, date, direction, label)}
+        self.keywords = defaultdict(list)  # paper id -> [name]
+        if not paper_ids:
+            return
+        for row in (
+            Authorship.objects.filter(paper_id__in=paper_ids)
+            .select_related("author")
+            .order_by("paper_id", "position")
+        ):
+            self.authorships[row.paper_id].append(row)
+        for row in Funding.objects.filter(paper_id__in=paper_ids).order_by("paper_id", "position"):
+            self.fundings[row.paper_id].append(row)
+        links = PaperCategory.objects.filter(paper_id__in=paper_ids).select_related("category")
+        for link in links.order_by("pk"):
+            self.category_links[link.paper_id].append((link, link.category.name))
+        notices = Notice.objects.filter(paper_id__in=paper_ids)
+        for paper_id, *notice in notices.values_list(
+            "paper_id", "kind", "doi", "date", "direction", "label"
+        ):
+            self.notices[paper_id].add(tuple(notice))
+        keywords = PaperKeyword.objects.filter(paper_id__in=paper_ids)
+        for paper_id, name in keywords.values_list("paper_id", "keyword__name"):
+            self.keywords[paper_id].append(name)
+
+
+# --- journals ---
+
+
+def resolve_journals(datas):
+    """{records.Journal: Journal row} for these journals, created where missing.
+
+    As ``ingest.find_or_create_journal`` for each, in order: by ISSN (a print ISSN first,
+    then an electronic one), without ISSNs by title, case-insensitively; an existing
+    journal's empty ISSN and publisher slots are filled, nothing else of it changes.
+    Two to four queries whatever their number.
+    """
+    datas = list(dict.fromkeys(datas))
+    if not datas:
+        return {}
+    issns = {issn for data in datas for _, issn in data.issns}
+    titles = {data.title.lower() for data in datas if not data.issns}
+
+    def read():
+        rows = Journal.objects.alias(title_lower=Lower("title")).filter(
+            Q(issn_print__in=issns) | Q(issn_electronic__in=issns) | Q(title_lower__in=titles)
+        )
+        return _JournalIndex(rows.order_by("title", "pk"))
+
+    index = read()
+    new = []
+    for data in datas:
+        if index.match(data) is None:
+            slots = issn_slots(data)
+            journal = Journal(
+                title=data.title,
+                issn_print=slots["print"],
+                issn_electronic=slots["electronic"],
+                publisher=data.publisher,
+            )
+            index.add(journal)  # a later record of the same journal in the batch finds it
+            new.append(journal)
+    if new:
+        # Another process may be creating the same journals: theirs win, ours are dropped,
+        # and reading again finds whichever row stands.
+        Journal.objects.bulk_create(
+            sorted(new, key=lambda j: (j.issn_print, j.issn_electronic, j.title.lower())),
+            ignore_conflicts=True,
+        )
+        index = read()
+    found, gaps = {}, {}
+    for data in datas:
+        journal = index.match(data)
+        if journal is None:
+            # Ours was dropped for a clash with a journal these ISSNs do not find (another
+            # ISSN in one of its slots): the batch is run again, or record by record.
+            raise IntegrityError(f"journal {data.title!r} clashes with another's ISSN")
+        slots = issn_slots(data)
+        for name, value in (
+            ("issn_print", slots["print"]),
+            ("issn_electronic", slots["electronic"]),
+            ("publisher", data.publisher),
+        ):
+            if value and not getattr(journal, name):
+                setattr(journal, name, value)
+                gaps[journal.pk] = journal
+        found[data] = journal
+    if gaps:
+        Journal.objects.bulk_update(
+            list(gaps.values()), ["issn_print", "issn_electronic", "publisher"]
+        )
+    return found
+
+
+class _JournalIndex:
+    """Journals by print ISSN, electronic ISSN and lower-case title, first by title."""
+
+    def __init__(self, rows):
+        self.by = {"print": {}, "electronic": {}, "title": {}}
+        for journal in rows:
+            self.add(journal)
+
+    def add(self, journal):
+        for kind, key in (
+            ("print", journal.issn_print),
+            ("electronic", journal.issn_electronic),
+            ("title", journal.title.lower()),
+        ):
+            if key:
+                self.by[kind].setdefault(key, journal)
+
+    def match(self, data):
+        issns = [issn for _, issn in data.issns]
+        if not issns:
+            return self.by["title"].get(data.title.lower())
+        for kind in ("print", "electronic"):
+            candidates = [self.by[kind][i] for i in issns if i in self.by[kind]]
+            if candidates:
+                return min(candidates, key=lambda j: (j.title, j.pk or 0))
+        return None
+
+
+# --- authors and authorships ---
+
+
+def _author_names(contributor):
+    return {
+        "given_name": contributor.given or "",
+        "family_name": contributor.family or "",
+        "name": contributor.display_name,
+        "is_organization": contributor.is_organization,
+    }
+
+
+def _plan_authorships(plans, current):
+    """Each plan's authorships, as ``ingest._author_for`` picks the authors: by ORCID (one
+    row per ORCID, its names those of the record last read), else the paper's earlier author
+    of that name, else a new author. Queries: ORCID authors read, created, read again, and
+    renamed (at most four); new authors without ORCID created (one)."""
+    wanted = {}
+    for plan in plans:
+        for contributor in plan.work.authors:
+            if contributor.orcid:
+                wanted[contributor.orcid] = _author_names(contributor)
+    by_orcid = {}
+    if wanted:
+        by_orcid = {a.orcid: a for a in Author.objects.filter(orcid__in=list(wanted))}
+        missing = sorted(set(wanted) - by_orcid.keys())
+        if missing:
+            Author.objects.bulk_create(
+                [Author(orcid=orcid, **wanted[orcid]) for orcid in missing], ignore_conflicts=True
+            )
+            by_orcid = {a.orcid: a for a in Author.objects.filter(orcid__in=list(wanted))}
+        renamed = []
+        for orcid, names in wanted.items():
+            author = by_orcid[orcid]
+            if any(getattr(author, k) != v for k, v in names.items()):
+                for k, v in names.items():
+                    setattr(author, k, v)
+                renamed.append(author)
+        if renamed:
+            Author.objects.bulk_update(
+                renamed, ["given_name", "family_name", "name", "is_organization"]
+            )
+            # Every page that shows a renamed author shows the new name.
+            curation.bump_version(Authorship.objects.filter(author__in=renamed).values("paper_id"))
+    new_authors = []
+    for plan in plans:
+        previous = [a.author for a in current.authorships[plan.paper.pk]]
+        plan.authorships = []
+        for contributor in plan.work.authors:
+            if contributor.orcid:
+                author = by_orcid[contributor.orcid]
+            else:
+                name = contributor.display_name
+                author = next((a for a in previous if a.name == name), None)
+                if author is None:
+                    author = Author(**_author_names(contributor))
+                    new_authors.append(author)
+            plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
+    if new_authors:
+        insert_rows(Author, new_authors)
+
+
+def _diff_authorships(plans, current):
+    """(new, changed, removed ids) of authorships; marks the plans whose authors changed."""
+    create, update, delete = [], [], []
+    for plan in plans:
+        if plan.authorships is None:
+            continue
+        existing = {a.position: a for a in current.authorships[plan.paper.pk]}
+        changed = False
+        for position, author, affiliations in plan.authorships:
+            row = existing.pop(position, None)
+            if row is None:
+                create.append((plan.paper, author, position, affiliations))
+                changed = True
+            elif row.author_id != author.pk or row.affiliations != affiliations:
+                row.author, row.affiliations = author, affiliations
+                update.append(row)
+                changed = True
+        delete += [row.pk for row in existing.values()]
+        if changed or existing or plan.created:
+            plan.changed.add("authors")
+    return create, update, delete
+
+
+def _write_authorships(create, update, delete):
+    """Remove, change and add authorships: one statement each, in the order that keeps
+    (paper, position) unique at every step."""
+    if delete:
+        Authorship.objects.filter(pk__in=delete).delete()
+    if update:
+        Authorship.objects.bulk_update(update, ["author", "affiliations"])
+    if create:
+        insert_links(
+            Authorship,
+            ("paper_id", "author_id", "position", "affiliations"),
+            [(paper.pk, author.pk, position, aff) for paper, author, position, aff in create],
+        )
+
+
+# --- funders and fundings ---
+
+
+def _plan_fundings(plans):
+    """Each plan's fundings, funders found as ``ingest._funder_for`` finds them: by funder
+    DOI (created if new), else by name case-insensitively (the oldest), else a new one."""
+    awards = [award for plan in plans for award in plan.work.funders]
+    if not awards:
+        for plan in plans:
+            plan.fundings = []
+        return
+    by_doi = {a.funder_doi: a.name or a.funder_doi for a in awards if a.funder_doi}
+    names = {a.name.lower(): a.name for a in awards if not a.funder_doi}
+    funders_by_doi, funders_by_name = {}, {}
+    if by_doi:
+        funders_by_doi = {f.funder_doi: f for f in Funder.objects.filter(funder_doi__in=by_doi)}
+        missing = sorted(set(by_doi) - funders_by_doi.keys())
+        if missing:
+            Funder.objects.bulk_create(
+                [Funder(funder_doi=doi, name=by_doi[doi]) for doi in missing],
+                ignore_conflicts=True,
+            )
+            funders_by_doi = {f.funder_doi: f for f in Funder.objects.filter(funder_doi__in=by_doi)}
+    if names:
+        rows = Funder.objects.alias(name_lower=Lower("name")).filter(name_lower__in=list(names))
+        for funder in rows.order_by("pk"):
+            funders_by_name.setdefault(funder.name.lower(), funder)
+        new = [Funder(name=name) for key, name in names.items() if key not in funders_by_name]
+        if new:
+            Funder.objects.bulk_create(new)
+            funders_by_name.update({funder.name.lower(): funder for funder in new})
+    for plan in plans:
+        plan.fundings = [
+            (
+                funders_by_doi[a.funder_doi] if a.funder_doi else funders_by_name[a.name.lower()],
+                list(a.awards),
+            )
+            for a in plan.work.funders
+        ]
+
+
+def _diff_fundings(plans, current):
+    """(ids of papers whose fundings are replaced, new fundings); marks the plans changed."""
+    replaced, create = [], []
+    for plan in plans:
+        if plan.fundings is None:
+            continue
+        wanted = [(funder.pk, awards) for funder, awards in plan.fundings]
+        stored = [(f.funder_id, f.awards) for f in current.fundings[plan.paper.pk]]
+        if wanted != stored:
+            if not plan.created:
+                replaced.append(plan.paper.pk)
+            create += [
+                Funding(paper=plan.paper, funder=funder, awards=awards, position=position)
+                for position, (funder, awards) in enumerate(plan.fundings)
+            ]
+        if wanted != stored or plan.created:
+            plan.changed.add("funding")
+    return replaced, create
+
+
+def _write_fundings(replaced, create):
+    """Replace the fundings of papers whose funding changed (one DELETE, one INSERT)."""
+    if replaced:
+        Funding.objects.filter(paper_id__in=replaced).delete()
+    if create:
+        insert_rows(Funding, create)
+
+
+# --- categories ---
+
+
+def resolve_names(model, names):
+    """{lower name: row} of Keyword or Category rows for ``names``, created where missing
+    with a unique slug (as ``curation.get_or_create_named``). Two to three queries; a new
+    name whose slug is taken goes the single way."""
+    names = {name.lower(): name for name in names}
+    if not names:
+        return {}
+
+    def read():
+        rows = model.objects.alias(name_lower=Lower("name")).filter(name_lower__in=list(names))
+        return {row.name.lower(): row for row in rows.order_by("pk")}
+
+    found = read()
+    missing = {key: name for key, name in names.items() if key not in found}
+    if missing:
+        slugs = {
+            key: slugify(name, allow_unicode=True)[:190] or "untitled"
+            for key, name in missing.items()
+        }
+        taken = set(
+            model.objects.filter(slug__in=set(slugs.values())).values_list("slug", flat=True)
+        )
+        new, one_by_one = [], []
+        for key, name in missing.items():
+            if slugs[key] in taken:
+                one_by_one.append(name)
+            else:
+                taken.add(slugs[key])
+                new.append(model(name=name, slug=slugs[key]))
+        if new:
+            model.objects.bulk_create(new, ignore_conflicts=True)
+            found = read()
+        for name in one_by_one + [n for k, n in missing.items() if k not in found]:
+            row = curation.get_or_create_named(model, name)
+            found[name.lower()] = row
+    return found
+
+
+def _plan_categories(plans, current, *, source):
+    """Category links as ``curation.set_links`` makes them: ``source``'s own links become
+    the record's subjects, other sources' links stay. Returns (stale link ids, new links)."""
+    rows = resolve_names(Category, {name for plan in plans for name in plan.work.subjects})
+    stale, new = [], []
+    for plan in plans:
+        wanted = list({rows[n.lower()].pk: rows[n.lower()] for n in plan.work.subjects}.values())
+        wanted_ids = {row.pk for row in wanted}
+        links = {link.category_id: link for link, _ in current.category_links[plan.paper.pk]}
+        gone = [
+            link.pk for pk, link in links.items() if link.source == source and pk not in wanted_ids
+        ]
+        added = sorted((row for row in wanted if row.pk not in links), key=lambda row: row.pk)
+        stale += gone
+        new += [(plan.paper, row.pk, source) for row in added]
+        if gone or added or plan.created:
+            plan.changed.add("categories")
+        plan.categories = [
+            name for link, name in current.category_links[plan.paper.pk] if link.pk not in gone
+        ] + [row.name for row in added]
+    return stale, new
+
+
+def _write_links(stale, new):
+    if stale:
+        PaperCategory.objects.filter(pk__in=stale).delete()
+    if new:
+        insert_links(
+            PaperCategory,
+            ("paper_id", "category_id", "source"),
+            [(paper.pk, category_id, source) for paper, category_id, source in new],
+        )
+
+
+# --- notices ---
+
+
+def _plan_notices(plans, current):
+    for plan in plans:
+        plan.notices = {
+            (u.kind, u.doi, u.date, u.direction, u.label or "") for u in plan.work.updates
+        }
+        if plan.notices != current.notices[plan.paper.pk] or plan.created:
+            plan.changed.add("notices")
+
+
+def _write_notices(plans):
+    """Replace the notices of papers whose notices changed (one DELETE, one INSERT)."""
+    replaced, create = [], []
+    for plan in plans:
+        if plan.notices is None or "notices" not in plan.changed:
+            continue
+        if not plan.created:
+            replaced.append(plan.paper.pk)
+        create += [
+            Notice(paper=plan.paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
+            for k, d, dt, dr, lb in sorted(plan.notices, key=lambda n: (n[1], n[0], n[3]))
+        ]
+    if replaced:
+        Notice.objects.filter(paper_id__in=replaced).delete()
+    if create:
+        insert_rows(Notice, create)
+
+
+# --- the search text ---
+
+
+def _search_document(plan, current):
+    paper = plan.paper
+    if plan.authorships is not None:
+        authors = [author.name for _, author, _ in sorted(plan.authorships, key=lambda a: a[0])]
+    else:
+        authors = [a.author.name for a in current.authorships[paper.pk]]
+    categories = plan.categories
+    if categories is None:
+        categories = [name for _, name in current.category_links[paper.pk]]
+    return curation.search_text(
+        doi=paper.doi,
+        subtitle=paper.subtitle,
+        journal=paper.journal.title if paper.journal else "",
+        authors=authors,
+        keywords=current.keywords[paper.pk],
+        categories=categories,
+    )
