@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.build_catalogue import CORPUS, default_database_url  # noqa: E402
+from bench import data as shared_data  # noqa: E402
+from bench.build_catalogue import default_database_url  # noqa: E402
 
 SEED = 7
 STOP_WORDS = set(
@@ -78,7 +79,7 @@ MATCH_SQL = """
 
 def make_queries(per_length, seed=SEED):
     """{1: [...], 2: [...], 3: [...]}: runs of consecutive content words from real titles."""
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as file:
+    with gzip.open(shared_data.corpus_path(), "rt", encoding="utf-8") as file:
         titles = [json.loads(line)["title"] for line in file]
     pick = random.Random(seed)
     queries = {}
@@ -236,7 +237,10 @@ def main():
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per statement")
     parser.add_argument("--explain", default="", help="also EXPLAIN ANALYZE this text")
     parser.add_argument("--json", default="", help="write the overall percentiles here")
+    shared_data.add_argument(parser)
     args = parser.parse_args()
+    if args.data_dir:  # build_catalogue.py, run as a child, reads it too
+        os.environ[shared_data.ENVIRONMENT_VARIABLE] = args.data_dir
 
     queries = make_queries(args.queries)
     print("queries (fixed seed):", {n: q[:5] + ["..."] for n, q in queries.items()})
