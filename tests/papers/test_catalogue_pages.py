@@ -132,8 +132,10 @@ def test_an_author_page_runs_the_same_queries_for_one_or_forty_papers(
         for position in range(1, 5):
             AuthorshipFactory(paper=paper, position=position)
 
-    # 1 author, 2 count, 3 rows with journals, 4 authorships+authors, 5 categories.
-    with django_assert_num_queries(5):
+    # 1 author, 2 count (PostgreSQL: the probe of their paper ids, which counts them),
+    # 3 rows with journals, 4 first authorships+authors, 5 categories, 6 the author's own
+    # authorships (affiliations).
+    with django_assert_num_queries(6):
         response = client.get(author.get_absolute_url())
     assert len(response.context["papers"]) == min(count, 20)
 
