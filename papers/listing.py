@@ -147,9 +147,20 @@ class BoundedPaginator(Paginator):
         pages = super().num_pages
         return min(pages, max(1, MAX_NUMBERED_ROWS // self.per_page))
 
+    def page(self, number):
+        """As Paginator.page, but an estimated count never cuts a page short (the
+        estimate may be below the real number of rows)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.count_is_estimate and top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.object_list[bottom:top], number, self)
+
     @property
     def truncated(self):
-        return self.count > self.num_pages * self.per_page
+        # An estimate is only given above EXACT_COUNT_LIMIT (or PROBE) rows: past the pages.
+        return self.count_is_estimate or self.count > self.num_pages * self.per_page
 
 
 class _IdIn(Expression):
