@@ -7,9 +7,10 @@ Used by the /papers/ page and by the API, so both accept the same query paramete
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from drf_spectacular.utils import extend_schema_field
 
+from papers import listing
 from papers.models import (
     BEST_RATED_KEY,
     MOST_CITED_KEY,
@@ -17,6 +18,8 @@ from papers.models import (
     OLDEST_KEY,
     WORK_TYPES,
     Paper,
+    PaperCategory,
+    PaperKeyword,
 )
 from papers.search import clean_query, search_papers, sorted_search
 
@@ -93,8 +96,9 @@ class PaperFilter(django_filters.FilterSet):
         max_value=9999,
     )
     journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1, max_value=MAX_ID)
-    category = django_filters.CharFilter(field_name="categories__slug", label="Category")
-    keyword = django_filters.CharFilter(field_name="keywords__slug", label="Keyword")
+    # Applied in filter_queryset: browsing one is a narrowed list (papers.listing.narrow).
+    category = django_filters.CharFilter(label="Category", method="_skip")
+    keyword = django_filters.CharFilter(label="Keyword", method="_skip")
     funder = IntegerFilter(
         field_name="fundings__funder_id", label="Funder", min_value=1, max_value=MAX_ID
     )
@@ -113,6 +117,11 @@ class PaperFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         text = self.form.cleaned_data.get("q") or ""
         sort = self.sort_key()
+        terms = self._term_links()
+        if not clean_query(text) and terms:
+            return self._browse_terms(queryset, terms, ORDERINGS[sort])
+        for links in terms:
+            queryset = queryset.filter(Exists(links.filter(paper=OuterRef("pk"))))
         if sort != RELEVANCE:
             # Every match in another order: bounded by papers.listing.narrow.
             return sorted_search(queryset, text, ORDERINGS[sort])
@@ -121,6 +130,36 @@ class PaperFilter(django_filters.FilterSet):
         if "search_rank" not in queryset.query.annotations:
             sort = NEWEST  # text that searched nothing
         return queryset.order_by(*ORDERINGS[sort])
+
+    def _term_links(self):
+        """The link rows of the category and keyword asked for (querysets, unevaluated)."""
+        data = self.form.cleaned_data
+        return [
+            model.objects.filter(**{f"{name}__slug": data[name]})
+            for name, model in (("category", PaperCategory), ("keyword", PaperKeyword))
+            if data.get(name)
+        ]
+
+    def _browse_terms(self, queryset, terms, ordering):
+        """A category's or keyword's papers (the facet links), planned as its own page is:
+        the first term's links are the narrowed set, any other term is tested per row."""
+        first, *others = terms
+        for links in others:
+            queryset = queryset.filter(listing.per_row(Exists(links.filter(paper=OuterRef("pk")))))
+        narrowed = listing.narrow(
+            queryset,
+            matching_ids=first.values_list("paper_id", flat=True),
+            row_test=listing.per_row(Exists(first.filter(paper=OuterRef("pk")))),
+            ordering=ordering,
+        )
+        data = self.form.cleaned_data
+        filtered = others or any(
+            data.get(name) not in (None, "")
+            for name in ("year_min", "year_max", "journal", "funder", "type", "has_abstract")
+        )
+        if filtered:  # the links count the term's papers, not those that pass the filters
+            narrowed.known_count = None
+        return narrowed
 
     def sort_key(self):
         """The sort in effect: the valid ``sort`` asked for, else the default."""

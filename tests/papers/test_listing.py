@@ -26,7 +26,7 @@ SORTS = ["newest", "oldest", "best_rated", "most_rated", "most_cited"]
 @pytest.fixture
 def dated():
     """Papers of every date precision, rating and citation state; all match "graphene"
-    but the last, which matches nothing and must never appear."""
+    but two unrelated ones, which match nothing and must never appear."""
     rows = [
         # title, (year, month, day), rating_average, rating_count, citation_count
         ("graphene full date", (2021, 9, 14), 4.5, 10, 5),
@@ -51,6 +51,14 @@ def dated():
             )
         )
     PaperFactory(title="Unrelated ecology", published_year=2030, citation_count=999)
+    # First in every other order, so that a walk bounded to one row finds no match.
+    PaperFactory(
+        title="Unrelated classic",
+        published_year=1900,
+        rating_average=5.0,
+        rating_count=1000,
+        citation_count=10_000,
+    )
     return papers
 
 
@@ -90,17 +98,21 @@ def expected(papers, sort):
     ]
 
 
-# The three plans of papers.listing.narrow on PostgreSQL, forced: "walk" (the estimate
-# says many matches: walk the order's index, testing each row), "probe" (few: sort the
-# probed ids), "probe-then-walk" (the estimate said few, the probe found more than PROBE).
-PLANS = ["walk", "probe", "probe-then-walk"]
+# The plans of papers.listing.narrow on PostgreSQL, forced: "walk" (the estimate says
+# many matches: walk the order's index, testing each row), "walk-gives-way" (the walk
+# finds no page within WALK_BOUND rows: the estimate was wrong, sort the probe instead),
+# "probe" (few: sort the probed ids), "probe-then-walk" (the estimate said few, the probe
+# found more than PROBE).
+PLANS = ["walk", "walk-gives-way", "probe", "probe-then-walk"]
 
 
 def force_plan(monkeypatch, plan):
-    if plan != "walk":  # no estimate is "many" against this many rows a page
-        monkeypatch.setattr(listing, "PAGE_ROWS", 10**15)
-    if plan == "walk":  # every estimate is "many" on a table this small
+    if plan.startswith("walk"):  # every estimate is "many" against 0 rows a page
         monkeypatch.setattr(listing, "PAGE_ROWS", 0)
+    else:  # no estimate is "many" against this many rows a page
+        monkeypatch.setattr(listing, "PAGE_ROWS", 10**15)
+    if plan == "walk-gives-way":  # the first paper in every order is an unrelated one
+        monkeypatch.setattr(listing, "WALK_BOUND", 0)
     if plan == "probe-then-walk":
         monkeypatch.setattr(listing, "PROBE", 1)
 
@@ -121,18 +133,18 @@ def test_a_sorted_search_gives_every_match_in_its_order_by_every_plan(
     assert titles(response) == expected(dated, sort)
     if connection.vendor == "postgresql":
         count = response.context["page"].paginator.list_count
-        assert count.is_estimate == (plan != "probe")
+        estimated = plan in ("walk", "probe-then-walk")
+        assert count.is_estimate == estimated
         # Sorting the probe counts exactly; a walk gives the planner's estimate, never below
         # what is known: more than the numbered rows (the estimate said many), or more than
         # the probe (the probe found more).
         floor = listing.PROBE if plan == "probe-then-walk" else listing.EXACT_COUNT_LIMIT
-        assert count.value > floor if plan != "probe" else count.value == len(dated)
+        assert count.value > floor if estimated else count.value == len(dated)
 
 
 @pytest.mark.parametrize("sort", SORTS)
 def test_the_catalogue_without_a_search_is_in_each_order(client, dated, sort):
-    unrelated = Paper.objects.get(title="Unrelated ecology")
-    everything = [*dated, unrelated]
+    everything = [*dated, *Paper.objects.filter(title__startswith="Unrelated")]
 
     assert titles(client.get("/papers/", {"sort": sort})) == expected(everything, sort)
 
@@ -160,15 +172,36 @@ def test_term_and_author_pages_list_their_papers_newest_first_by_every_plan(
 
 
 @pytest.mark.parametrize("plan", PLANS)
+def test_the_catalogue_filtered_by_a_category_or_keyword_lists_its_papers_by_every_plan(
+    client, dated, monkeypatch, plan
+):
+    force_plan(monkeypatch, plan)
+    ecology, soil = CategoryFactory(), KeywordFactory()
+    for paper in dated[:5]:
+        paper.categories.add(ecology)
+    for paper in dated[2:]:
+        paper.keywords.add(soil)
+    params = {"category": ecology.slug, "keyword": soil.slug, "year_min": 2000}
+
+    only = client.get("/papers/", {"category": ecology.slug})
+    both = client.get("/papers/", params)
+
+    assert titles(only) == expected(dated[:5], "newest")
+    passing = [p for p in dated[2:5] if (p.published_year or 0) >= 2000]
+    assert titles(both) == expected(passing, "newest")
+    assert both.context["page"].paginator.count == len(passing) == 2
+
+
+@pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("sort", ["newest", "best_rated"])
 def test_a_sorted_search_runs_the_same_queries_by_every_plan(
     client, dated, monkeypatch, django_assert_num_queries, plan, sort
 ):
     force_plan(monkeypatch, plan)
     # SQLite: count, rows, first authors, categories. PostgreSQL: the estimate, the table's
-    # size, then the probe (which counts) unless the estimate said many, rows, first
-    # authors, categories.
-    queries = {"walk": 5, "probe": 6, "probe-then-walk": 6}[plan]
+    # size, then for a walk its boundary and its first page's ids, the probe (which counts)
+    # unless the walk went ahead, rows, first authors, categories.
+    queries = {"walk": 7, "walk-gives-way": 8, "probe": 6, "probe-then-walk": 6}[plan]
     with django_assert_num_queries(queries if connection.vendor == "postgresql" else 4):
         client.get("/papers/", {"q": "graphene", "sort": sort})
 
