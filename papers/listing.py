@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count as CountOf
-from django.db.models import Expression, F, OrderBy, Q
+from django.db.models import Expression, ExpressionWrapper, F, FloatField, OrderBy, Q, Value
 from django.utils.functional import cached_property
 
 from papers.models import Category, PaperCategory
@@ -110,7 +110,10 @@ def narrow(queryset, *, matching_ids, row_test, ordering):
             return walked
     ids = list(dict.fromkeys(matching_ids.order_by()[: PROBE + 1]))
     if len(ids) <= PROBE:
-        narrowed = queryset.filter(_IdIn(ids)).order_by(*ordering)
+        # Sorted by expressions no index serves: else the planner walks the order's index
+        # testing "id = ANY(...)" per row (measured: 14,600 rows, 640 ms at 1M) instead of
+        # fetching the few ids and sorting them.
+        narrowed = queryset.filter(_IdIn(ids)).order_by(*_unindexed(ordering))
         narrowed.known_count = Count(len(ids))
     else:  # the estimate was far too low: there are many, so the walk is short
         narrowed = queryset.filter(row_test).order_by(*ordering)
@@ -138,13 +141,25 @@ def _bounded_walk(queryset, row_test, ordering):
     first = walked
     if boundary:
         values = [getattr(boundary[0], f"cursor_{n}") for n in range(len(order))]
-        first = walked.exclude(
-            _RowAfter([part.expression for part in order], values, order[0].descending)
-        )
+        up_to = _RowAfter([part.expression for part in order], values, order[0].descending)
+        up_to.operator = ">=" if order[0].descending else "<="  # the boundary row or before
+        first = walked.filter(up_to)
     wanted = max(PAGE_ROWS, 1)
     if len(first.values_list("pk", flat=True)[:wanted]) < wanted:
         return None
     return walked
+
+
+def _unindexed(ordering):
+    """The same order, each part as ``(expression + 0)``: equal values, but no index on
+    the bare expression matches it."""
+    return [
+        OrderBy(
+            ExpressionWrapper(part.expression + Value(0), output_field=FloatField()),
+            descending=part.descending,
+        )
+        for part in ordering
+    ]
 
 
 def table_size(model):
@@ -348,6 +363,7 @@ class _RowAfter(Expression):
     btree index on (e1, e2, ...) in that direction serves as a start position."""
 
     conditional = True
+    operator = None  # set ">=" / "<=" for "up to and including the row"
 
     def __init__(self, expressions, values, descending):
         from django.db.models import BooleanField, Value
@@ -374,5 +390,5 @@ class _RowAfter(Expression):
             sql, sql_params = compiler.compile(value)
             right.append(sql)
             params += sql_params
-        operator = "<" if self.descending else ">"
+        operator = self.operator or ("<" if self.descending else ">")
         return f"({', '.join(left)}) {operator} ({', '.join(right)})", params
