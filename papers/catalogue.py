@@ -13,7 +13,7 @@ journal/category/keyword/funder filter, to name it. Page numbers reach 1,000 row
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -102,8 +102,8 @@ def author_detail(request, pk):
             Prefetch("authorships", queryset=own.order_by("position"), to_attr="own_authorships")
         ),
         matching_ids=own.values_list("paper_id", flat=True),
-        # EXISTS, not a join: an author listed twice on one paper still gives one row.
-        row_test=listing.per_row(Exists(own.filter(paper=OuterRef("pk")))),
+        # A lookup, not a join: an author listed twice on one paper still gives one row.
+        row_test=listing.linked(own),
         ordering=ORDERINGS[NEWEST],
     )
     page = paginate(request, papers)
@@ -138,7 +138,7 @@ def term_page(request, model, link_model, slug, *, parameter):
     papers = listing.narrow(
         Paper.objects.for_cards(),
         matching_ids=links.values_list("paper_id", flat=True),
-        row_test=listing.per_row(Exists(links.filter(paper=OuterRef("pk")))),
+        row_test=listing.linked(links),
         ordering=ORDERINGS[NEWEST],
     )
     page = paginate(request, papers)

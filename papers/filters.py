@@ -145,11 +145,11 @@ class PaperFilter(django_filters.FilterSet):
         the first term's links are the narrowed set, any other term is tested per row."""
         first, *others = terms
         for links in others:
-            queryset = queryset.filter(listing.per_row(Exists(links.filter(paper=OuterRef("pk")))))
+            queryset = queryset.filter(listing.linked(links))
         narrowed = listing.narrow(
             queryset,
             matching_ids=first.values_list("paper_id", flat=True),
-            row_test=listing.per_row(Exists(first.filter(paper=OuterRef("pk")))),
+            row_test=listing.linked(first),
             ordering=ordering,
         )
         data = self.form.cleaned_data

@@ -29,8 +29,19 @@ from celery import shared_task
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OrderBy,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models import Count as CountOf
-from django.db.models import Expression, ExpressionWrapper, F, FloatField, OrderBy, Q, Value
 from django.utils.functional import cached_property
 
 from papers.models import Category, PaperCategory
@@ -252,6 +263,15 @@ class _IdIn(Expression):
     def as_sql(self, compiler, connection):
         alias = compiler.query.get_initial_alias()
         return f"{compiler.quote_name_unless_alias(alias)}.id = ANY(%s)", [self.ids]
+
+
+def linked(links):
+    """A row test "this paper has a row in ``links``" (a queryset of a link table with a
+    ``paper`` foreign key) that PostgreSQL checks per row with one index lookup: a scalar
+    subquery, since an EXISTS is planned as a hash of every link row (measured at 1M: a
+    keyword's 106,000 links hashed, 146 ms, against 0.6 ms for the lookups)."""
+    first = links.filter(paper=OuterRef("pk")).annotate(linked=Value(True)).values("linked")
+    return per_row(Subquery(first[:1], output_field=BooleanField()))
 
 
 def per_row(q_or_expression):
