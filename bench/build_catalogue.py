@@ -8,16 +8,17 @@ papers built by this script is kept (``--force`` rebuilds it).
 
 Where the rows come from:
 
-- Papers: the real arXiv listings in /work/shared/data/corpus (title, abstract, authors in
-  order, categories, year and month from the arXiv id). Beyond its 74,728 records the
-  corpus is cycled again, so rows repeat; each row has its own DOI (the real arXiv DOI
-  ``10.48550/arxiv.<id>`` on the first pass, ``10.48550/bench.<n>`` after).
+- Papers: the real arXiv listings in the shared data's corpus/ (``../shared/data`` from
+  the project root, or ``--data-dir`` / $PORTAL_SHARED_DATA: see bench/data.py): title,
+  abstract, authors in order, categories, year and month from the arXiv id. Beyond its
+  74,728 records the corpus is cycled again, so rows repeat; each row has its own DOI
+  (the real arXiv DOI ``10.48550/arxiv.<id>`` on the first pass, ``10.48550/bench.<n>`` after).
 - Journals (title, ISSNs, publisher, volume/issue/pages, work type), funders with award
   numbers and author affiliations: the shapes of the real recorded Crossref records in
   tests/fixtures/crossref, read with ``papers.crossref.parse_work``. Each paper takes one
   recorded record as its template (fixed seed), so a paper has that record's journal and
   funders, and its authors carry affiliations as often as the recorded authors do.
-- Keywords: real OpenAlex keyword names (/work/shared/data/openalex, via
+- Keywords: real OpenAlex keyword names (the shared data's openalex/, via
   ``papers.openalex.parse_keywords``), as many per paper as the recorded works have.
 - ``Paper.search_document`` is what ``papers.curation.build_search_document`` would write,
   computed here in Python for all rows at once.
@@ -40,10 +41,12 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import data as shared_data  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz")
 CROSSREF_FIXTURES = ROOT / "tests" / "fixtures" / "crossref"
-OPENALEX_DIR = Path("/work/shared/data/openalex")
 SEED = 20240601
 # The full-text indexes of migrations 0002 and 0005 (name, statement): dropped during the
 # load, built after it.
@@ -125,7 +128,7 @@ def ensure_database(database_url):
 
 
 def read_corpus():
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as file:
+    with gzip.open(shared_data.corpus_path(), "rt", encoding="utf-8") as file:
         return [json.loads(line) for line in file]
 
 
@@ -158,7 +161,7 @@ def read_keyword_shapes():
     from papers import openalex
 
     names, counts = [], []
-    for path in sorted(OPENALEX_DIR.glob("*.json")):
+    for path in sorted(shared_data.openalex_dir().glob("*.json")):
         data = json.loads(path.read_text())
         for work in data.get("results", [data]) if isinstance(data, dict) else data:
             try:
@@ -550,7 +553,10 @@ def main():
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if already built")
     parser.add_argument("--batch", type=int, default=5000, help="papers per COPY transaction")
+    shared_data.add_argument(parser)
     args = parser.parse_args()
+    if args.data_dir:  # the loader processes read it too
+        os.environ[shared_data.ENVIRONMENT_VARIABLE] = args.data_dir
     url = args.database_url or default_database_url(args.papers)
     build(url, args.papers, force=args.force, batch=args.batch)
 

@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/recommend_quality.py
 
-LOADING. The real arXiv corpus (/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz,
-74,728 papers) goes into the catalogue database ``portal_bench_recommend`` through the
-project's own import path (``papers.arxiv.parse_listing`` -> ``papers.ingest.upsert_work``,
-500 records per transaction). The database is kept between runs; ``--reload`` drops and
+LOADING. The real arXiv corpus (``../shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz``,
+see bench/data.py; 74,728 papers) goes into the catalogue database ``portal_bench_recommend``
+through the project's own import path (``papers.arxiv.parse_listing`` ->
+``papers.ingest.upsert_work``, 500 records per transaction). The database is kept
+between runs; ``--reload`` drops and
 rebuilds it (~25 min); an interrupted load resumes where it stopped (upserts are idempotent).
 
 QUALITY. Documents are read with ``papers.recommend.load_documents(with_categories=False)``:
@@ -56,13 +57,14 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CORPUS = Path("/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz")
+from bench import data as shared_data  # noqa: E402
+
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_recommend"
 SEED = 7
 
 
 def read_corpus():
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as file:
+    with gzip.open(shared_data.corpus_path(), "rt", encoding="utf-8") as file:
         return [json.loads(line) for line in file]
 
 
@@ -486,7 +488,10 @@ def main():
     parser.add_argument("--skip-related", action="store_true", help="do not time rebuild_related")
     parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
     parser.add_argument("--related-child", help=argparse.SUPPRESS)
+    shared_data.add_argument(parser)
     args = parser.parse_args()
+    if args.data_dir:  # the child processes read it too
+        os.environ[shared_data.ENVIRONMENT_VARIABLE] = args.data_dir
     if args.rebuild_child:
         return rebuild_child(args.rebuild_child)
     if args.related_child:

@@ -10,6 +10,9 @@ serializers only read what those loaded (``paper.authorships.all()``, never a fi
 queryset).
 """
 
+import base64
+import json
+
 import django_filters
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -26,12 +29,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, Throttled
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from papers import metadata, recommend, records
+from papers import listing, metadata, recommend, records
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -57,6 +61,149 @@ class CataloguePagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class PaperPagination(CataloguePagination):
+    """The papers list: page numbers for the first 1,000 rows, then a cursor.
+
+    ``count`` is exact up to 1,000 papers and PostgreSQL's estimate above that, and
+    ``count_is_estimate`` says which (papers.listing.count). Page numbers reach
+    ``listing.MAX_NUMBERED_ROWS`` rows; a page number past them is 404 with the reason.
+    The last numbered page's ``next`` is a ``cursor`` link, and so is every cursor page's:
+    a cursor page seeks into the order's index after the previous page's last row, so
+    any depth costs the same, and rows added meanwhile are neither skipped nor repeated.
+    Cursor pages have no ``previous`` (go back with the links you followed). The relevance
+    order ranks a bounded set (papers.search) and needs no cursor.
+    """
+
+    django_paginator_class = listing.BoundedPaginator
+    cursor_query_param = "cursor"
+    invalid_page_message = (
+        "Invalid page {page_number}: {message}. Page numbers go "
+        f"{listing.MAX_NUMBERED_ROWS:,} rows deep; for deeper rows follow the last page's "
+        "next link, which continues with a cursor."
+    )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.cursor_rows = None
+        token = request.query_params.get(self.cursor_query_param)
+        if token is None:
+            return self._numbered_page(queryset, request, view)
+        order = listing.cursor_order(queryset)
+        after = _decode_cursor(token, len(order) if order else 0)
+        self.page_size_now = self.get_page_size(request)
+        self.list_count = listing.count(queryset)
+        rows, self.next_after = listing.cursor_page(
+            queryset, order, after=after, size=self.page_size_now
+        )
+        self.cursor_rows = rows
+        self.order = order
+        return rows
+
+    def _numbered_page(self, queryset, request, view):
+        rows = super().paginate_queryset(queryset, request, view)
+        paginator = self.page.paginator
+        self.list_count = paginator.list_count
+        self.next_after = None
+        self.order = listing.cursor_order(queryset)
+        if not self.page.has_next() and paginator.truncated and self.order and rows:
+            # The last numbered page: its last row's order values start the cursor.
+            keyed = listing.cursor_page(
+                queryset.filter(pk=rows[-1].pk), self.order, after=None, size=1
+            )
+            self.next_after = _order_values(keyed, self.order)
+        return rows
+
+    def get_next_link(self):
+        if self.next_after is not None:
+            url = self.request.build_absolute_uri()
+            url = remove_query_param(url, self.page_query_param)
+            return replace_query_param(
+                url, self.cursor_query_param, _encode_cursor(self.next_after)
+            )
+        if self.cursor_rows is not None:
+            return None
+        return super().get_next_link()
+
+    def get_previous_link(self):
+        if self.cursor_rows is not None:
+            return None
+        return super().get_previous_link()
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.list_count.value,
+                "count_is_estimate": self.list_count.is_estimate,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            "How many papers the list has: exact up to 1,000, PostgreSQL's estimate above "
+            "(count_is_estimate)."
+        )
+        response["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "True when count is an estimate (more than 1,000 papers).",
+            "example": False,
+        }
+        response["required"] = [*response.get("required", []), "count_is_estimate"]
+        return response
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["description"] = (
+                    f"A page number, up to {listing.MAX_NUMBERED_ROWS:,} rows deep; deeper "
+                    "rows follow the last page's next link (a cursor)."
+                )
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where a deeper page starts: taken from a next link, opaque.",
+                "schema": {"type": "string"},
+            }
+        )
+        return parameters
+
+
+def _order_values(keyed, order):
+    rows, _ = keyed
+    return None if not rows else [getattr(rows[0], f"cursor_{n}") for n in range(len(order))]
+
+
+def _encode_cursor(values):
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(token, parts):
+    """The order values a cursor carries; 400 when it is not one of ours for this order."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError):
+        values = None
+    valid = (
+        parts
+        and isinstance(values, list)
+        and len(values) == parts
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    )
+    if not valid:
+        raise ValidationError(
+            {"cursor": ["Not a cursor of this list: follow a next link as it is given."]}
+        )
+    return values
 
 
 # --- serializers ---
@@ -466,7 +613,8 @@ class NameFilter(django_filters.FilterSet):
 class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     """Papers: the list takes the same filters, search and sort as the papers page.
 
-    List: 4 queries (count, papers+journals, authorships+authors, categories).
+    List: 4 or 5 queries (count, papers+journals, authorships+authors, categories; an
+    estimate above 1,000 papers), plus a search's probe; each bounded (papers.listing).
     Detail: 6 queries (paper+journal, authorships+authors, keywords, categories,
     fundings+funders, notices).
     Create (add by DOI, logged-in users): one lookup by DOI, and the insert when it is new.
@@ -475,7 +623,7 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Paper.objects.all()
     detail_serializer_class = PaperDetailSerializer
     filterset_class = PaperFilter
-    pagination_class = CataloguePagination
+    pagination_class = PaperPagination
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):

@@ -1,7 +1,7 @@
 """Parse arXiv listing records into the same ``records.Work`` dataclass.
 
 A listing record is one line of an arXiv listing crawl (as in
-/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz): ``id``, ``title``, ``summary``,
+../shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz): ``id``, ``title``, ``summary``,
 ``authors`` (names as written), ``categories`` (first = primary), ``listing_date``.
 ``parse_listing`` returns a ``records.Work`` that ``papers.ingest.upsert_work`` stores like
 any Crossref record; ``import_listings`` does that for many. No HTTP here.

@@ -1,29 +1,39 @@
 """Browsing the catalogue: the list with search and filters, and journal, author, category
 and keyword pages, each a list of paper cards, 20 a page.
 
-Every page runs a constant number of queries whatever the number of papers: the page's own
-object (journal, author, ...) if any, the paginator's count, the rows with their journals,
-then one query each for authorships+authors and categories (``Paper.objects.for_list()``).
-The list adds one small query per active journal/category/keyword/funder filter, to name it.
+Every page runs a constant number of queries whatever the number of papers, and each
+query is bounded at any catalogue size (papers.listing): the page's own object (journal,
+author, ...) if any, the probe of a narrowed list (search, author, category, keyword), the
+count (exact to 1,000, then PostgreSQL's estimate, shown as "about ..."), the rows with
+their journals, then one query each for the cards' first authors and their categories
+(``Paper.objects.for_cards()``). The list adds one small query per active
+journal/category/keyword/funder filter, to name it. Page numbers reach 1,000 rows deep.
 """
 
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
+from papers import listing
 from papers.filters import NEWEST, ORDERINGS, RELEVANCE, SORT_CHOICES, TYPE_CHOICES, PaperFilter
-from papers.models import Author, Authorship, Category, Funder, Journal, Keyword, Paper
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Funder,
+    Journal,
+    Keyword,
+    Paper,
+    PaperCategory,
+    PaperKeyword,
+)
 from papers.search import RANKED_CANDIDATES
 
 PAGE_SIZE = 20
-HOME_PAPERS, HOME_CATEGORIES = 6, 16
-# Counting every row of a large catalogue costs more than the page itself (a full scan:
-# ~50 ms per 200k papers on PostgreSQL); past this many the list says "10000+".
-MAX_COUNTED = 10_000
+HOME_PAPERS = 6
 
 # Filters set by following a link (a journal name, a category chip): shown as removable
 # chips, named by looking the row up. (parameter, model, field the parameter matches)
@@ -39,22 +49,19 @@ LINKED_FILTERS = [
 def home(request):
     """The home page: the search box, the newest papers and the biggest categories.
 
-    Four queries: newest papers with journals, their authorships+authors, their categories,
-    and the categories with their paper counts.
+    Three queries: newest papers with journals (from the newest index), their first
+    authors, their categories. The categories with their counts come from the cache that
+    a beat task refreshes (papers.listing.home_categories; one query more on a miss).
     """
-    newest = list(Paper.objects.for_list().order_by(*ORDERINGS[NEWEST])[:HOME_PAPERS])
-    categories = list(
-        Category.objects.annotate(paper_count=Count("papers"))
-        .filter(paper_count__gt=0)
-        .order_by("-paper_count", "name")[:HOME_CATEGORIES]
-    )
+    newest = list(Paper.objects.for_cards().order_by(*ORDERINGS[NEWEST])[:HOME_PAPERS])
+    categories = listing.home_categories()
     return render(request, "papers/home.html", {"newest": newest, "categories": categories})
 
 
 @require_safe
 def paper_list(request):
     """/papers/: search, filter, sort and page through the catalogue (GET only, no JS)."""
-    filterset = PaperFilter(request.GET, queryset=Paper.objects.for_list())
+    filterset = PaperFilter(request.GET, queryset=Paper.objects.for_cards())
     papers = filterset.qs
     sort = filterset.sort_key()
     page = paginate(request, papers)
@@ -77,7 +84,8 @@ def paper_list(request):
 @require_safe
 def journal_detail(request, pk):
     journal = get_object_or_404(Journal, pk=pk)
-    papers = Paper.objects.filter(journal=journal).for_list().order_by(*ORDERINGS[NEWEST])
+    # The journal's range of its own newest index (Paper.Meta.indexes).
+    papers = Paper.objects.filter(journal=journal).for_cards().order_by(*ORDERINGS[NEWEST])
     page = paginate(request, papers)
     context = {"journal": journal, **page_context(request, page)}
     return render(request, "papers/journal_detail.html", context)
@@ -87,17 +95,23 @@ def journal_detail(request, pk):
 def author_detail(request, pk):
     """The author's papers, newest first, each with the affiliations given on that paper."""
     author = get_object_or_404(Author, pk=pk)
-    # A subquery, not a join: an author listed twice on one paper still gives one row.
-    authored = Authorship.objects.filter(author=author).values("paper_id")
-    papers = Paper.objects.filter(pk__in=authored).for_list().order_by(*ORDERINGS[NEWEST])
+    own = Authorship.objects.filter(author=author)
+    papers = listing.narrow(
+        Paper.objects.for_cards().prefetch_related(
+            # The author's own place on each paper, wherever it is in the author list.
+            Prefetch("authorships", queryset=own.order_by("position"), to_attr="own_authorships")
+        ),
+        matching_ids=own.values_list("paper_id", flat=True),
+        # A lookup, not a join: an author listed twice on one paper still gives one row.
+        row_test=listing.linked(own),
+        ordering=ORDERINGS[NEWEST],
+    )
     page = paginate(request, papers)
     affiliations = []
     for paper in page.object_list:
-        # From the prefetched authorships: no query per paper.
         paper.author_affiliations = [
             affiliation
-            for authorship in paper.authorships.all()
-            if authorship.author_id == author.pk
+            for authorship in paper.own_authorships
             for affiliation in authorship.affiliations
         ]
         affiliations += [a for a in paper.author_affiliations if a not in affiliations]
@@ -107,19 +121,27 @@ def author_detail(request, pk):
 
 @require_safe
 def category_detail(request, slug):
-    return term_page(request, Category, slug, relation="categories", parameter="category")
+    return term_page(request, Category, PaperCategory, slug, parameter="category")
 
 
 @require_safe
 def keyword_detail(request, slug):
-    return term_page(request, Keyword, slug, relation="keywords", parameter="keyword")
+    return term_page(request, Keyword, PaperKeyword, slug, parameter="keyword")
 
 
-def term_page(request, model, slug, *, relation, parameter):
-    """A category's or keyword's papers, newest first (``parameter`` is the list's filter)."""
+def term_page(request, model, link_model, slug, *, parameter):
+    """A category's or keyword's papers, newest first (``parameter`` is the list's filter;
+    ``link_model`` the table linking papers to terms, read from its (term, paper) index)."""
     term = get_object_or_404(model, slug=slug)
-    papers = Paper.objects.filter(**{relation: term}).for_list()
-    page = paginate(request, papers.order_by(*ORDERINGS[NEWEST]))
+    term_field = model._meta.model_name  # "category" / "keyword"
+    links = link_model.objects.filter(**{term_field: term})
+    papers = listing.narrow(
+        Paper.objects.for_cards(),
+        matching_ids=links.values_list("paper_id", flat=True),
+        row_test=listing.linked(links),
+        ordering=ORDERINGS[NEWEST],
+    )
+    page = paginate(request, papers)
     context = {
         "heading": term.name,
         "kind": model._meta.verbose_name.capitalize(),
@@ -132,25 +154,14 @@ def term_page(request, model, slug, *, relation, parameter):
 def paginate(request, papers):
     """The requested page of ``papers``, its rows evaluated (count + rows + prefetches).
 
-    A page number that is not a number gives page 1, one past the end the last page.
+    A page number that is not a number gives page 1, one past the last page (at most
+    listing.MAX_NUMBERED_ROWS rows deep) the last page. The count may be an estimate
+    (``page.paginator.list_count``).
     """
-    page = CappedPaginator(papers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.BoundedPaginator(papers, PAGE_SIZE).get_page(request.GET.get("page"))
     # list() runs the queries now, so that rendering the template runs none.
     page.object_list = list(page.object_list)
     return page
-
-
-class CappedPaginator(Paginator):
-    """A Paginator whose count stops at MAX_COUNTED (``capped`` says it did)."""
-
-    capped = False
-
-    @cached_property
-    def count(self):
-        # order_by(): a bare id scan that can stop early instead of sorting every row.
-        counted = self.object_list.order_by().values("pk")[: MAX_COUNTED + 1].count()
-        self.capped = counted > MAX_COUNTED
-        return min(counted, MAX_COUNTED)
 
 
 def page_context(request, page):
@@ -159,6 +170,7 @@ def page_context(request, page):
     return {
         "page": page,
         "papers": page.object_list,
+        "count_phrase": page.paginator.list_count.phrase(),
         "page_query": query.urlencode(),
         "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
         "ellipsis": Paginator.ELLIPSIS,

@@ -7,38 +7,46 @@ Used by the /papers/ page and by the API, so both accept the same query paramete
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from drf_spectacular.utils import extend_schema_field
 
-from papers.models import WORK_TYPES, Paper
-from papers.search import clean_query, search_papers
+from papers import listing
+from papers.models import (
+    BEST_RATED_KEY,
+    MOST_CITED_KEY,
+    NEWEST_KEY,
+    OLDEST_KEY,
+    WORK_TYPES,
+    Paper,
+    PaperCategory,
+    PaperKeyword,
+)
+from papers.search import clean_query, search_papers, sorted_search
 
-RELEVANCE, NEWEST, BEST_RATED, MOST_RATED = "relevance", "newest", "best_rated", "most_rated"
+RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
+BEST_RATED, MOST_RATED, MOST_CITED = "best_rated", "most_rated", "most_cited"
 SORT_CHOICES = [
     (RELEVANCE, "Relevance"),
     (NEWEST, "Newest"),
+    (OLDEST, "Oldest"),
     (BEST_RATED, "Best rated"),
     (MOST_RATED, "Most rated"),
+    (MOST_CITED, "Most cited"),
 ]
 
 # The types a reader can pick on the list page, by label.
 TYPE_CHOICES = sorted(WORK_TYPES.items(), key=lambda choice: choice[1])
 
-# Every order ends with -id so that ties (same year, same rating) page deterministically.
+# Every order ends with the id so that ties (same year, same rating) page deterministically.
+# Each has an index on the same expressions (Paper.Meta.indexes; most rated: migration
+# 0002) that a list walks in order: a change here must change the index too.
 ORDERINGS = {
     RELEVANCE: [F("search_rank").desc(), F("id").desc()],
-    NEWEST: [
-        F("published_year").desc(nulls_last=True),
-        F("published_month").desc(nulls_last=True),
-        F("published_day").desc(nulls_last=True),
-        F("id").desc(),
-    ],
-    BEST_RATED: [
-        F("rating_score").desc(nulls_last=True),
-        F("rating_count").desc(),
-        F("id").desc(),
-    ],
+    NEWEST: [NEWEST_KEY.desc(), F("id").desc()],
+    OLDEST: [OLDEST_KEY.asc(), F("id").asc()],
+    BEST_RATED: [BEST_RATED_KEY.desc(), F("rating_count").desc(), F("id").desc()],
     MOST_RATED: [F("rating_count").desc(), F("id").desc()],
+    MOST_CITED: [MOST_CITED_KEY.desc(), F("id").desc()],
 }
 
 
@@ -68,7 +76,8 @@ class PaperFilter(django_filters.FilterSet):
     set is drawn from papers that pass them. ``sort`` defaults to relevance when ``q`` is
     given, else newest; relevance without ``q`` means newest. Invalid values (a year that is
     not a number, an unknown sort) are form errors and that parameter is ignored; the page
-    or the API decides how to report them. Adds no query of its own.
+    or the API decides how to report them. A search runs its probe for ids here (one or
+    two queries, see search_papers and sorted_search); the rest is the returned queryset.
     """
 
     q = django_filters.CharFilter(label="Search", method="_skip")
@@ -87,8 +96,9 @@ class PaperFilter(django_filters.FilterSet):
         max_value=9999,
     )
     journal = IntegerFilter(field_name="journal_id", label="Journal", min_value=1, max_value=MAX_ID)
-    category = django_filters.CharFilter(field_name="categories__slug", label="Category")
-    keyword = django_filters.CharFilter(field_name="keywords__slug", label="Keyword")
+    # Applied in filter_queryset: browsing one is a narrowed list (papers.listing.narrow).
+    category = django_filters.CharFilter(label="Category", method="_skip")
+    keyword = django_filters.CharFilter(label="Keyword", method="_skip")
     funder = IntegerFilter(
         field_name="fundings__funder_id", label="Funder", min_value=1, max_value=MAX_ID
     )
@@ -107,12 +117,49 @@ class PaperFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         text = self.form.cleaned_data.get("q") or ""
         sort = self.sort_key()
-        # Sorting by relevance ranks a bounded set of matches; other sorts need them all.
-        candidates = {} if sort == RELEVANCE else {"candidates": None}
-        queryset = search_papers(queryset, text, **candidates)
+        terms = self._term_links()
+        if not clean_query(text) and terms:
+            return self._browse_terms(queryset, terms, ORDERINGS[sort])
+        for links in terms:
+            queryset = queryset.filter(Exists(links.filter(paper=OuterRef("pk"))))
+        if sort != RELEVANCE:
+            # Every match in another order: bounded by papers.listing.narrow.
+            return sorted_search(queryset, text, ORDERINGS[sort])
+        # Sorting by relevance ranks a bounded set of matches (search_papers).
+        queryset = search_papers(queryset, text)
         if "search_rank" not in queryset.query.annotations:
-            sort = NEWEST if sort == RELEVANCE else sort  # text that searched nothing
+            sort = NEWEST  # text that searched nothing
         return queryset.order_by(*ORDERINGS[sort])
+
+    def _term_links(self):
+        """The link rows of the category and keyword asked for (querysets, unevaluated)."""
+        data = self.form.cleaned_data
+        return [
+            model.objects.filter(**{f"{name}__slug": data[name]})
+            for name, model in (("category", PaperCategory), ("keyword", PaperKeyword))
+            if data.get(name)
+        ]
+
+    def _browse_terms(self, queryset, terms, ordering):
+        """A category's or keyword's papers (the facet links), planned as its own page is:
+        the first term's links are the narrowed set, any other term is tested per row."""
+        first, *others = terms
+        for links in others:
+            queryset = queryset.filter(listing.linked(links))
+        narrowed = listing.narrow(
+            queryset,
+            matching_ids=first.values_list("paper_id", flat=True),
+            row_test=listing.linked(first),
+            ordering=ordering,
+        )
+        data = self.form.cleaned_data
+        filtered = others or any(
+            data.get(name) not in (None, "")
+            for name in ("year_min", "year_max", "journal", "funder", "type", "has_abstract")
+        )
+        if filtered:  # the links count the term's papers, not those that pass the filters
+            narrowed.known_count = None
+        return narrowed
 
     def sort_key(self):
         """The sort in effect: the valid ``sort`` asked for, else the default."""

@@ -7,8 +7,8 @@ them; every edit goes through ``papers.curation``, which keeps both.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import ExpressionWrapper, F, Prefetch, Q
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from papers.links import validate_link
@@ -184,6 +184,34 @@ LIST_DEFERRED = (
 )
 
 
+# The list orders as single sortable numbers (papers.filters.ORDERINGS, and the indexes in
+# Paper.Meta on exactly these expressions). Each sorts like its columns with undated or
+# unrated papers last, but without NULLs, so that an order is (key, id) and a cursor is
+# one row comparison an index can seek to: (key, id) < (k, i).
+# Newest: 2021-09-14 -> 20210914; a missing month or day is 0, last within its year or
+# month; undated 0, last of all.
+NEWEST_KEY = ExpressionWrapper(
+    Coalesce("published_year", 0) * 10000
+    + Coalesce("published_month", 0) * 100
+    + Coalesce("published_day", 0),
+    output_field=models.IntegerField(),
+)
+# Oldest: the same ascending, a missing part 99 (after any real one), undated 99999999.
+OLDEST_KEY = ExpressionWrapper(
+    Coalesce("published_year", 9999) * 10000
+    + Coalesce("published_month", 99) * 100
+    + Coalesce("published_day", 99),
+    output_field=models.IntegerField(),
+)
+# Scores and citation counts are >= 0; unrated / unknown (NULL) sort after every value.
+BEST_RATED_KEY = Coalesce("rating_score", -1.0, output_field=models.FloatField())
+MOST_CITED_KEY = Coalesce("citation_count", -1, output_field=models.IntegerField())
+
+
+# Authors a paper card names before "et al." (papers/_paper_card.html).
+CARD_AUTHORS = 3
+
+
 class PaperQuerySet(models.QuerySet):
     def with_doi(self, doi):
         """Papers with this (normalised) DOI, through the unique index on lower(doi)."""
@@ -202,6 +230,29 @@ class PaperQuerySet(models.QuerySet):
                 Prefetch(
                     "authorships",
                     queryset=Authorship.objects.select_related("author").order_by("position"),
+                ),
+                "categories",
+            )
+        )
+
+    def for_cards(self):
+        """``for_list()`` for paper cards, which name three authors and "et al.": only the
+        first CARD_AUTHORS + 1 authorships of each paper are loaded, as the list
+        ``paper.card_authorships`` (a window function per paper), so a 3,000-author paper
+        costs a card no more than a 4-author one.
+
+        Three queries whatever the number of rows: papers+journals, first
+        authorships+authors, categories.
+        """
+        first_authors = Authorship.objects.select_related("author").order_by("position")
+        return (
+            self.select_related("journal")
+            .defer(*LIST_DEFERRED)
+            .prefetch_related(
+                Prefetch(
+                    "authorships",
+                    queryset=first_authors[: CARD_AUTHORS + 1],
+                    to_attr="card_authorships",  # a sliced prefetch needs its own attribute
                 ),
                 "categories",
             )
@@ -405,6 +456,27 @@ class Paper(models.Model):
             "-id",
         ]
         constraints = [models.UniqueConstraint(Lower("doi"), name="papers_paper_doi_ci_unique")]
+        # One index per list order (papers.filters.ORDERINGS), on the same expressions: a
+        # list walks it in order and stops after a page, and the API's cursor seeks into it.
+        indexes = [
+            models.Index(NEWEST_KEY.desc(), F("id").desc(), name="papers_paper_newest_key"),
+            models.Index(OLDEST_KEY.asc(), F("id").asc(), name="papers_paper_oldest_key"),
+            models.Index(
+                BEST_RATED_KEY.desc(),
+                F("rating_count").desc(),
+                F("id").desc(),
+                name="papers_paper_best_rated_key",
+            ),
+            models.Index(MOST_CITED_KEY.desc(), F("id").desc(), name="papers_paper_most_cited_key"),
+            # A journal's page: its papers newest first, read in order from its own range.
+            models.Index(
+                F("journal"),
+                NEWEST_KEY.desc(),
+                F("id").desc(),
+                name="papers_paper_journal_newest",
+                condition=Q(journal__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -471,6 +543,8 @@ class PaperKeyword(models.Model):
         constraints = [
             models.UniqueConstraint("paper", "keyword", name="papers_paperkeyword_unique")
         ]
+        # A keyword's papers from the index alone (its page, its count, its probe).
+        indexes = [models.Index(fields=["keyword", "paper"], name="papers_keyword_papers")]
 
     def __str__(self):
         return f"{self.keyword} ({self.get_source_display()})"
@@ -486,6 +560,7 @@ class PaperCategory(models.Model):
         constraints = [
             models.UniqueConstraint("paper", "category", name="papers_papercategory_unique")
         ]
+        indexes = [models.Index(fields=["category", "paper"], name="papers_category_papers")]
 
     def __str__(self):
         return f"{self.category} ({self.get_source_display()})"
@@ -504,6 +579,8 @@ class Authorship(models.Model):
         constraints = [
             models.UniqueConstraint("paper", "position", name="papers_authorship_position_unique")
         ]
+        # An author's papers from the index alone (their page, its count, its probe).
+        indexes = [models.Index(fields=["author", "paper"], name="papers_author_papers")]
 
     def __str__(self):
         return f"{self.author} on {self.paper_id} (#{self.position})"

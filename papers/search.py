@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Case, Expression, FloatField, Q, Valu
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
-from papers import records
+from papers import listing, records
 
 # How many matches the relevance ordering ranks; see search_papers. Measured on PostgreSQL
 # at 1M papers (bench/search.py queries, candidates + ranking as raw SQL): p95 47 ms with
@@ -108,6 +108,35 @@ def search_papers(queryset, text, *, candidates=RANKED_CANDIDATES):
         condition |= Q(same_doi)
         rank = Case(When(same_doi, then=Value(DOI_MATCH_RANK)), default=rank)
     return queryset.filter(condition).annotate(search_rank=rank)
+
+
+def sorted_search(queryset, text, ordering):
+    """Every paper of ``queryset`` matching ``text``, in ``ordering`` (any order but
+    relevance: newest, oldest, best rated, ...), planned by ``papers.listing.narrow``.
+
+    The same matches as ``search_papers(queryset, text, candidates=None)`` (the DOI rule
+    included), but on PostgreSQL a page costs a bounded amount whatever the number of
+    matches: up to PROBE matching ids are read from the GIN index; if that is all of them
+    they alone are sorted, otherwise the order's index is walked and each row tested
+    (``(match) IS TRUE``, which the planner cannot turn into a GIN scan of every match).
+    Blank text: ``queryset`` in ``ordering``. Not annotated with ``search_rank``.
+    """
+    text = clean_query(text)
+    vendor = connections[queryset.db].vendor
+    if not text or vendor != "postgresql":
+        return search_papers(queryset, text, candidates=None).order_by(*ordering)
+    match = _PaperTableSQL(_PG_MATCH, [text], BooleanField())
+    condition, row_test = Q(match), listing.per_row(match)
+    doi = _as_doi(text)
+    if doi:
+        same_doi = Exact(Lower("doi"), doi)
+        condition, row_test = condition | Q(same_doi), row_test | Q(same_doi)
+    return listing.narrow(
+        queryset,
+        matching_ids=queryset.filter(condition).values_list("pk", flat=True),
+        row_test=row_test,
+        ordering=ordering,
+    )
 
 
 def _candidate_ids(queryset, title_match, match, limit):

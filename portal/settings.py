@@ -353,6 +353,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 # app's tasks.py, if it has one) to know them. tests/portal/test_task_modules.py checks
 # that every module defining a task is listed.
 CELERY_IMPORTS = [
+    "papers.listing",
     "papers.metadata",
     "papers.recommend",
     "accounts.emails",
@@ -369,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-due-metadata": {
         "task": "papers.metadata.refresh_due_metadata",
         "schedule": crontab(minute="*"),
+    },
+    # The home page's category counts (papers.listing.home_categories) are this old at most.
+    "refresh-home-categories": {
+        "task": "papers.listing.refresh_home_categories",
+        "schedule": crontab(minute="*/10"),
     },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from rest_framework import serializers
 
 from papers.api import PaperListSerializer
@@ -647,7 +648,13 @@ def make_papers(count, *, authors_each=4):
     "params, queries",
     [
         ({}, 4),
-        ({"q": "study", "year_min": "2000", "type": "journal-article", "sort": "best_rated"}, 4),
+        # Sorted otherwise than by relevance, PostgreSQL first asks the planner's estimate of
+        # the matches and the table's size, then probes their ids, which counts them
+        # (papers.listing.narrow): 6 queries there, 4 on SQLite.
+        (
+            {"q": "study", "year_min": "2000", "type": "journal-article", "sort": "best_rated"},
+            {"sqlite": 4, "postgresql": 6},
+        ),
         # A relevance search first fetches its bounded candidates' ids (papers.search): title
         # matches, then (fewer than RANKED_CANDIDATES here) the rest.
         ({"q": "study", "year_min": "2000", "type": "journal-article"}, 6),
@@ -659,8 +666,10 @@ def test_the_paper_list_runs_a_fixed_number_of_queries_whatever_the_number_of_pa
 ):
     make_papers(count)
 
-    # 1 count, 2 papers+journals, 3 authorships+authors, 4 categories (filters and a search
-    # sorted otherwise than by relevance are conditions inside the first two).
+    # 1 count, 2 papers+journals, 3 authorships+authors, 4 categories (filters are
+    # conditions inside the first two).
+    if isinstance(queries, dict):
+        queries = queries[connection.vendor]
     with django_assert_num_queries(queries):
         response = client.get("/api/v1/papers/", {"page_size": 100, **params})
 

@@ -94,7 +94,14 @@ def test_the_paper_list_documents_every_filter_of_the_papers_page(schema):
     assert set(PAPER_FILTERS) <= names
     assert {"page", "page_size"} <= names
     sort = next(p for p in parameters if p["name"] == "sort")
-    assert sort["schema"]["enum"] == ["best_rated", "most_rated", "newest", "relevance"]
+    assert sort["schema"]["enum"] == [
+        "best_rated",
+        "most_cited",
+        "most_rated",
+        "newest",
+        "oldest",
+        "relevance",
+    ]
 
 
 def test_the_paper_detail_documents_its_nested_objects(schema):

@@ -4,9 +4,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from papers.catalogue import MAX_COUNTED
+from papers.listing import EXACT_COUNT_LIMIT, MAX_NUMBERED_ROWS
 from papers.models import Paper
 from papers.search import RANKED_CANDIDATES
 from tests.factories import AuthorshipFactory, CategoryFactory, JournalFactory, PaperFactory
@@ -227,15 +228,24 @@ def test_a_relevance_search_says_when_it_ranked_only_the_first_matches(client, d
     assert by_date.context["papers"][0].title == "Graphene ribbons"
 
 
-def test_the_count_stops_at_the_cap(client, db):
+def test_page_numbers_stop_at_1000_rows_and_a_large_count_says_it_is_an_estimate(client, db):
     Paper.objects.bulk_create(
-        Paper(doi=f"10.5555/bulk.{n}", title="Bulk") for n in range(MAX_COUNTED + 1)
+        Paper(doi=f"10.5555/bulk.{n}", title="Bulk") for n in range(EXACT_COUNT_LIMIT + 1)
     )
 
     response = client.get(URL)
+    deepest = client.get(URL, {"page": 10_000})
 
-    assert f"{MAX_COUNTED}+ papers" in response.content.decode()
-    assert response.context["page"].paginator.num_pages == MAX_COUNTED // 20
+    paginator = response.context["page"].paginator
+    assert paginator.num_pages == MAX_NUMBERED_ROWS // 20
+    assert deepest.context["page"].number == MAX_NUMBERED_ROWS // 20
+    assert "add words or filters to narrow the list" in deepest.text
+    if connection.vendor == "postgresql":  # above the limit: the planner's estimate
+        assert paginator.count_is_estimate and paginator.count > EXACT_COUNT_LIMIT
+        assert "about " in response.text
+    else:  # SQLite counts exactly
+        assert not paginator.count_is_estimate
+        assert f"{EXACT_COUNT_LIMIT + 1:,} papers" in response.text
 
 
 def test_cards_show_an_average_from_the_configured_number_of_ratings(client, db, settings):

@@ -1,7 +1,7 @@
 """papers.similarity on real arXiv listings.
 
 tests/fixtures/arxiv/listings_sample.jsonl.gz holds every 125th line of the corpus
-/work/shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz (598 real papers: titles, abstracts,
+../shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz (598 real papers: titles, abstracts,
 authors, categories; see tests/fixtures/arxiv/README.md). The recommender is shown titles,
 abstracts and authors only, and judged by the categories it did not see.
 """
