@@ -369,6 +369,33 @@ def _import_one(where, record, *, report, source):
     report.add(outcome)
 
 
+def import_works(items, *, report, source, batch_size=500):
+    """Upsert parsed works: ``items`` are (where, Work | Exception) pairs; returns ``report``.
+
+    An Exception item is recorded as rejected with its message; a Work the database refuses
+    is rejected alone with its reason, the rest of its batch lands. ``batch_size`` works share
+    one transaction, each in a savepoint of its own (``upsert_work``'s atomic). Consumes
+    ``items`` lazily, one batch at a time, so a generator over a huge file streams.
+
+    Stand-in: loops the single path; the bulk path replaces it with the same interface.
+    """
+    items = iter(items)
+    while batch := list(itertools.islice(items, max(1, batch_size))):
+        with transaction.atomic():
+            for where, work in batch:
+                if isinstance(work, Exception):
+                    report.rejected.append((where, str(work)))
+                    continue
+                try:
+                    _, outcome = upsert_work(work, source=source)
+                # The savepoint is rolled back on failure; the batch goes on.
+                except (ValueError, DataError, IntegrityError) as error:
+                    report.rejected.append((where, str(error)))
+                    continue
+                report.add(outcome)
+    return report
+
+
 def apply_keywords(doi, names, *, source):
     """Set ``source``'s keywords of the paper with this DOI; returns the outcome, or None if
     there is no such paper.
