@@ -68,7 +68,7 @@ def parsed_works(paths, parse):
 class Rejections:
     """A report's rejected lines: every one counted, the first ``limit`` kept with reasons.
 
-    Stands in for ``ImportReport.rejected``'s list (append, len, iteration).
+    Stands in for ``ImportReport.rejected``'s list (append, extend, +=, len, iteration).
     """
 
     def __init__(self, limit=LISTED_REJECTIONS):
@@ -82,6 +82,10 @@ class Rejections:
     def extend(self, rejections):
         for rejection in rejections:
             self.append(rejection)
+
+    def __iadd__(self, rejections):
+        self.extend(rejections)
+        return self
 
     def __len__(self):
         return self.count

@@ -79,7 +79,8 @@ def test_only_the_first_rejections_are_listed_but_all_are_counted(tmp_path):
     assert isinstance(report.rejected, Rejections)
 
     limited = Rejections(limit=2)
-    limited.extend(report.rejected)
+    limited.extend(list(report.rejected)[:3])
+    limited += list(report.rejected)[3:]
 
     assert len(report.rejected) == 5 and len(list(report.rejected)) == 5
     assert len(limited) == 5 and [where for where, _ in limited] == [f"{many}:1", f"{many}:2"]
