@@ -1,20 +1,33 @@
-"""Parse arXiv listing records into the same ``records.Work`` dataclass.
+"""Parse arXiv metadata records into the same ``records.Work`` dataclass.
 
-A listing record is one line of an arXiv listing crawl (as in
-../shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz): ``id``, ``title``, ``summary``,
-``authors`` (names as written), ``categories`` (first = primary), ``listing_date``.
-``parse_listing`` returns a ``records.Work`` that ``papers.ingest.upsert_work`` stores like
-any Crossref record; ``import_listings`` does that for many. No HTTP here.
+Two line formats, told apart per line by ``parse_record``:
+
+- a listing record, one line of an arXiv listing crawl (as in
+  ``../shared/data/corpus/arxiv_cs_listings_74k.jsonl.gz``): ``id``, ``title``, ``summary``,
+  ``authors`` (a list of names as written), ``categories`` (a list, first = primary),
+  ``listing_date``; read by ``parse_listing``;
+- a line of arXiv's public metadata snapshot (Kaggle's "arxiv-metadata-oai-snapshot.json"):
+  ``id``, ``submitter``, ``authors`` (one string), ``authors_parsed`` ([last, first, suffix]),
+  ``title``, ``comments``, ``journal-ref``, ``doi``, ``report-no``, ``categories`` (one string,
+  space separated, first = primary), ``license``, ``abstract``, ``versions`` ([{version,
+  created}]), ``update_date``; read by ``parse_snapshot``.
+
+Each returns a ``records.Work`` that ``papers.ingest`` stores like any Crossref record;
+``import_listings`` does that for many. No HTTP here.
 
 Every arXiv paper has a DataCite DOI, ``10.48550/arXiv.<id>``, whose DataCite record carries
 the same title, abstract, authors and categories: the papers are stored with source
 "datacite", so that a later DataCite refresh of the same DOI replaces these values and
-category links instead of adding a second set.
+category links instead of adding a second set. A snapshot record's ``doi`` is the published
+(journal) version's DOI, a different work: the paper keeps its arXiv DOI, and the published
+DOI is read by ``published_doi`` (the catalogue has no place to link versions yet).
 """
 
+import email.utils
 import re
 
 from papers.jats import clean_abstract, clean_text
+from papers.links import safe_link
 from papers.models import LinkSource
 from papers.records import (
     Contributor,
@@ -24,6 +37,7 @@ from papers.records import (
     as_list,
     as_text,
     normalize_doi,
+    split_personal_name,
     unique_values,
 )
 
@@ -38,22 +52,83 @@ class ArxivError(RecordError):
 _NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?")
 _OLD_ID = re.compile(r"[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(?:v\d+)?")
 _LISTING_DATE = re.compile(r"(\d{4})-(\d{2})-\d{2}")
-# Lower-case words that start a family name: "Ludwig van Beethoven", "Vincent de Paul".
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "la", "le"}
-_PARTICLES |= {"ten", "ter", "zu", "af", "bin", "al", "el"}
+
+
+def parse_record(record):
+    """One line of either format -> ``records.Work``; ArxivError when it is not usable.
+
+    The snapshot writes ``categories`` as one string and always has ``abstract``; a listing
+    writes a list and has ``summary``: the format is told per record, so one file may mix them.
+    """
+    if isinstance(record, dict) and (
+        isinstance(record.get("categories"), str) or "abstract" in record
+    ):
+        return parse_snapshot(record)
+    return parse_listing(record)
 
 
 def parse_listing(record):
     """One arXiv listing record -> ``records.Work``; ArxivError when it is not usable."""
+    arxiv_id, title = _id_and_title(record, "listing")
+    return _work(
+        arxiv_id,
+        title=title,
+        abstract=record.get("summary"),
+        published=_published(arxiv_id, record.get("listing_date")),
+        categories=as_list(record.get("categories")),
+        authors=_authors(record.get("authors")),
+        license_url=None,
+    )
+
+
+def parse_snapshot(record):
+    """One line of arXiv's metadata snapshot -> ``records.Work``; ArxivError when not usable.
+
+    Authors come from ``authors_parsed`` ([last, first, suffix]) when present, else from the
+    ``authors`` string. The date is the first version's month (from the id, else ``versions``).
+    """
+    arxiv_id, title = _id_and_title(record, "snapshot record")
+    parsed = as_list(record.get("authors_parsed"))
+    if parsed:
+        authors = _authors_parsed(parsed)
+    else:
+        authors = _authors(_split_author_string(as_text(record.get("authors")) or ""))
+    categories = (as_text(record.get("categories")) or "").split()
+    return _work(
+        arxiv_id,
+        title=title,
+        abstract=record.get("abstract"),
+        published=_published(arxiv_id, None) or _first_version_date(record.get("versions")),
+        categories=categories,
+        authors=authors,
+        license_url=safe_link(record.get("license")),
+    )
+
+
+def published_doi(record):
+    """The DOI of a snapshot record's published version (its ``doi`` field), or None.
+
+    Not the paper's own DOI: an arXiv paper is stored under 10.48550/arXiv.<id>.
+    """
+    try:
+        return normalize_doi(record.get("doi") or "") if isinstance(record, dict) else None
+    except RecordError:
+        return None
+
+
+def _id_and_title(record, kind):
     if not isinstance(record, dict):
-        raise ArxivError(f"expected a JSON object for an arXiv listing, got {record!r:.40}")
+        raise ArxivError(f"expected a JSON object for an arXiv {kind}, got {record!r:.40}")
     arxiv_id = (as_text(record.get("id")) or "").strip()
     if not (_NEW_ID.fullmatch(arxiv_id) or _OLD_ID.fullmatch(arxiv_id)):
         raise ArxivError(f"{arxiv_id!r} is not an arXiv id: one looks like 2107.01234")
     title = clean_text(record.get("title"))
     if not title:
         raise ArxivError(f"arXiv {arxiv_id} has no title")
-    arxiv_id = re.sub(r"v\d+$", "", arxiv_id)  # the DOI names the paper, not a version
+    return re.sub(r"v\d+$", "", arxiv_id), title  # the DOI names the paper, not a version
+
+
+def _work(arxiv_id, *, title, abstract, published, categories, authors, license_url):
     return Work(
         doi=normalize_doi(f"10.48550/arXiv.{arxiv_id}"),
         title=title,
@@ -61,8 +136,8 @@ def parse_listing(record):
         work_type="posted-content",
         work_subtype="preprint",
         # arXiv hard-wraps abstracts at ~80 characters: one paragraph unless a blank line.
-        abstract=clean_abstract(record.get("summary")),
-        published=_published(arxiv_id, record.get("listing_date")),
+        abstract=clean_abstract(abstract),
+        published=published,
         journal=None,
         volume=None,
         issue=None,
@@ -70,12 +145,12 @@ def parse_listing(record):
         article_number=None,
         language="en",
         publisher="arXiv",
-        license_url=None,
+        license_url=license_url,
         url=f"https://arxiv.org/abs/{arxiv_id}",
         reference_count=None,
         citation_count=None,
-        subjects=unique_values(clean_text(c) for c in as_list(record.get("categories"))),
-        authors=_authors(record.get("authors")),
+        subjects=unique_values(clean_text(c) for c in categories),
+        authors=authors,
         funders=(),
         updates=(),
         isbns=(),
@@ -118,29 +193,54 @@ def _published(arxiv_id, listing_date):
     return PartialDate(year=int(listed[1]), month=int(listed[2])) if listed else None
 
 
+def _first_version_date(versions):
+    """Year and month of v1's ``created`` ("Mon, 2 Apr 2007 19:18:42 GMT"), or None."""
+    first = next((v for v in as_list(versions) if isinstance(v, dict)), {})
+    try:
+        created = email.utils.parsedate_to_datetime(as_text(first.get("created")) or "")
+    except (TypeError, ValueError):
+        return None
+    return PartialDate(year=created.year, month=created.month)
+
+
+def _split_author_string(authors):
+    """The snapshot's ``authors`` string ("A. One, B. Two and C. Three") as a list of names."""
+    return [name for name in re.split(r",\s*|\s+and\s+", authors) if name.strip()]
+
+
+def _authors_parsed(entries):
+    """Authors from ``authors_parsed``: [last, first, suffix] lists, in order."""
+    authors = []
+    for entry in entries:
+        parts = [clean_text(part) for part in as_list(entry)] + ["", "", ""]
+        family, given, suffix = parts[:3]
+        family = " ".join(part for part in (family, suffix) if part)
+        if not family and not given:
+            continue
+        authors.append(_person(given or None, family or given, len(authors)))
+    return tuple(authors)
+
+
+def _person(given, family, position):
+    return Contributor(
+        given=given,
+        family=family,
+        name=None,
+        is_organization=False,
+        orcid=None,
+        orcid_authenticated=False,
+        affiliations=(),
+        sequence="first" if position == 0 else "additional",
+        position=position,
+    )
+
+
 def _authors(names):
     """Personal names as arXiv writes them ("Given Family"), in order."""
     authors = []
     for name in as_list(names):
-        words = clean_text(name).split()
-        if not words:
+        given, family = split_personal_name(clean_text(name))
+        if not family:
             continue
-        start = len(words) - 1
-        # Only particles written in lower case: "Van" is also a Vietnamese middle name.
-        while start > 1 and words[start - 1] in _PARTICLES:
-            start -= 1
-        given, family = " ".join(words[:start]), " ".join(words[start:])
-        authors.append(
-            Contributor(
-                given=given or None,
-                family=family,
-                name=None,
-                is_organization=False,
-                orcid=None,
-                orcid_authenticated=False,
-                affiliations=(),
-                sequence="first" if not authors else "additional",
-                position=len(authors),
-            )
-        )
+        authors.append(_person(given or None, family, len(authors)))
     return tuple(authors)

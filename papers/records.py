@@ -161,6 +161,29 @@ def untitled_title(*, doi: str, work_type: str, parent_doi=None, container="") -
     return f"Untitled {kind} (doi:{doi})"
 
 
+# --- personal names ---
+
+# Lower-case words that start a family name: "Ludwig van Beethoven", "Vincent de Paul".
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "la", "le"}
+_PARTICLES |= {"ten", "ter", "zu", "af", "bin", "al", "el"}
+
+
+def split_personal_name(name: str) -> tuple[str, str]:
+    """(given, family) of a name written "Given Family", as arXiv and OpenAlex write them.
+
+    The last word is the family name, with the lower-case particles before it ("van der
+    Berg"); a one-word name is all family. Whitespace is collapsed; "" for what is missing.
+    """
+    words = name.split() if isinstance(name, str) else []
+    if not words:
+        return "", ""
+    start = len(words) - 1
+    # Only particles written in lower case: "Van" is also a Vietnamese middle name.
+    while start > 1 and words[start - 1] in _PARTICLES:
+        start -= 1
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
 # --- DOIs ---
 
 MAX_DOI_LENGTH = 255  # Paper.doi and Notice.doi are this long: a change needs a migration

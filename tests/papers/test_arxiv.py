@@ -103,3 +103,83 @@ def test_listings_are_stored_through_the_ingest_path_and_a_second_import_changes
 
     again = arxiv.import_listings(listings()[:5], report=ImportReport())
     assert (again.created, again.unchanged) == (0, 5)
+
+
+# --- arXiv's metadata snapshot (arxiv-metadata-oai-snapshot.json) ---
+
+SNAPSHOT = ROOT / "tests" / "fixtures" / "arxiv" / "snapshot_sample.jsonl"
+
+
+def snapshot_lines():
+    return [json.loads(line) for line in SNAPSHOT.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_snapshot_line_becomes_the_same_preprint_as_its_listing():
+    snapshot = snapshot_lines()[0]  # 2506.01877, built from its listing line
+    listing = next(r for r in listings() if r["id"] == snapshot["id"])
+
+    from_snapshot, from_listing = arxiv.parse_snapshot(snapshot), arxiv.parse_listing(listing)
+
+    assert from_snapshot.doi == from_listing.doi == "10.48550/arxiv.2506.01877"
+    assert from_snapshot.subjects == from_listing.subjects == ("cs.IR", "cs.CL")
+    assert [a.display_name for a in from_snapshot.authors] == listing["authors"]
+    assert from_snapshot.title == from_listing.title
+    assert from_snapshot.abstract == from_listing.abstract
+    assert from_snapshot.published == PartialDate(year=2025, month=6)
+
+
+def test_authors_parsed_keep_family_names_with_particles_and_suffixes():
+    snapshot = snapshot_lines()[1]  # 2504.00040: "Lin de Huybrecht"
+    snapshot["authors_parsed"][0][2] = "Jr."
+
+    work = arxiv.parse_snapshot(snapshot)
+
+    assert (work.authors[2].given, work.authors[2].family) == ("Lin", "de Huybrecht")
+    assert work.authors[0].family == "Eisinger Jr."
+    assert "I.2" not in work.subjects  # ACM classes are not arXiv categories
+
+
+def test_without_authors_parsed_the_authors_string_is_read():
+    snapshot = snapshot_lines()[3]  # 2504.05304, written without authors_parsed
+    assert "authors_parsed" not in snapshot
+
+    work = arxiv.parse_snapshot(snapshot)
+
+    assert [a.display_name for a in work.authors] == snapshot["authors"].split(", ")
+    assert work.authors[0].family == "Chen"
+
+
+def test_a_paper_with_a_journal_doi_keeps_its_arxiv_identity():
+    snapshot = snapshot_lines()[4]  # 0704.0001, published in Phys. Rev. D
+
+    work = arxiv.parse_snapshot(snapshot)
+
+    assert work.doi == "10.48550/arxiv.0704.0001"
+    assert work.url == "https://arxiv.org/abs/0704.0001"
+    assert work.journal is None and work.work_type == "posted-content"
+    assert arxiv.published_doi(snapshot) == "10.1103/physrevd.76.013009"
+    assert work.published == PartialDate(year=2007, month=4)
+    assert [a.display_name for a in work.authors][:2] == ["C. Balázs", "E. L. Berger"]
+    assert arxiv.published_doi(snapshot_lines()[0]) is None
+
+
+def test_the_format_is_told_line_by_line():
+    snapshot, listing = snapshot_lines()[0], listings()[0]
+
+    assert arxiv.parse_record(snapshot) == arxiv.parse_snapshot(snapshot)
+    assert arxiv.parse_record(listing) == arxiv.parse_listing(listing)
+
+
+def test_the_first_version_gives_the_date_when_the_id_does_not():
+    snapshot = snapshot_lines()[4] | {"id": "0713.0001"}  # no 13th month in an id
+
+    assert arxiv.parse_snapshot(snapshot).published == PartialDate(year=2007, month=4)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"id": "not-an-id"}, "is not an arXiv id"), ({"title": "  \n "}, "has no title")],
+)
+def test_a_snapshot_line_without_an_id_or_title_is_refused_with_the_reason(change, reason):
+    with pytest.raises(arxiv.ArxivError, match=reason):
+        arxiv.parse_snapshot(snapshot_lines()[0] | change)

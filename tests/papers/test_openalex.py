@@ -206,3 +206,52 @@ def test_odd_values_in_an_enrichment_give_empty_values_not_errors():
     assert enrichment.topics == ()
     assert (enrichment.citation_count, enrichment.open_access_url) == (None, None)
     assert enrichment.openalex_id is None
+
+
+# --- whole works (openalex.parse_work) ---
+
+
+def test_a_whole_work_is_parsed_with_its_journal_authors_funders_and_topics():
+    work = openalex.parse_work(openalex_work("W2955786964.json"))
+
+    assert work.doi == "10.3389/fpls.2019.00816"
+    assert work.title.startswith("Transcriptional Modulation of Polyamine Metabolism")
+    assert (work.work_type, work.published.isoformat()) == ("journal-article", "2019-07-02")
+    assert work.journal.title == "Frontiers in Plant Science"
+    assert ("", "1664-462X") in work.journal.issns
+    assert (work.volume, work.pages) == ("10", "816")
+    assert work.authors[0].display_name == "Ana Margarida Fortes"
+    assert work.authors[0].orcid == "0000-0001-7552-0164"
+    assert work.authors[0].affiliations[0].startswith("Faculdade de Ciências de Lisboa")
+    funders = {f.name: f.awards for f in work.funders}
+    assert funders["European Cooperation in Science and Technology"] == ("CA17111",)
+    assert "Forskningsrådet om Hälsa, Arbetsliv och Välfärd" in funders
+    assert work.subjects[:2] == ("Life Sciences", "Biochemistry, Genetics and Molecular Biology")
+    assert work.abstract and work.citation_count == 32 and work.reference_count == 70
+    assert work.updates == ()
+
+
+def test_the_crossref_type_openalex_recorded_wins_over_its_own():
+    proceedings = openalex.parse_work(openalex_work("W3174427814.json"))  # "conference-paper"
+    preprint = openalex.parse_work(openalex_work("W2581393460.json"))
+
+    assert proceedings.work_type == "proceedings-article"
+    assert (preprint.work_type, preprint.work_subtype) == ("posted-content", "preprint")
+    assert preprint.journal is None  # bioRxiv is a repository, not the container
+
+
+def test_a_work_without_a_doi_is_refused_with_the_reason():
+    sample = openalex_work("works_sample_5.json")["results"]
+
+    with pytest.raises(openalex.OpenAlexError, match="W2600965442 has no DOI"):
+        openalex.parse_work(sample[0])
+    assert openalex.parse_work(sample[2]).doi == "10.5580/1cbc"
+    with pytest.raises(openalex.OpenAlexError, match="list response"):
+        openalex.parse_work(openalex_work("works_sample_5.json"))
+
+
+def test_a_work_openalex_marks_retracted_is_stored_retracted():
+    work = openalex.parse_work(openalex_work("W2121398592.json") | {"is_retracted": True})
+
+    assert work.is_retracted
+    assert work.updates[0].doi == "10.7554/elife.01567"

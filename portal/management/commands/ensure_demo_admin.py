@@ -7,14 +7,17 @@ from portal.demo import (
     DEMO_READER_PASSWORD,
     DEMO_READER_USERNAME,
     ensure_demo_admin,
+    ensure_demo_raters,
     ensure_demo_reader,
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo admin account and a demo reader (two ratings, an "
-        "interest, personal recommendations), and print their credentials. DEBUG only."
+        "Create (or reset) the demo admin account, demo raters who rated the bundled arXiv "
+        "papers (then the related lists are rebuilt with their co-ratings), and a demo "
+        "reader (ratings, an interest, personal recommendations); print the credentials. "
+        "DEBUG only."
     )
 
     def handle(self, *args, **options):
@@ -30,6 +33,8 @@ class Command(BaseCommand):
                 f"password '{DEMO_ADMIN_PASSWORD}' -> {settings.SITE_URL}/admin/"
             )
         )
+        rated = ensure_demo_raters()
+        self.stdout.write(f"Demo raters: ratings of {rated} papers written.")
         _, created = ensure_demo_reader()
         verb = "Created" if created else "Reset"
         self.stdout.write(
