@@ -206,6 +206,8 @@ OLDEST_KEY = ExpressionWrapper(
 # Scores and citation counts are >= 0; unrated / unknown (NULL) sort after every value.
 BEST_RATED_KEY = Coalesce("rating_score", -1.0, output_field=models.FloatField())
 MOST_CITED_KEY = Coalesce("citation_count", -1, output_field=models.IntegerField())
+# The columns the date keys are made of (held by their indexes, see Paper.Meta).
+DATE_COLUMNS = ["published_year", "published_month", "published_day"]
 
 
 # Authors a paper card names before "et al." (papers/_paper_card.html).
@@ -459,15 +461,34 @@ class Paper(models.Model):
         # One index per list order (papers.filters.ORDERINGS), on the same expressions: a
         # list walks it in order and stops after a page, and the API's cursor seeks into it.
         indexes = [
-            models.Index(NEWEST_KEY.desc(), F("id").desc(), name="papers_paper_newest_key"),
-            models.Index(OLDEST_KEY.asc(), F("id").asc(), name="papers_paper_oldest_key"),
+            # Each holds the columns of its key (PostgreSQL: INCLUDE) so that "the key of the
+            # Nth row" (papers.listing._bounded_walk) is an index-only scan: an expression
+            # alone is not, and reading 10,000 heap rows for it cost up to 0.4 s at 1M.
+            models.Index(
+                NEWEST_KEY.desc(),
+                F("id").desc(),
+                name="papers_paper_newest_key",
+                include=DATE_COLUMNS,
+            ),
+            models.Index(
+                OLDEST_KEY.asc(),
+                F("id").asc(),
+                name="papers_paper_oldest_key",
+                include=DATE_COLUMNS,
+            ),
             models.Index(
                 BEST_RATED_KEY.desc(),
                 F("rating_count").desc(),
                 F("id").desc(),
                 name="papers_paper_best_rated_key",
+                include=["rating_score"],
             ),
-            models.Index(MOST_CITED_KEY.desc(), F("id").desc(), name="papers_paper_most_cited_key"),
+            models.Index(
+                MOST_CITED_KEY.desc(),
+                F("id").desc(),
+                name="papers_paper_most_cited_key",
+                include=["citation_count"],
+            ),
             # A journal's page: its papers newest first, read in order from its own range.
             models.Index(
                 F("journal"),

@@ -6,6 +6,7 @@ by ``connection.vendor`` inside the tests (SQLite has one plan, so both give its
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from papers import listing
 from papers.filters import ORDERINGS
@@ -379,3 +380,38 @@ def test_each_order_walks_its_own_index_on_postgresql(dated, sort):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Scan" in plan and "Sort" not in plan, plan
+
+
+# Orders whose leading key is an expression (most rated is a plain column, its own key).
+EXPRESSION_SORTS = [sort for sort in SORTS if not isinstance(ORDERINGS[sort][0].expression, F)]
+
+
+@pytest.mark.parametrize("sort", EXPRESSION_SORTS)
+def test_each_order_index_holds_every_column_its_key_reads(sort):
+    """The key of the Nth row of an order (the walk's bound, listing._bounded_walk) is read
+    from the index alone only if the index holds the columns its expression is made of;
+    without them PostgreSQL reads a heap row per index entry (10,000 rows, up to 0.4 s at
+    1,000,000 papers)."""
+    leading = ORDERINGS[sort][0].expression
+    index = next(
+        index
+        for index in Paper._meta.indexes
+        if index.expressions and index.expressions[0].expression == leading
+    )
+    columns = {Paper._meta.get_field(ref.name).column for ref in _column_refs(leading)}
+    if connection.vendor == "postgresql":  # what was built
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index.name])
+            (definition,) = cursor.fetchone()
+        held = definition.partition(" INCLUDE ")[2]
+    else:  # SQLite has no INCLUDE: what PostgreSQL builds from the declaration
+        held = " ".join(Paper._meta.get_field(name).column for name in index.include)
+
+    assert columns and all(column in held for column in columns), (columns, held)
+
+
+def _column_refs(expression):
+    """The F() references inside ``expression``, at any depth."""
+    if isinstance(expression, F):
+        return [expression]
+    return [ref for source in expression.get_source_expressions() for ref in _column_refs(source)]
