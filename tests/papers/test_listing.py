@@ -172,6 +172,23 @@ def test_term_and_author_pages_list_their_papers_newest_first_by_every_plan(
     assert titles(client.get(url)) == expected(mine, "newest")
 
 
+def test_a_probe_full_of_one_papers_links_is_not_taken_for_the_whole_set(
+    client, dated, monkeypatch
+):
+    """An author listed three times on their first paper: the probe's PROBE + 1 link rows
+    (PROBE = 2) may all be that paper's, which is not all of the author's papers."""
+    force_plan(monkeypatch, "probe")
+    monkeypatch.setattr(listing, "PROBE", 2)
+    mine = sorted(dated[:4], key=lambda paper: paper.pk)
+    author = AuthorFactory()
+    for position in range(3):  # the lowest paper id first: the link index's first rows
+        AuthorshipFactory(paper=mine[0], author=author, position=position)
+    for paper in mine[1:]:
+        AuthorshipFactory(paper=paper, author=author, position=0)
+
+    assert titles(client.get(author.get_absolute_url())) == expected(mine, "newest")
+
+
 @pytest.mark.parametrize("plan", PLANS)
 def test_the_catalogue_filtered_by_a_category_or_keyword_lists_its_papers_by_every_plan(
     client, dated, monkeypatch, plan
