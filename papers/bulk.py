@@ -648,11 +648,32 @@ def _author_names(contributor):
     }
 
 
+def earlier_authors(contributors, stored):
+    """{position: Author} of the paper's stored authors that ``contributors`` without an
+    ORCID stand for; ``stored`` is the paper's {position: Author} before the import.
+
+    The k-th contributor of a name (in record order) takes the k-th stored author of that
+    name (by position); contributors beyond the stored ones of their name are new authors.
+    So two different authors of the same name on one paper (arXiv 2603.15726 has two
+    "L. Wang") stay two and keep their order when others move, and an author a curator
+    merged into an ORCID-bearing one stays merged.
+    """
+    by_name = defaultdict(list)
+    for position in sorted(stored, reverse=True):
+        by_name[stored[position].name].append(stored[position])
+    found = {}
+    for contributor in sorted(contributors, key=lambda c: c.position):
+        namesakes = by_name.get(contributor.display_name)
+        if not contributor.orcid and namesakes:
+            found[contributor.position] = namesakes.pop()
+    return found
+
+
 def _plan_authorships(plans, current):
     """Each plan's authorships, as ``ingest._author_for`` picks the authors: by ORCID (one
     row per ORCID, its names those of the record last read), else the paper's earlier author
-    of that name, else a new author. Queries: ORCID authors read, created, read again, and
-    renamed (at most four); new authors without ORCID created (one)."""
+    of that name (``earlier_authors``), else a new author. Queries: ORCID authors read,
+    created, read again, and renamed (at most four); new authors without ORCID created (one)."""
     wanted = {}
     for plan in plans:
         for contributor in plan.work.authors:
@@ -682,14 +703,15 @@ def _plan_authorships(plans, current):
             curation.bump_version(Authorship.objects.filter(author__in=renamed).values("paper_id"))
     new_authors = []
     for plan in plans:
-        previous = [a.author for a in current.authorships[plan.paper.pk]]
+        earlier = earlier_authors(
+            plan.work.authors, {a.position: a.author for a in current.authorships[plan.paper.pk]}
+        )
         plan.authorships = []
         for contributor in plan.work.authors:
             if contributor.orcid:
                 author = by_orcid[contributor.orcid]
             else:
-                name = contributor.display_name
-                author = next((a for a in previous if a.name == name), None)
+                author = earlier.get(contributor.position)
                 if author is None:
                     author = Author(**_author_names(contributor))
                     new_authors.append(author)
