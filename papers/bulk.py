@@ -19,10 +19,10 @@ memory.
 
 Concurrent imports of overlapping batches: rows with a natural key are created with
 ON CONFLICT DO NOTHING and read back (authors by ORCID, journals by ISSN or title,
-categories by name, funders by DOI), so two processes share one row; papers are locked by
-DOI, and a batch that loses a race to insert the same new DOI is rolled back and run again,
-finding the other's paper. Unique constraints (migration 0014) make a duplicate impossible
-rather than unlikely.
+categories by name, funders by DOI or, without one, by name), so two processes share one
+row; papers are locked by DOI, and a batch that loses a race to insert the same new DOI
+is rolled back and run again, finding the other's paper. Unique constraints (migrations
+0014, and 0016 for funders) make a duplicate impossible rather than unlikely.
 """
 
 import gc
@@ -782,13 +782,17 @@ def _plan_fundings(plans):
             )
             funders_by_doi = {f.funder_doi: f for f in Funder.objects.filter(funder_doi__in=by_doi)}
     if names:
-        rows = Funder.objects.alias(name_lower=Lower("name")).filter(name_lower__in=list(names))
-        for funder in rows.order_by("pk"):
-            funders_by_name.setdefault(funder.name.lower(), funder)
+        funders_by_name = funders_named(names.values())
         new = [Funder(name=name) for key, name in names.items() if key not in funders_by_name]
         if new:
-            Funder.objects.bulk_create(new)
-            funders_by_name.update({funder.name.lower(): funder for funder in new})
+            # Another process may be creating the same funders (one per name without a
+            # registry DOI, migration 0016): theirs win, and reading again finds them.
+            new.sort(key=lambda funder: funder.name.lower())
+            Funder.objects.bulk_create(new, ignore_conflicts=True)
+            funders_by_name = funders_named(names.values())
+        lost = sorted(set(names) - funders_by_name.keys())
+        if lost:
+            raise IntegrityError(f"funders {lost!r} were neither created nor found")
     for plan in plans:
         plan.fundings = [
             (
@@ -797,6 +801,21 @@ def _plan_fundings(plans):
             )
             for a in plan.work.funders
         ]
+
+
+def funders_named(names):
+    """{lower name: the oldest Funder of that name in any case, with or without a registry
+    DOI} for ``names`` (one query)."""
+    names = set(names)
+    keys = {name.lower() for name in names}
+    # The exact names too: SQLite's LOWER() folds ASCII letters only.
+    rows = Funder.objects.alias(name_lower=Lower("name")).filter(
+        Q(name_lower__in=list(keys)) | Q(name__in=list(names))
+    )
+    found = {}
+    for funder in rows.order_by("pk"):
+        found.setdefault(funder.name.lower(), funder)
+    return found
 
 
 def _diff_fundings(plans, current):

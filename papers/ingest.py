@@ -206,8 +206,14 @@ def _funder_for(award):
             funder_doi=award.funder_doi, defaults={"name": award.name or award.funder_doi}
         )
         return funder
-    funder = Funder.objects.filter(name__iexact=award.name).order_by("pk").first()
-    return funder or Funder.objects.create(name=award.name)
+    funder = bulk.funders_named([award.name]).get(award.name.lower())
+    if funder is None:
+        # Another process may be creating it: whichever row stands is read back.
+        Funder.objects.bulk_create([Funder(name=award.name)], ignore_conflicts=True)
+        funder = bulk.funders_named([award.name]).get(award.name.lower())
+    if funder is None:
+        raise IntegrityError(f"funder {award.name!r} was neither created nor found")
+    return funder
 
 
 def _sync_funding(paper, work):
