@@ -25,6 +25,7 @@ is rolled back and run again, finding the other's paper. Unique constraints (mig
 0014, and 0016 for funders) make a duplicate impossible rather than unlikely.
 """
 
+import functools
 import gc
 import itertools
 import json
@@ -262,25 +263,35 @@ def refusal(work):
             (Notice, "label", notice.label or ""),
         ]
     for model, name, value in checks:
-        reason = _value_refusal(model._meta.get_field(name), value)
+        reason = _value_refusal(_bounds(model, name), value)
         if reason:
             return f"{model.__name__.lower()} {name}: {reason}"
     return None
 
 
-def _value_refusal(model_field, value):
+@functools.cache
+def _bounds(model, name):
+    """(max length or None, top of a positive integer or None) of a model field: looked up
+    once, not for each of the hundreds of thousands of values a corpus has."""
+    model_field = model._meta.get_field(name)
+    top = None
+    if isinstance(model_field, models.PositiveSmallIntegerField):
+        top = 32767
+    elif isinstance(model_field, models.PositiveIntegerField):
+        top = 2**31 - 1
+    return getattr(model_field, "max_length", None), top
+
+
+def _value_refusal(bounds, value):
     if value is None:
         return None
+    limit, top = bounds
     if isinstance(value, str):
         if "\x00" in value:
             return "contains a NUL character"
-        limit = getattr(model_field, "max_length", None)
         if limit and len(value) > limit:
             return f"{len(value)} characters, longer than the {limit} it may have"
-    elif isinstance(value, int) and isinstance(
-        model_field, (models.PositiveIntegerField, models.PositiveSmallIntegerField)
-    ):
-        top = 32767 if isinstance(model_field, models.PositiveSmallIntegerField) else 2**31 - 1
+    elif isinstance(value, int) and top is not None:
         if not 0 <= value <= top:
             return f"{value} is out of range (0 to {top})"
     return None
@@ -456,13 +467,9 @@ def insert_rows(model, objs):
     ]
     json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
     table = connection.ops.quote_name(model._meta.db_table)
+    for obj, pk in zip(objs, _next_ids(model, len(objs)), strict=True):
+        obj.pk = pk
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         attnames = [f.attname for f in fields]
         # Django's own error classes (IntegrityError, DataError) for what COPY refuses.
@@ -482,6 +489,16 @@ def insert_rows(model, objs):
                 )
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _next_ids(model, count):
+    """``count`` new ids from the PostgreSQL sequence of ``model``'s table (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def insert_links(model, attnames, rows):
@@ -713,11 +730,46 @@ def _plan_authorships(plans, current):
             else:
                 author = earlier.get(contributor.position)
                 if author is None:
-                    author = Author(**_author_names(contributor))
+                    author = _NewAuthor(**_author_names(contributor))
                     new_authors.append(author)
             plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
-    if new_authors:
-        insert_rows(Author, new_authors)
+    _insert_new_authors(new_authors)
+
+
+@dataclass(slots=True)
+class _NewAuthor:
+    """An author without ORCID that a batch creates, as the values it is written with: no
+    model instance (a batch of arXiv papers creates thousands, and ``Model.__init__`` was
+    the largest Python cost of one, bench/ingest.py 2026-12-05). ``pk`` is set once
+    written."""
+
+    given_name: str
+    family_name: str
+    name: str
+    is_organization: bool
+    pk: int | None = None
+
+
+def _insert_new_authors(new):
+    """Write ``_NewAuthor`` rows and set their ids (one COPY on PostgreSQL, after one query
+    for the ids; one INSERT elsewhere)."""
+    if not new:
+        return
+    columns = ("given_name", "family_name", "name", "is_organization")
+    if connection.vendor != "postgresql":
+        rows = Author.objects.bulk_create(
+            [Author(**{name: getattr(a, name) for name in columns}) for a in new]
+        )
+        for author, row in zip(new, rows, strict=True):
+            author.pk = row.pk
+        return
+    for author, pk in zip(new, _next_ids(Author, len(new)), strict=True):
+        author.pk = pk
+    insert_links(
+        Author,
+        ("id", *columns),
+        [(a.pk, a.given_name, a.family_name, a.name, a.is_organization) for a in new],
+    )
 
 
 def _diff_authorships(plans, current):
@@ -734,7 +786,7 @@ def _diff_authorships(plans, current):
                 create.append((plan.paper, author, position, affiliations))
                 changed = True
             elif row.author_id != author.pk or row.affiliations != affiliations:
-                row.author, row.affiliations = author, affiliations
+                row.author_id, row.affiliations = author.pk, affiliations
                 update.append(row)
                 changed = True
         delete += [row.pk for row in existing.values()]
