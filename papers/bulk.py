@@ -19,12 +19,13 @@ memory.
 
 Concurrent imports of overlapping batches: rows with a natural key are created with
 ON CONFLICT DO NOTHING and read back (authors by ORCID, journals by ISSN or title,
-categories by name, funders by DOI), so two processes share one row; papers are locked by
-DOI, and a batch that loses a race to insert the same new DOI is rolled back and run again,
-finding the other's paper. Unique constraints (migration 0014) make a duplicate impossible
-rather than unlikely.
+categories by name, funders by DOI or, without one, by name), so two processes share one
+row; papers are locked by DOI, and a batch that loses a race to insert the same new DOI
+is rolled back and run again, finding the other's paper. Unique constraints (migrations
+0014, and 0016 for funders) make a duplicate impossible rather than unlikely.
 """
 
+import functools
 import gc
 import itertools
 import json
@@ -262,25 +263,35 @@ def refusal(work):
             (Notice, "label", notice.label or ""),
         ]
     for model, name, value in checks:
-        reason = _value_refusal(model._meta.get_field(name), value)
+        reason = _value_refusal(_bounds(model, name), value)
         if reason:
             return f"{model.__name__.lower()} {name}: {reason}"
     return None
 
 
-def _value_refusal(model_field, value):
+@functools.cache
+def _bounds(model, name):
+    """(max length or None, top of a positive integer or None) of a model field: looked up
+    once, not for each of the hundreds of thousands of values a corpus has."""
+    model_field = model._meta.get_field(name)
+    top = None
+    if isinstance(model_field, models.PositiveSmallIntegerField):
+        top = 32767
+    elif isinstance(model_field, models.PositiveIntegerField):
+        top = 2**31 - 1
+    return getattr(model_field, "max_length", None), top
+
+
+def _value_refusal(bounds, value):
     if value is None:
         return None
+    limit, top = bounds
     if isinstance(value, str):
         if "\x00" in value:
             return "contains a NUL character"
-        limit = getattr(model_field, "max_length", None)
         if limit and len(value) > limit:
             return f"{len(value)} characters, longer than the {limit} it may have"
-    elif isinstance(value, int) and isinstance(
-        model_field, (models.PositiveIntegerField, models.PositiveSmallIntegerField)
-    ):
-        top = 32767 if isinstance(model_field, models.PositiveSmallIntegerField) else 2**31 - 1
+    elif isinstance(value, int) and top is not None:
         if not 0 <= value <= top:
             return f"{value} is out of range (0 to {top})"
     return None
@@ -456,13 +467,9 @@ def insert_rows(model, objs):
     ]
     json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
     table = connection.ops.quote_name(model._meta.db_table)
+    for obj, pk in zip(objs, _next_ids(model, len(objs)), strict=True):
+        obj.pk = pk
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         attnames = [f.attname for f in fields]
         # Django's own error classes (IntegrityError, DataError) for what COPY refuses.
@@ -482,6 +489,16 @@ def insert_rows(model, objs):
                 )
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _next_ids(model, count):
+    """``count`` new ids from the PostgreSQL sequence of ``model``'s table (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def insert_links(model, attnames, rows):
@@ -648,11 +665,32 @@ def _author_names(contributor):
     }
 
 
+def earlier_authors(contributors, stored):
+    """{position: Author} of the paper's stored authors that ``contributors`` without an
+    ORCID stand for; ``stored`` is the paper's {position: Author} before the import.
+
+    The k-th contributor of a name (in record order) takes the k-th stored author of that
+    name (by position); contributors beyond the stored ones of their name are new authors.
+    So two different authors of the same name on one paper (arXiv 2603.15726 has two
+    "L. Wang") stay two and keep their order when others move, and an author a curator
+    merged into an ORCID-bearing one stays merged.
+    """
+    by_name = defaultdict(list)
+    for position in sorted(stored, reverse=True):
+        by_name[stored[position].name].append(stored[position])
+    found = {}
+    for contributor in sorted(contributors, key=lambda c: c.position):
+        namesakes = by_name.get(contributor.display_name)
+        if not contributor.orcid and namesakes:
+            found[contributor.position] = namesakes.pop()
+    return found
+
+
 def _plan_authorships(plans, current):
     """Each plan's authorships, as ``ingest._author_for`` picks the authors: by ORCID (one
     row per ORCID, its names those of the record last read), else the paper's earlier author
-    of that name, else a new author. Queries: ORCID authors read, created, read again, and
-    renamed (at most four); new authors without ORCID created (one)."""
+    of that name (``earlier_authors``), else a new author. Queries: ORCID authors read,
+    created, read again, and renamed (at most four); new authors without ORCID created (one)."""
     wanted = {}
     for plan in plans:
         for contributor in plan.work.authors:
@@ -682,20 +720,56 @@ def _plan_authorships(plans, current):
             curation.bump_version(Authorship.objects.filter(author__in=renamed).values("paper_id"))
     new_authors = []
     for plan in plans:
-        previous = [a.author for a in current.authorships[plan.paper.pk]]
+        earlier = earlier_authors(
+            plan.work.authors, {a.position: a.author for a in current.authorships[plan.paper.pk]}
+        )
         plan.authorships = []
         for contributor in plan.work.authors:
             if contributor.orcid:
                 author = by_orcid[contributor.orcid]
             else:
-                name = contributor.display_name
-                author = next((a for a in previous if a.name == name), None)
+                author = earlier.get(contributor.position)
                 if author is None:
-                    author = Author(**_author_names(contributor))
+                    author = _NewAuthor(**_author_names(contributor))
                     new_authors.append(author)
             plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
-    if new_authors:
-        insert_rows(Author, new_authors)
+    _insert_new_authors(new_authors)
+
+
+@dataclass(slots=True)
+class _NewAuthor:
+    """An author without ORCID that a batch creates, as the values it is written with: no
+    model instance (a batch of arXiv papers creates thousands, and ``Model.__init__`` was
+    the largest Python cost of one, bench/ingest.py 2026-12-05). ``pk`` is set once
+    written."""
+
+    given_name: str
+    family_name: str
+    name: str
+    is_organization: bool
+    pk: int | None = None
+
+
+def _insert_new_authors(new):
+    """Write ``_NewAuthor`` rows and set their ids (one COPY on PostgreSQL, after one query
+    for the ids; one INSERT elsewhere)."""
+    if not new:
+        return
+    columns = ("given_name", "family_name", "name", "is_organization")
+    if connection.vendor != "postgresql":
+        rows = Author.objects.bulk_create(
+            [Author(**{name: getattr(a, name) for name in columns}) for a in new]
+        )
+        for author, row in zip(new, rows, strict=True):
+            author.pk = row.pk
+        return
+    for author, pk in zip(new, _next_ids(Author, len(new)), strict=True):
+        author.pk = pk
+    insert_links(
+        Author,
+        ("id", *columns),
+        [(a.pk, a.given_name, a.family_name, a.name, a.is_organization) for a in new],
+    )
 
 
 def _diff_authorships(plans, current):
@@ -712,7 +786,7 @@ def _diff_authorships(plans, current):
                 create.append((plan.paper, author, position, affiliations))
                 changed = True
             elif row.author_id != author.pk or row.affiliations != affiliations:
-                row.author, row.affiliations = author, affiliations
+                row.author_id, row.affiliations = author.pk, affiliations
                 update.append(row)
                 changed = True
         delete += [row.pk for row in existing.values()]
@@ -760,13 +834,17 @@ def _plan_fundings(plans):
             )
             funders_by_doi = {f.funder_doi: f for f in Funder.objects.filter(funder_doi__in=by_doi)}
     if names:
-        rows = Funder.objects.alias(name_lower=Lower("name")).filter(name_lower__in=list(names))
-        for funder in rows.order_by("pk"):
-            funders_by_name.setdefault(funder.name.lower(), funder)
+        funders_by_name = funders_named(names.values())
         new = [Funder(name=name) for key, name in names.items() if key not in funders_by_name]
         if new:
-            Funder.objects.bulk_create(new)
-            funders_by_name.update({funder.name.lower(): funder for funder in new})
+            # Another process may be creating the same funders (one per name without a
+            # registry DOI, migration 0016): theirs win, and reading again finds them.
+            new.sort(key=lambda funder: funder.name.lower())
+            Funder.objects.bulk_create(new, ignore_conflicts=True)
+            funders_by_name = funders_named(names.values())
+        lost = sorted(set(names) - funders_by_name.keys())
+        if lost:
+            raise IntegrityError(f"funders {lost!r} were neither created nor found")
     for plan in plans:
         plan.fundings = [
             (
@@ -775,6 +853,21 @@ def _plan_fundings(plans):
             )
             for a in plan.work.funders
         ]
+
+
+def funders_named(names):
+    """{lower name: the oldest Funder of that name in any case, with or without a registry
+    DOI} for ``names`` (one query)."""
+    names = set(names)
+    keys = {name.lower() for name in names}
+    # The exact names too: SQLite's LOWER() folds ASCII letters only.
+    rows = Funder.objects.alias(name_lower=Lower("name")).filter(
+        Q(name_lower__in=list(keys)) | Q(name__in=list(names))
+    )
+    found = {}
+    for funder in rows.order_by("pk"):
+        found.setdefault(funder.name.lower(), funder)
+    return found
 
 
 def _diff_fundings(plans, current):

@@ -153,8 +153,9 @@ def find_or_create_journal(data):
     return journal
 
 
-def _author_for(contributor, previous):
-    """The Author row for a contributor: by ORCID, else this paper's earlier row of that name."""
+def _author_for(contributor, earlier):
+    """The Author row for a contributor: by ORCID, else the paper's earlier author it stands
+    for (``earlier``: {position: Author} from ``bulk.earlier_authors``), else a new one."""
     names = {
         "given_name": contributor.given or "",
         "family_name": contributor.family or "",
@@ -168,21 +169,20 @@ def _author_for(contributor, previous):
             # Every page that shows the author shows the new name.
             curation.bump_version(Authorship.objects.filter(author=author).values("paper_id"))
         return author
-    # Any earlier author of this name on this paper, even one a curator merged into an
+    # An earlier author of this name on this paper, even one a curator merged into an
     # ORCID-bearing author: a re-import must not undo the merge.
-    same_name = [a for a in previous if a.name == names["name"]]
-    if same_name:
-        return same_name[0]
-    return Author.objects.create(**names)
+    return earlier.get(contributor.position) or Author.objects.create(**names)
 
 
 def _sync_authors(paper, work):
     """Authorships in the record's order; returns True if anything changed."""
     existing = {a.position: a for a in paper.authorships.select_related("author")}
-    previous = [a.author for a in existing.values()]
+    earlier = bulk.earlier_authors(
+        work.authors, {position: a.author for position, a in existing.items()}
+    )
     changed = False
     for contributor in work.authors:
-        author = _author_for(contributor, previous)
+        author = _author_for(contributor, earlier)
         affiliations = list(contributor.affiliations)
         current = existing.pop(contributor.position, None)
         if current is None:
@@ -206,8 +206,14 @@ def _funder_for(award):
             funder_doi=award.funder_doi, defaults={"name": award.name or award.funder_doi}
         )
         return funder
-    funder = Funder.objects.filter(name__iexact=award.name).order_by("pk").first()
-    return funder or Funder.objects.create(name=award.name)
+    funder = bulk.funders_named([award.name]).get(award.name.lower())
+    if funder is None:
+        # Another process may be creating it: whichever row stands is read back.
+        Funder.objects.bulk_create([Funder(name=award.name)], ignore_conflicts=True)
+        funder = bulk.funders_named([award.name]).get(award.name.lower())
+    if funder is None:
+        raise IntegrityError(f"funder {award.name!r} was neither created nor found")
+    return funder
 
 
 def _sync_funding(paper, work):

@@ -165,7 +165,16 @@ class Funder(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint("funder_doi", name="papers_funder_doi_unique")]
+        constraints = [
+            models.UniqueConstraint("funder_doi", name="papers_funder_doi_unique"),
+            # One funder per name (in any case) among those without a registry DOI, as both
+            # import paths find them: two concurrent imports cannot create one twice.
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(funder_doi=None),
+                name="papers_funder_name_without_doi_unique",
+            ),
+        ]
         indexes = [models.Index(Lower("name"), name="papers_funder_name_ci")]
 
     def __str__(self):

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from papers import crossref
+from papers import arxiv, crossref
 from papers.ingest import ImportReport, import_works, read_records, upsert_work
 from papers.models import (
     Author,
@@ -297,3 +297,57 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(django_assert_num_quer
     # release. Nothing written.
     with django_assert_num_queries(13):
         bulk(copies(pairs, 2 * len(pairs), "pinned"))
+
+
+def two_l_wangs():
+    """arXiv 2603.15726 (a real listing line): two different authors named "L. Wang"."""
+    record = json.loads(
+        (ROOT / "tests" / "fixtures" / "arxiv" / "listing_2603.15726.json").read_text()
+    )
+    return arxiv.parse_listing(record)
+
+
+def import_single(one):
+    return upsert_work(one, source=arxiv.SOURCE)[1]
+
+
+def import_bulk(one):
+    report = import_works([("a", one)], report=ImportReport(), source=arxiv.SOURCE)
+    return next(o for o in ("created", "updated", "unchanged") if getattr(report, o))
+
+
+@pytest.mark.parametrize("store", [import_single, import_bulk], ids=["single", "bulk"])
+def test_two_authors_of_the_same_name_stay_two_and_a_second_import_changes_nothing(store):
+    one = two_l_wangs()
+    names = [a.display_name for a in one.authors]
+    assert names[10:12] == ["L. Wang", "L. Wang"]
+    assert store(one) == "created"
+    first = list(
+        Paper.objects.get().authorships.order_by("position").values_list("author", flat=True)
+    )
+
+    assert store(one) == "unchanged"
+
+    paper = Paper.objects.get()
+    authors = list(paper.authorships.order_by("position").values_list("author", flat=True))
+    assert authors == first
+    assert len(set(authors)) == len(authors) == len(names)  # every contributor an author
+    assert Author.objects.filter(name="L. Wang").count() == 2
+
+
+@pytest.mark.parametrize("store", [import_single, import_bulk], ids=["single", "bulk"])
+def test_an_author_who_moved_keeps_their_row_and_the_same_name_namesake_keeps_theirs(store):
+    one = two_l_wangs()
+    store(one)
+    before = {a.position: a.author_id for a in Paper.objects.get().authorships.all()}
+    # "L. Bing" (position 2) moves to the end; everyone after moves up one.
+    moved = list(one.authors)
+    moved.append(moved.pop(2))
+    moved = [dataclasses.replace(a, position=n) for n, a in enumerate(moved)]
+
+    assert store(dataclasses.replace(one, authors=tuple(moved))) == "updated"
+
+    after = {a.position: a.author_id for a in Paper.objects.get().authorships.all()}
+    assert after[len(moved) - 1] == before[2]  # L. Bing kept their row
+    assert (after[9], after[10]) == (before[10], before[11])  # the two L. Wangs, in order
+    assert Author.objects.count() == len(moved)

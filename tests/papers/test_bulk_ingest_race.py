@@ -1,5 +1,5 @@
 """Two real processes import overlapping batches of the same records at the same moment:
-no paper, author or journal is stored twice, and no record is lost or refused.
+no paper, author, journal or funder is stored twice, and no record is lost or refused.
 
 Runs on the test database of the session (PostgreSQL with DATABASE_URL: concurrent
 transactions meet on the unique indexes; SQLite: its writers take turns).
@@ -36,8 +36,11 @@ print(json.dumps({"created": report.created, "updated": report.updated,
                   "unchanged": report.unchanged, "rejected": report.rejected}))
 """
 
-# Records sharing ORCID authors, journals (by ISSN) and categories.
+# Records sharing ORCID authors, journals (by ISSN), categories, and funders with and
+# without a registry DOI (found by name).
 SHARED = (
+    "10.1515_crelle-2013-0024.json",
+    "10.1145_2831244.2831252.json",
     "10.53731_avg2ykg-gdxppcd.json",
     "10.53731_ybhah-9jy85.json",
     "10.54900_rckn8ey-1fm76va-qsrnf.json",
@@ -104,6 +107,14 @@ def test_two_processes_importing_the_same_records_store_each_row_once(tmp_path):
     # every batch of each met the other's authors, journals and categories.
     assert all(r["created"] > 0 for r in reports), reports
     assert Paper.objects.count() == count
+    names = {
+        funder["name"].lower()
+        for name in SHARED
+        for funder in crossref_record(name)["message"].get("funder", [])
+        if not funder.get("DOI")
+    }
+    assert len(names) > 3
+    assert Funder.objects.filter(funder_doi=None).count() == len(names)  # each name once
     raced = catalogue_counts()
     for model in (Paper, Author, Journal, Category, Funder):
         model.objects.all().delete()
