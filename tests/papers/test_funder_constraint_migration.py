@@ -1,4 +1,4 @@
-"""Migration 0016: funders without a registry DOI whose names are equal in any case are
+"""Migration 0017: funders without a registry DOI whose names are equal in any case are
 merged into the oldest before the unique constraint is added; no paper loses a funding."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from papers.models import Funder, Funding
 
-BEFORE = [("papers", "0015_list_order_indexes")]
+BEFORE = [("papers", "0016_list_keys_cover_their_columns")]
 
 
 def migrate(targets):

@@ -39,7 +39,7 @@ def merge_duplicate_funders(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0015_list_order_indexes"),
+        ("papers", "0016_list_keys_cover_their_columns"),
     ]
 
     operations = [
