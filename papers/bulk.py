@@ -838,7 +838,7 @@ def _plan_fundings(plans):
         new = [Funder(name=name) for key, name in names.items() if key not in funders_by_name]
         if new:
             # Another process may be creating the same funders (one per name without a
-            # registry DOI, migration 0016): theirs win, and reading again finds them.
+            # registry DOI, migration 0017): theirs win, and reading again finds them.
             new.sort(key=lambda funder: funder.name.lower())
             Funder.objects.bulk_create(new, ignore_conflicts=True)
             funders_by_name = funders_named(names.values())
