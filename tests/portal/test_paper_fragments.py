@@ -14,7 +14,8 @@ from django.core.cache import caches
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts import claims
+from accounts import claims, profiles
+from accounts.forms import FREQUENCY_FIELDS
 from accounts.models import Claim
 from papers import curation, merge
 from papers.crossref import parse_work
@@ -231,6 +232,95 @@ def test_a_rebuild_of_the_related_lists(dave):
     rebuild_related()
 
     assert "Tea parties by the river" in page_as(dave, paper)
+
+
+def _rename_on_profile(user, display_name):
+    client = Client()
+    client.force_login(user)
+    frequencies = {name: "off" for name in FREQUENCY_FIELDS}
+    response = client.post(
+        reverse("accounts:profile-edit"), {"display_name": display_name, **frequencies}
+    )
+    assert response.status_code == 302
+
+
+@pytest.fixture
+def people_on_the_page(paper, alice, bob, carol):
+    """Alice reviewed the paper and asked for its data, Bob answered, Carol is its verified
+    author: each name is on the page (cached)."""
+    ratings.submit_review(user=alice, paper=paper, rating=4, text="Sound methods.")
+    asked = resources.ask(user=alice, paper=paper, kind="data", message="The raw counts")
+    resources.answer(user=bob, resource_request=asked, text="Uploading them now")
+    return paper
+
+
+@pytest.mark.parametrize(
+    ("who", "new_name"),
+    [("alice", "Dr A. Liddell"), ("bob", "Robert the Builder"), ("carol", "Prof. C. Carroll")],
+)
+def test_a_name_changed_on_a_profile_is_on_the_page_at_once(
+    people_on_the_page, dave, who, new_name, request, django_assert_num_queries
+):
+    paper = people_on_the_page
+    user = request.getfixturevalue(who)
+    assert new_name not in page_as(dave, paper)
+    version = Paper.objects.get(pk=paper.pk).content_version
+    other = PaperFactory(title="A paper none of them touched")
+
+    _rename_on_profile(user, new_name)
+
+    assert new_name in page_as(dave, paper)
+    assert Paper.objects.get(pk=paper.pk).content_version == version + 1
+    assert Paper.objects.get(pk=other.pk).content_version == other.content_version
+    # One UPDATE whatever the number of papers (subqueries of ids).
+    with django_assert_num_queries(1):
+        assert profiles.bump_pages_showing(user.pk) == 1
+
+
+def test_a_name_changed_in_the_admin_is_on_the_page_at_once(people_on_the_page, dave, admin_client):
+    paper = people_on_the_page
+    alice = Review.objects.get(paper=paper).user
+    assert "Alicia" not in page_as(dave, paper)
+    data = {
+        "username": "alice",
+        "first_name": "Alicia",
+        "last_name": "Liddell",
+        "email": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "1",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
+        "profile-0-id": alice.profile.pk,
+        "profile-0-user": alice.pk,
+        **{f"profile-0-{name}": "off" for name in FREQUENCY_FIELDS},
+    }
+
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[alice.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "Alicia Liddell" in page_as(dave, paper)
+
+
+def test_a_deleted_account_leaves_the_page_at_once(people_on_the_page, dave, alice, carol):
+    paper = people_on_the_page
+    html = page_as(dave, paper)
+    assert "Alice Liddell" in html and "a deleted user" not in html
+    assert "verified author: Carol Carroll" in html
+    for user in (alice, carol):
+        user.set_password("tea-party-42")
+        user.save()
+        client = Client()
+        client.force_login(user)
+        response = client.post(reverse("accounts:delete"), {"password": "tea-party-42"})
+        assert response.status_code == 302
+
+    html = page_as(dave, paper)
+    assert "a deleted user" in html
+    assert "Sound methods." in html
+    assert "verified author: Carol Carroll" not in html
 
 
 # --- nothing of one reader reaches another ---
