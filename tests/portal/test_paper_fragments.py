@@ -323,6 +323,73 @@ def test_a_deleted_account_leaves_the_page_at_once(people_on_the_page, dave, ali
     assert "verified author: Carol Carroll" not in html
 
 
+@pytest.fixture
+def listed_pair(dave):
+    """Paper A whose "Recommended" list shows paper B (A's page cached)."""
+    a = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    b = PaperFactory(
+        title="Tea parties by the river", abstract="Tea, cakes and boats.", published_year=2019
+    )
+    rebuild_related()
+    assert "Tea parties by the river" in page_as(dave, a)
+    return a, b
+
+
+def test_a_listed_paper_renamed_by_a_curator_is_renamed_in_the_lists_showing_it(
+    listed_pair, dave, django_assert_num_queries
+):
+    a, b = listed_pair
+    b = Paper.objects.get(pk=b.pk)
+    changed = curation.set_fields(b, {"title": "Tea parties on the lake"}, source="curator")
+
+    curation.record_edit(b, changed, source="curator")
+
+    # At once: the re-placement task runs only after the commit (never, inside this test).
+    html = page_as(dave, a)
+    assert "Tea parties on the lake" in html
+    assert "Tea parties by the river" not in html
+    # One UPDATE, whatever the number of lists showing B.
+    with django_assert_num_queries(1):
+        curation.bump_version(curation.pages_listing([b.pk]))
+
+
+def test_a_listed_paper_whose_year_a_curator_changed_shows_it_in_the_lists(listed_pair, dave):
+    a, b = listed_pair
+    b = Paper.objects.get(pk=b.pk)
+    changed = curation.set_fields(b, {"published_year": 2021}, source="curator")
+    curation.record_edit(b, changed, source="curator")
+
+    assert "2021" in page_as(dave, a).split('id="h-recommended"')[1]
+
+
+def test_a_listed_paper_renamed_by_a_bulk_import_is_renamed_in_the_lists(dave):
+    work = parse_work(crossref_record("10.1016_j.ffa.2015.10.008.json"))
+    import_works([("first", work)], report=ImportReport(), source="crossref")
+    a = PaperFactory(title=work.title, abstract=work.abstract)
+    rebuild_related()
+    assert work.title in page_as(dave, a).split('id="h-recommended"')[1]
+
+    renamed = dataclasses.replace(work, title="A corrected title from the bulk path")
+    report = import_works([("again", renamed)], report=ImportReport(), source="crossref")
+
+    assert report.updated == 1, report
+    listed = page_as(dave, a).split('id="h-recommended"')[1]
+    assert "A corrected title from the bulk path" in listed
+
+
+def test_a_listed_papers_journal_renamed_in_the_admin(listed_pair, dave, admin_client):
+    a, b = listed_pair
+    journal = Paper.objects.get(pk=b.pk).journal
+
+    response = admin_client.post(
+        reverse("admin:papers_journal_change", args=[journal.pk]),
+        {"title": "Annals of the River Bank", "issn_print": "", "issn_electronic": ""},
+    )
+
+    assert response.status_code == 302
+    assert "Annals of the River Bank" in page_as(dave, a).split('id="h-recommended"')[1]
+
+
 # --- nothing of one reader reaches another ---
 
 
