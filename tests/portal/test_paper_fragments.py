@@ -390,6 +390,42 @@ def test_a_listed_papers_journal_renamed_in_the_admin(listed_pair, dave, admin_c
     assert "Annals of the River Bank" in page_as(dave, a).split('id="h-recommended"')[1]
 
 
+def test_a_second_rebuild_bumps_only_the_papers_whose_list_changed(dave, settings):
+    # Three entries: the sauropod papers' lists are one neighbour and two fills, which an
+    # old paper (not "recent") does not displace.
+    settings.RELATED_PAPERS_SHOWN = 3
+    garden = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    dinosaur = PaperFactory(title="Sauropod neck posture", abstract="Long necks of sauropods.")
+    PaperFactory(title="Sauropod neck muscles", abstract="Neck muscles of sauropods.")
+    rebuild_related()
+    assert "Tea parties on the lake" not in page_as(dave, garden)
+    page_as(dave, dinosaur)
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+    PaperFactory(
+        title="Tea parties on the lake", abstract="Tea, cakes and hats.", published_year=1990
+    )
+
+    rebuild_related()
+
+    now = dict(Paper.objects.values_list("pk", "content_version"))
+    assert now[dinosaur.pk] == versions[dinosaur.pk]  # its list is the same: fragments kept
+    assert now[garden.pk] == versions[garden.pk] + 1
+    assert "Tea parties on the lake" in page_as(dave, garden)
+    assert "Sauropod neck muscles" in page_as(dave, dinosaur)
+
+
+def test_a_rebuild_with_nothing_changed_bumps_no_paper(dave):
+    PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    rebuild_related()
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+
+    rebuild_related()
+
+    assert dict(Paper.objects.values_list("pk", "content_version")) == versions
+
+
 # --- nothing of one reader reaches another ---
 
 
