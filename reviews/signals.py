@@ -25,9 +25,12 @@ def tell_new_author_of_waiting_requests(sender, user_id, paper_id, **kwargs):
 @receiver(pages_showing_user)
 def papers_showing_user(sender, user_id, **kwargs):
     """The papers whose pages show the user's name: the reviews they wrote, the resource
-    requests they asked and those they answered (a subquery; accounts bumps them)."""
+    requests they asked and those they answered; and those that count them, the requests
+    they also want (a deleted account's "me too" goes with it). A subquery; accounts
+    bumps them."""
     reviewed = Review.objects.filter(user_id=user_id).values("paper_id")
-    asked = ResourceRequest.objects.filter(requester_id=user_id).values("paper_id")
-    answered = ResourceRequest.objects.filter(answers__user_id=user_id).values("paper_id")
-    showing = Q(pk__in=reviewed) | Q(pk__in=asked) | Q(pk__in=answered)
+    requests = ResourceRequest.objects.filter(
+        Q(requester_id=user_id) | Q(answers__user_id=user_id) | Q(me_toos__user_id=user_id)
+    )
+    showing = Q(pk__in=reviewed) | Q(pk__in=requests.values("paper_id"))
     return Paper.objects.filter(showing).values("pk")

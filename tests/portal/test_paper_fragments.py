@@ -307,9 +307,11 @@ def test_a_name_changed_in_the_admin_is_on_the_page_at_once(people_on_the_page, 
 
 def test_a_deleted_account_leaves_the_page_at_once(people_on_the_page, dave, alice, carol):
     paper = people_on_the_page
+    resources.me_too(user=carol, resource_request=paper.resource_requests.get())
     html = page_as(dave, paper)
     assert "Alice Liddell" in html and "a deleted user" not in html
     assert "verified author: Carol Carroll" in html
+    assert "1 also wants this" in html
     for user in (alice, carol):
         user.set_password("tea-party-42")
         user.save()
@@ -322,6 +324,7 @@ def test_a_deleted_account_leaves_the_page_at_once(people_on_the_page, dave, ali
     assert "a deleted user" in html
     assert "Sound methods." in html
     assert "verified author: Carol Carroll" not in html
+    assert "also wants this" not in html  # Carol's "me too" went with her account
 
 
 @pytest.fixture
