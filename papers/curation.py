@@ -119,7 +119,9 @@ def record_edit(paper, changed, *, source, by=None):
     e.g. {"title", "published_year", "keywords"}.
 
     Stamps the provenance of each lockable one, rebuilds the search text if it reads one,
-    saves those columns (one UPDATE, plus three small queries for the search text), and
+    saves those columns (one UPDATE, plus three small queries for the search text), bumps
+    the pages whose related lists show it when its title, journal, year or retraction
+    changed (one more UPDATE, ``pages_listing``), and
     once the transaction commits re-places the paper in the related-papers lists if the
     recommender reads one. Does nothing when ``changed`` is empty. Call it inside the
     edit's transaction, after the relations are written.
