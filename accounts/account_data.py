@@ -8,6 +8,8 @@ the user is SET_NULL). Decisions a curator made keep the decision and lose its a
 
 from django.db import transaction
 
+from accounts.profiles import bump_pages_showing
+
 
 def _when(value):
     return value.isoformat() if value else None
@@ -83,5 +85,8 @@ def export_account(user):
 
 @transaction.atomic
 def delete_account(user):
-    """Delete the user and, by cascade, everything that is theirs (see the module doc)."""
+    """Delete the user and, by cascade, everything that is theirs (see the module doc).
+    The paper pages that show their name (now gone, or "a deleted user") are bumped first,
+    in the same transaction, while the rows that tie them to the user are still there."""
+    bump_pages_showing(user.pk)
     user.delete()

@@ -10,11 +10,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from accounts import claims
+from accounts import claims, profiles
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile, SentEmail, User
 
 
@@ -28,6 +29,32 @@ class ProfileInline(admin.StackedInline):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+
+    # The name a user is shown by is on paper pages (reviews, requests, claims): a rename
+    # or a deletion here bumps those pages (accounts.profiles.bump_pages_showing, one
+    # UPDATE), inside the admin's transaction.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        renamed = {"first_name", "last_name", "username"} & set(form.changed_data)
+        renamed |= {
+            "display_name"
+            for formset in formsets
+            for inline in formset.forms
+            if "display_name" in inline.changed_data
+        }
+        if change and renamed:
+            profiles.bump_pages_showing(form.instance.pk)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            profiles.bump_pages_showing(obj.pk)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for user_id in queryset.values_list("pk", flat=True):
+                profiles.bump_pages_showing(user_id)
+            super().delete_queryset(request, queryset)
 
 
 class DecisionInline(admin.TabularInline):

@@ -32,7 +32,7 @@ def profile_edit(request):
     profile = profiles.profile_for(request.user)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profiles.save_profile_form(form)
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile-edit")
     context = {

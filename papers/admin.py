@@ -10,7 +10,7 @@ journals, keywords and categories: paper counts (annotated, one query per page) 
 from django import forms
 from django.contrib import admin, messages
 from django.db import IntegrityError, models
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -494,6 +494,13 @@ class JournalAdmin(CountedAdmin):
     search_fields = ["title", "issn_print", "issn_electronic"]
     actions = ["merge_journals"]
     paper_lookup = "journal"
+
+    def papers_showing(self, obj):
+        # Its papers, and the papers whose "Recommended" lists show one of them with it.
+        papers = super().papers_showing(obj)
+        return Paper.objects.filter(
+            Q(pk__in=papers) | Q(pk__in=curation.pages_listing(papers))
+        ).values("pk")
 
     @admin.display(description="papers", ordering="paper_count")
     def paper_count(self, journal):

@@ -361,6 +361,15 @@ def _store(pairs, *, source):
     _write_links(stale_links, new_links)
     _write_notices(plans)
 
+    listed = [
+        plan.paper.pk
+        for plan in changed
+        if not plan.created
+        and {curation.lock_name(n) for n in plan.changed} & curation.LISTED_FIELDS
+    ]
+    if listed:
+        # Other papers' "Recommended" lists show these papers' titles, journals and years.
+        curation.bump_version(curation.pages_listing(listed))
     placed = []
     for plan in changed:
         if plan.paper.is_retracted and not plan.was_retracted and not plan.created:

@@ -38,6 +38,7 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    RelatedPaper,
 )
 from papers.recommend import place_related_paper, place_related_papers
 
@@ -52,6 +53,9 @@ RECOMMENDER_FIELDS = {
     "journal",
     "is_retracted",
 }
+# What an entry of another paper's "Recommended" list shows of a paper (lock names):
+# a change to one is on the pages that list the paper (``pages_listing``) at once.
+LISTED_FIELDS = {"title", "journal", "published", "is_retracted"}
 # What build_search_document reads of a paper.
 SEARCHED_FIELDS = {"doi", "subtitle", "journal", "authors", "keywords", "categories"}
 # A paper's relations (their row models) under the names that lock them.
@@ -115,7 +119,9 @@ def record_edit(paper, changed, *, source, by=None):
     e.g. {"title", "published_year", "keywords"}.
 
     Stamps the provenance of each lockable one, rebuilds the search text if it reads one,
-    saves those columns (one UPDATE, plus three small queries for the search text), and
+    saves those columns (one UPDATE, plus three small queries for the search text), bumps
+    the pages whose related lists show it when its title, journal, year or retraction
+    changed (one more UPDATE, ``pages_listing``), and
     once the transaction commits re-places the paper in the related-papers lists if the
     recommender reads one. Does nothing when ``changed`` is empty. Call it inside the
     edit's transaction, after the relations are written.
@@ -132,6 +138,10 @@ def record_edit(paper, changed, *, source, by=None):
     paper.content_version = NEXT_VERSION
     columns.add("content_version")
     paper.save(update_fields=sorted(columns))
+    if {lock_name(name) for name in changed} & LISTED_FIELDS:
+        # The pages listing it show its title, journal and year: bumped now, not when the
+        # re-placement task runs (which may not change those lists at all).
+        bump_version(pages_listing([paper.pk]))
     if names & RECOMMENDER_FIELDS:
         place_in_recommendations_on_commit(paper.pk)
 
@@ -164,6 +174,13 @@ def stamp_provenance(paper, changed, *, source, by=None):
     for name in names & set(Paper.LOCKABLE_FIELDS):
         paper.provenance[name] = entry
     return names
+
+
+def pages_listing(paper_ids):
+    """The papers whose "Recommended" lists hold any of ``paper_ids`` (ids, or a queryset
+    of ids), as a queryset of ids (a subquery for ``bump_version``). Rows of every run,
+    a superset of the shown lists: bumping a page too many costs one render."""
+    return RelatedPaper.objects.filter(related_id__in=paper_ids).values("paper_id")
 
 
 def place_in_recommendations_on_commit(paper_id):

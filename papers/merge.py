@@ -18,8 +18,9 @@ implementation behind the admin's merge actions; call them from a shell or a com
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from django.db.models import Q
 
-from papers.curation import bump_version, refresh_search_documents
+from papers.curation import bump_version, pages_listing, refresh_search_documents
 from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
 
 
@@ -114,7 +115,11 @@ def merge_journals(*, keep, others):
         Journal.objects.filter(pk__in=other_ids).delete()
         _apply_fills(keep, fills)
         refresh_search_documents(paper_ids)
-        bump_version(paper_ids)
+        # Their pages, and the pages whose "Recommended" lists show them with their journal.
+        ids = sorted(paper_ids)
+        bump_version(
+            Paper.objects.filter(Q(pk__in=ids) | Q(pk__in=pages_listing(ids))).values("pk")
+        )
     return MergeResult(keep, len(others), moved["papers.Paper.journal"][0], "paper", 0, paper_ids)
 
 

@@ -94,6 +94,7 @@ def rebuild_related(*, co_rated=None, progress=None):
     Pages go on reading the previous run until this one is marked finished, so a rebuild
     that dies half-way changes nothing they show. Returns the run.
     """
+    previous = current_run()
     run = RecommendationRun.objects.create()
     try:
         documents = load_documents()
@@ -101,20 +102,31 @@ def rebuild_related(*, co_rated=None, progress=None):
             progress.reset(total=len(documents))
         index = ContentIndex.fit(documents) if documents else None
         lists = _ListMaker(co_rated=co_rated or {}, index=index)
+        changes = _ChangedLists(previous)
         batch, rows = [], 0
         for paper_id, candidates in index.neighbours(k=CANDIDATES) if index else ():
             entries = lists.rank(paper_id, candidates)
+            changes.add(paper_id, entries)
             batch += [
                 (run.pk, paper_id, related, rank, float(score), str(reason), detail[:300])
                 for rank, (related, score, reason, detail) in enumerate(entries, start=1)
             ]
             if len(batch) >= WRITE_BATCH:
                 rows += _write_rows(batch)
+                changes.compare()
                 batch = []
             if progress:
                 progress.update(1)
         rows += _write_rows(batch)
-        _finish(run, index=index, paper_count=len(documents), row_count=rows)
+        changes.compare()
+        _finish(
+            run,
+            index=index,
+            paper_count=len(documents),
+            row_count=rows,
+            previous=previous,
+            changed=changes.changed,
+        )
     except BaseException as error:
         # The rows written so far are useless; the previous run stays the current one.
         RelatedPaper.objects.filter(run=run).delete()
@@ -152,9 +164,54 @@ def _write_rows(rows):
     return len(rows)
 
 
-def _finish(run, *, index, paper_count, row_count):
-    """Mark the run finished (now pages read it) and drop the rows of older runs."""
+# Papers whose content_version one UPDATE of a finishing rebuild bumps (ids as parameters).
+BUMP_BATCH = 5000
+
+
+class _ChangedLists:
+    """Which papers' lists a rebuild changes, found in the same pass that writes them: the
+    new lists of each written batch are compared with the same papers' lists in
+    ``previous`` (the run pages read when the rebuild started), one range query a batch.
+
+    A list is the same when its entries (related paper, reason, detail) are the same in the
+    same order: the title, journal and year of a related paper are bumped on the pages
+    listing it when they change (``papers.curation.pages_listing``), not here."""
+
+    def __init__(self, previous):
+        self.previous = previous
+        self.pending = {}  # paper id -> its new list, not yet compared
+        self.changed = []
+
+    def add(self, paper_id, entries):
+        self.pending[paper_id] = [
+            (related, str(reason), detail[:300]) for related, _score, reason, detail in entries
+        ]
+
+    def compare(self):
+        """Compare the pending lists with the previous run's (one query) and forget them."""
+        if not self.pending:
+            return
+        old = {}
+        if self.previous is not None:
+            rows = RelatedPaper.objects.filter(
+                run=self.previous,
+                paper_id__gte=min(self.pending),
+                paper_id__lte=max(self.pending),
+            ).order_by("paper_id", "rank")
+            for paper_id, related, reason, detail in rows.values_list(
+                "paper_id", "related_id", "reason", "detail"
+            ):
+                old.setdefault(paper_id, []).append((related, reason, detail))
+        self.changed += [pk for pk, new in self.pending.items() if old.get(pk, []) != new]
+        self.pending = {}
+
+
+def _finish(run, *, index, paper_count, row_count, previous, changed):
+    """Mark the run finished (now pages read it), bump the papers whose lists ``changed``
+    since ``previous`` (every paper if another run finished meanwhile: the lists were not
+    compared with the ones pages show), and drop the rows of older runs."""
     with transaction.atomic():
+        shown = current_run()  # what pages read until this run is marked finished
         RecommendationRun.objects.filter(pk=run.pk).update(
             status=RecommendationRun.Status.FINISHED,
             finished_at=timezone.now(),
@@ -162,8 +219,13 @@ def _finish(run, *, index, paper_count, row_count):
             row_count=row_count,
             index=index.dumps() if index else None,
         )
-        # Every page's "Recommended" list now reads this run.
-        Paper.objects.bump_version()
+        # Every page's "Recommended" list now reads this run: the pages whose list differs
+        # from the one they showed are rendered again, the others keep their fragments.
+        if (shown and shown.pk) != (previous and previous.pk):
+            Paper.objects.bump_version()
+        else:
+            for start in range(0, len(changed), BUMP_BATCH):
+                Paper.objects.filter(pk__in=changed[start : start + BUMP_BATCH]).bump_version()
     # A rebuild still running elsewhere is left alone unless it is a day old (dead).
     stale = timezone.now() - timedelta(days=1)
     older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)

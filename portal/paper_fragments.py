@@ -12,10 +12,11 @@ Why a stale fragment cannot be served: the key holds ``Paper.content_version``, 
 the paper on every request, and every write that changes what the page shows bumps it
 (``papers.curation.bump_version``, or ``NEXT_VERSION`` in an UPDATE the write runs anyway):
 a new version is a new key, and the old entry is never read again (it expires).
-``FRAGMENT_SECONDS`` only bounds what a paper's own writes cannot see: another row's
-display name shown on this page (a reviewer's or verified author's profile name, the
-title of a paper in the related list, a journal's or author's renamed title) may be that
-old.
+Writes to other rows shown on the page bump it too: a user's shown name renamed or their
+account deleted (``accounts.profiles.bump_pages_showing``), a related paper's title,
+journal or year (``papers.curation.pages_listing``), a journal, author, keyword or funder
+renamed, a rebuild of the related lists (the papers whose list changed).
+``FRAGMENT_SECONDS`` only bounds what bypasses the write paths (a shell or SQL edit).
 
 What a fragment must never hold: anything of one reader (their name, votes, claim, forms)
 or of one request (CSRF token, CSP nonce, query string). The templates rendered here are

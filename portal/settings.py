@@ -214,8 +214,8 @@ else:
 # 0 turns the page cache off.
 PAPER_PAGE_CACHE_SECONDS = env.int("PAPER_PAGE_CACHE_SECONDS", default=30)
 # The paper page's reader-independent fragments (portal.paper_fragments), keyed by the
-# paper's content_version: a write shows at once; this only bounds how long another row's
-# display name on the page (reviewer, verified author, related paper) may be stale.
+# paper's content_version: a write shows at once; this only bounds how long an edit that
+# bypasses the write paths (shell, SQL) may be stale on a page.
 # 0 turns the fragment cache off.
 PAPER_FRAGMENT_SECONDS = env.int("PAPER_FRAGMENT_SECONDS", default=600)
 CACHES["pages"] = {

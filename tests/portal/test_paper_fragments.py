@@ -11,10 +11,12 @@ import dataclasses
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts import claims
+from accounts import claims, profiles
+from accounts.forms import FREQUENCY_FIELDS
 from accounts.models import Claim
 from papers import curation, merge
 from papers.crossref import parse_work
@@ -231,6 +233,206 @@ def test_a_rebuild_of_the_related_lists(dave):
     rebuild_related()
 
     assert "Tea parties by the river" in page_as(dave, paper)
+
+
+def _rename_on_profile(user, display_name):
+    client = Client()
+    client.force_login(user)
+    frequencies = {name: "off" for name in FREQUENCY_FIELDS}
+    response = client.post(
+        reverse("accounts:profile-edit"), {"display_name": display_name, **frequencies}
+    )
+    assert response.status_code == 302
+
+
+@pytest.fixture
+def people_on_the_page(paper, alice, bob, carol):
+    """Alice reviewed the paper and asked for its data, Bob answered, Carol is its verified
+    author: each name is on the page (cached)."""
+    ratings.submit_review(user=alice, paper=paper, rating=4, text="Sound methods.")
+    asked = resources.ask(user=alice, paper=paper, kind="data", message="The raw counts")
+    resources.answer(user=bob, resource_request=asked, text="Uploading them now")
+    return paper
+
+
+@pytest.mark.parametrize(
+    ("who", "new_name"),
+    [("alice", "Dr A. Liddell"), ("bob", "Robert the Builder"), ("carol", "Prof. C. Carroll")],
+)
+def test_a_name_changed_on_a_profile_is_on_the_page_at_once(
+    people_on_the_page, dave, who, new_name, request, django_assert_num_queries
+):
+    paper = people_on_the_page
+    user = request.getfixturevalue(who)
+    assert new_name not in page_as(dave, paper)
+    version = Paper.objects.get(pk=paper.pk).content_version
+    other = PaperFactory(title="A paper none of them touched")
+
+    _rename_on_profile(user, new_name)
+
+    assert new_name in page_as(dave, paper)
+    assert Paper.objects.get(pk=paper.pk).content_version == version + 1
+    assert Paper.objects.get(pk=other.pk).content_version == other.content_version
+    # One UPDATE whatever the number of papers (subqueries of ids).
+    with django_assert_num_queries(1):
+        assert profiles.bump_pages_showing(user.pk) == 1
+
+
+def test_a_name_changed_in_the_admin_is_on_the_page_at_once(people_on_the_page, dave, admin_client):
+    paper = people_on_the_page
+    alice = Review.objects.get(paper=paper).user
+    assert "Alicia" not in page_as(dave, paper)
+    data = {
+        "username": "alice",
+        "first_name": "Alicia",
+        "last_name": "Liddell",
+        "email": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "1",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
+        "profile-0-id": alice.profile.pk,
+        "profile-0-user": alice.pk,
+        **{f"profile-0-{name}": "off" for name in FREQUENCY_FIELDS},
+    }
+
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[alice.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "Alicia Liddell" in page_as(dave, paper)
+
+
+def test_a_deleted_account_leaves_the_page_at_once(people_on_the_page, dave, alice, carol):
+    paper = people_on_the_page
+    resources.me_too(user=carol, resource_request=paper.resource_requests.get())
+    html = page_as(dave, paper)
+    assert "Alice Liddell" in html and "a deleted user" not in html
+    assert "verified author: Carol Carroll" in html
+    assert "1 also wants this" in html
+    for user in (alice, carol):
+        user.set_password("tea-party-42")
+        user.save()
+        client = Client()
+        client.force_login(user)
+        response = client.post(reverse("accounts:delete"), {"password": "tea-party-42"})
+        assert response.status_code == 302
+
+    html = page_as(dave, paper)
+    assert "a deleted user" in html
+    assert "Sound methods." in html
+    assert "verified author: Carol Carroll" not in html
+    assert "also wants this" not in html  # Carol's "me too" went with her account
+
+
+@pytest.fixture
+def listed_pair(dave):
+    """Paper A whose "Recommended" list shows paper B (A's page cached)."""
+    a = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    b = PaperFactory(
+        title="Tea parties by the river", abstract="Tea, cakes and boats.", published_year=2019
+    )
+    rebuild_related()
+    assert "Tea parties by the river" in page_as(dave, a)
+    return a, b
+
+
+def test_a_listed_paper_renamed_by_a_curator_is_renamed_in_the_lists_showing_it(
+    listed_pair, dave, django_assert_num_queries
+):
+    a, b = listed_pair
+    b = Paper.objects.get(pk=b.pk)
+    changed = curation.set_fields(b, {"title": "Tea parties on the lake"}, source="curator")
+
+    curation.record_edit(b, changed, source="curator")
+
+    # At once: the re-placement task runs only after the commit (never, inside this test).
+    html = page_as(dave, a)
+    assert "Tea parties on the lake" in html
+    assert "Tea parties by the river" not in html
+    # One UPDATE, whatever the number of lists showing B.
+    with django_assert_num_queries(1):
+        curation.bump_version(curation.pages_listing([b.pk]))
+
+
+def test_a_listed_paper_whose_year_a_curator_changed_shows_it_in_the_lists(listed_pair, dave):
+    a, b = listed_pair
+    b = Paper.objects.get(pk=b.pk)
+    changed = curation.set_fields(b, {"published_year": 2021}, source="curator")
+    curation.record_edit(b, changed, source="curator")
+
+    assert "2021" in page_as(dave, a).split('id="h-recommended"')[1]
+
+
+def test_a_listed_paper_renamed_by_a_bulk_import_is_renamed_in_the_lists(dave):
+    work = parse_work(crossref_record("10.1016_j.ffa.2015.10.008.json"))
+    import_works([("first", work)], report=ImportReport(), source="crossref")
+    a = PaperFactory(title=work.title, abstract=work.abstract)
+    rebuild_related()
+    assert work.title in page_as(dave, a).split('id="h-recommended"')[1]
+
+    renamed = dataclasses.replace(work, title="A corrected title from the bulk path")
+    report = import_works([("again", renamed)], report=ImportReport(), source="crossref")
+
+    assert report.updated == 1, report
+    listed = page_as(dave, a).split('id="h-recommended"')[1]
+    assert "A corrected title from the bulk path" in listed
+
+
+def test_a_listed_papers_journal_renamed_in_the_admin(listed_pair, dave, admin_client):
+    a, b = listed_pair
+    journal = Paper.objects.get(pk=b.pk).journal
+
+    response = admin_client.post(
+        reverse("admin:papers_journal_change", args=[journal.pk]),
+        {"title": "Annals of the River Bank", "issn_print": "", "issn_electronic": ""},
+    )
+
+    assert response.status_code == 302
+    assert "Annals of the River Bank" in page_as(dave, a).split('id="h-recommended"')[1]
+
+
+def test_a_second_rebuild_bumps_only_the_papers_whose_list_changed(dave, settings):
+    # Three entries: the sauropod papers' lists are one neighbour and two fills, which an
+    # old paper (not "recent") does not displace.
+    settings.RELATED_PAPERS_SHOWN = 3
+    garden = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    dinosaur = PaperFactory(title="Sauropod neck posture", abstract="Long necks of sauropods.")
+    PaperFactory(title="Sauropod neck muscles", abstract="Neck muscles of sauropods.")
+    rebuild_related()
+    assert "Tea parties on the lake" not in page_as(dave, garden)
+    page_as(dave, dinosaur)
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+    PaperFactory(
+        title="Tea parties on the lake", abstract="Tea, cakes and hats.", published_year=1990
+    )
+
+    rebuild_related()
+
+    now = dict(Paper.objects.values_list("pk", "content_version"))
+    assert now[dinosaur.pk] == versions[dinosaur.pk]  # its list is the same: fragments kept
+    assert now[garden.pk] == versions[garden.pk] + 1
+    assert "Tea parties on the lake" in page_as(dave, garden)
+    assert "Sauropod neck muscles" in page_as(dave, dinosaur)
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_a_rebuild_with_nothing_changed_bumps_no_paper(n, django_assert_num_queries):
+    for number in range(n):
+        PaperFactory(title=f"Tea parties number {number}", abstract="Tea, cakes and hats.")
+    rebuild_related()
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+
+    # The same number of queries whatever the number of papers in a write batch: the
+    # comparison is one query a batch, and no UPDATE of papers (the rows go in by COPY on
+    # PostgreSQL, which the count does not see, by one executemany elsewhere).
+    with django_assert_num_queries(19 if connection.vendor == "postgresql" else 20):
+        rebuild_related()
+
+    assert dict(Paper.objects.values_list("pk", "content_version")) == versions
 
 
 # --- nothing of one reader reaches another ---
