@@ -24,9 +24,16 @@ class PortalBeat(Beat):
         # beat's first second, while the scheduler is still being built, builds a second
         # one there; on SQLite that fails, django-celery-beat swallows the error with the
         # exit, and beat runs on forever. The service's loop writes the schedule in its
-        # `finally` anyway, so raising SystemExit is all the handler has to do.
+        # `finally` anyway, so stopping the loop is all the handler has to do. While the
+        # scheduler is still being built (its first database writes) the handler only sets
+        # the loop's stop flag: a SystemExit raised in the middle of a query on PostgreSQL
+        # leaves the connection busy, the transaction's commit then raises an ordinary
+        # error in its place, django-celery-beat logs and swallows it, and beat ran on.
+        # Once built, raising SystemExit also cuts short the sleep between ticks.
         def stop(signum, frame):
-            raise SystemExit()
+            service._is_shutdown.set()
+            if "scheduler" in service.__dict__:
+                raise SystemExit()
 
         platforms.signals.update(SIGTERM=stop, SIGINT=stop)
 
