@@ -369,7 +369,7 @@ def _store(pairs, *, source):
     ]
     if listed:
         # Other papers' "Recommended" lists show these papers' titles, journals and years.
-        curation.bump_version(curation.pages_listing(listed))
+        curation.bump_version_on_commit(curation.pages_listing(listed))
     placed = []
     for plan in changed:
         if plan.paper.is_retracted and not plan.was_retracted and not plan.created:
@@ -726,7 +726,9 @@ def _plan_authorships(plans, current):
                 renamed, ["given_name", "family_name", "name", "is_organization"]
             )
             # Every page that shows a renamed author shows the new name.
-            curation.bump_version(Authorship.objects.filter(author__in=renamed).values("paper_id"))
+            curation.bump_version_on_commit(
+                Authorship.objects.filter(author__in=renamed).values_list("paper_id", flat=True)
+            )
     new_authors = []
     for plan in plans:
         earlier = earlier_authors(

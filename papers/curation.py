@@ -13,7 +13,10 @@ An edit sets fields (``set_fields``) and links (``set_links``, ``add_links``,
 
 ``bump_version(paper_ids)`` is the one function every other write that changes what a
 paper page shows calls (ratings, reviews, resource requests, claims, merges, related lists;
-``papers.models.NEXT_VERSION`` when the write runs an UPDATE of the paper anyway).
+``papers.models.NEXT_VERSION`` when the write runs an UPDATE of the paper anyway). A write
+that changes what OTHER papers' pages show (a renamed paper in their "Recommended" lists, an
+author's new name) bumps them with ``bump_version_on_commit``: outside its transaction, in
+id order, so that two writes of papers that list each other cannot deadlock.
 
 Locks: a curator locks a field (``Paper.locked_fields``, named by ``lock_name``) against
 every other source; ``is_locked`` says whether a source must leave it alone. Imports skip a
@@ -41,6 +44,7 @@ from papers.models import (
     RelatedPaper,
 )
 from papers.recommend import place_related_paper, place_related_papers
+from papers.versions import bump_version_on_commit
 
 # What the recommender reads of a paper (papers.recommend.load_documents; a retracted paper
 # leaves every list): a change to one of these re-places it.
@@ -139,9 +143,9 @@ def record_edit(paper, changed, *, source, by=None):
     columns.add("content_version")
     paper.save(update_fields=sorted(columns))
     if {lock_name(name) for name in changed} & LISTED_FIELDS:
-        # The pages listing it show its title, journal and year: bumped now, not when the
-        # re-placement task runs (which may not change those lists at all).
-        bump_version(pages_listing([paper.pk]))
+        # The pages listing it show its title, journal and year: bumped with this edit, not
+        # when the re-placement task runs (which may not change those lists at all).
+        bump_version_on_commit(pages_listing([paper.pk]))
     if names & RECOMMENDER_FIELDS:
         place_in_recommendations_on_commit(paper.pk)
 
@@ -178,9 +182,9 @@ def stamp_provenance(paper, changed, *, source, by=None):
 
 def pages_listing(paper_ids):
     """The papers whose "Recommended" lists hold any of ``paper_ids`` (ids, or a queryset
-    of ids), as a queryset of ids (a subquery for ``bump_version``). Rows of every run,
+    of ids), as a flat queryset of ids (a subquery for ``bump_version``). Rows of every run,
     a superset of the shown lists: bumping a page too many costs one render."""
-    return RelatedPaper.objects.filter(related_id__in=paper_ids).values("paper_id")
+    return RelatedPaper.objects.filter(related_id__in=paper_ids).values_list("paper_id", flat=True)
 
 
 def place_in_recommendations_on_commit(paper_id):

@@ -167,7 +167,9 @@ def _author_for(contributor, earlier):
         if not created and any(getattr(author, k) != v for k, v in names.items()):
             Author.objects.filter(pk=author.pk).update(**names)
             # Every page that shows the author shows the new name.
-            curation.bump_version(Authorship.objects.filter(author=author).values("paper_id"))
+            curation.bump_version_on_commit(
+                Authorship.objects.filter(author=author).values_list("paper_id", flat=True)
+            )
         return author
     # An earlier author of this name on this paper, even one a curator merged into an
     # ORCID-bearing author: a re-import must not undo the merge.

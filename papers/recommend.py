@@ -10,7 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from papers.models import (
@@ -22,6 +22,7 @@ from papers.models import (
     RelatedPaper,
 )
 from papers.similarity import ContentIndex, Document, IndexFormatError
+from papers.versions import bump_version_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -450,7 +451,7 @@ def place_paper(paper_id):
     if paper.is_retracted:
         with transaction.atomic():
             listing = RelatedPaper.objects.filter(run=run, related_id=paper_id)
-            Paper.objects.filter(pk__in=listing.values("paper_id")).bump_version()
+            bump_version_on_commit(listing.values_list("paper_id", flat=True))
             listing.delete()
         return 0
     index = index_of(run)
@@ -464,10 +465,12 @@ def place_paper(paper_id):
         RelatedPaper.objects.filter(run=run, paper_id=paper_id).delete()
         RelatedPaper.objects.bulk_create(lists.rows_for(paper_id, candidates, run=run))
         written = 1 + _insert_into_lists(run, paper_id, joins, lists)
-        # Its own list, the lists it may have entered, and the lists that show it (its
-        # title or journal may be what changed).
-        listing = RelatedPaper.objects.filter(run=run, related_id=paper_id).values("paper_id")
-        Paper.objects.filter(Q(pk__in=touched) | Q(pk__in=listing)).bump_version()
+        # Its own list and the lists it may have entered (locked above), then the lists
+        # that show it (its title or journal may be what changed), not locked here.
+        Paper.objects.filter(pk__in=touched).bump_version()
+        listing = RelatedPaper.objects.filter(run=run, related_id=paper_id)
+        listing = listing.exclude(paper_id__in=touched)
+        bump_version_on_commit(listing.values_list("paper_id", flat=True))
     return written
 
 

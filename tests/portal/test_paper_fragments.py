@@ -89,7 +89,9 @@ def test_a_registry_import_of_a_changed_record(dave):
     assert "A corrected title from Crossref" in html
 
 
-def test_a_bulk_import_of_a_changed_record_and_a_renamed_author(dave):
+def test_a_bulk_import_of_a_changed_record_and_a_renamed_author(
+    dave, django_capture_on_commit_callbacks
+):
     record = crossref_record("10.1016_j.ffa.2015.10.008.json")
     work = parse_work(record)
     import_works([("first", work)], report=ImportReport(), source="crossref")
@@ -109,7 +111,9 @@ def test_a_bulk_import_of_a_changed_record_and_a_renamed_author(dave):
             *changed.authors[1:],
         ),
     )
-    report = import_works([("again", changed)], report=ImportReport(), source="crossref")
+    # The author's other papers are bumped once the import commits (papers.versions).
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_works([("again", changed)], report=ImportReport(), source="crossref")
 
     assert report.updated == 1, report
     assert "A corrected title from the bulk path" in page_as(dave, paper)
@@ -340,15 +344,22 @@ def listed_pair(dave):
 
 
 def test_a_listed_paper_renamed_by_a_curator_is_renamed_in_the_lists_showing_it(
-    listed_pair, dave, django_assert_num_queries
+    listed_pair, dave, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     a, b = listed_pair
     b = Paper.objects.get(pk=b.pk)
     changed = curation.set_fields(b, {"title": "Tea parties on the lake"}, source="curator")
 
-    curation.record_edit(b, changed, source="curator")
+    with django_capture_on_commit_callbacks() as callbacks:
+        curation.record_edit(b, changed, source="curator")
+    # Not inside the edit's transaction (it would lock A's row: papers.versions).
+    assert "Tea parties by the river" in page_as(dave, a)
+    bump = callbacks[0]  # the re-placement task is enqueued after it, and not run here
+    # A's row locked, then bumped (and, inside this test's transaction, a savepoint around).
+    with django_assert_num_queries(4):
+        bump()
 
-    # At once: the re-placement task runs only after the commit (never, inside this test).
+    # Once committed: the re-placement task may run much later.
     html = page_as(dave, a)
     assert "Tea parties on the lake" in html
     assert "Tea parties by the river" not in html
@@ -357,16 +368,21 @@ def test_a_listed_paper_renamed_by_a_curator_is_renamed_in_the_lists_showing_it(
         curation.bump_version(curation.pages_listing([b.pk]))
 
 
-def test_a_listed_paper_whose_year_a_curator_changed_shows_it_in_the_lists(listed_pair, dave):
+def test_a_listed_paper_whose_year_a_curator_changed_shows_it_in_the_lists(
+    listed_pair, dave, django_capture_on_commit_callbacks
+):
     a, b = listed_pair
     b = Paper.objects.get(pk=b.pk)
     changed = curation.set_fields(b, {"published_year": 2021}, source="curator")
-    curation.record_edit(b, changed, source="curator")
+    with django_capture_on_commit_callbacks(execute=True):
+        curation.record_edit(b, changed, source="curator")
 
     assert "2021" in page_as(dave, a).split('id="h-recommended"')[1]
 
 
-def test_a_listed_paper_renamed_by_a_bulk_import_is_renamed_in_the_lists(dave):
+def test_a_listed_paper_renamed_by_a_bulk_import_is_renamed_in_the_lists(
+    dave, django_capture_on_commit_callbacks
+):
     work = parse_work(crossref_record("10.1016_j.ffa.2015.10.008.json"))
     import_works([("first", work)], report=ImportReport(), source="crossref")
     a = PaperFactory(title=work.title, abstract=work.abstract)
@@ -374,7 +390,8 @@ def test_a_listed_paper_renamed_by_a_bulk_import_is_renamed_in_the_lists(dave):
     assert work.title in page_as(dave, a).split('id="h-recommended"')[1]
 
     renamed = dataclasses.replace(work, title="A corrected title from the bulk path")
-    report = import_works([("again", renamed)], report=ImportReport(), source="crossref")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_works([("again", renamed)], report=ImportReport(), source="crossref")
 
     assert report.updated == 1, report
     listed = page_as(dave, a).split('id="h-recommended"')[1]
