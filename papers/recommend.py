@@ -147,7 +147,7 @@ def rebuild_related(*, co_rated=None, progress=None):
         if space is not None:
             vectors.delete_space(space)
         raise
-    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count"])
+    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count", "space"])
     _place_again_since(previous, run)
     return run
 
