@@ -145,7 +145,8 @@ def p_at_10(lists, primary):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=2000)
-    parser.add_argument("--ef", type=int, nargs="+", default=[64, 128])
+    parser.add_argument("--ef", type=int, nargs="+", default=[32, 64, 128])
+    parser.add_argument("--libraries", nargs="+", default=list(LIBRARIES), choices=LIBRARIES)
     parser.add_argument("--json", help="write the figures to this file too")
     shared_data.add_argument(parser)
     args = parser.parse_args()
@@ -165,7 +166,8 @@ def main():
         f"\n{'library':<10} {'ef':>4} {'build s':>8} {'query ms':>9} {'p95 ms':>7} "
         f"{'recall@10':>10} {'file MB':>8}"
     )
-    for name, run in LIBRARIES.items():
+    for name in args.libraries:
+        run = LIBRARIES[name]
         for ef in args.ef:
             built, found, mean, p95, size = run(vectors, queries, ef)
             r = recall(found, truth, rows, K)
@@ -188,6 +190,13 @@ def main():
     # Quality: exact candidates (the rebuild) against the ANN's candidates, same ranking.
     wanted = {index.ids[r] for r in rows}
     exact_lists = {p: [o for o, _ in best] for p, best in index.neighbours(K) if p in wanted}
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+    django.setup()
     from papers import vectors as stored
 
     ann = stored.build_ann(index.ids, vectors)
