@@ -342,12 +342,10 @@ def quality(args):
 
 def rebuild_child(path, k=10):
     """In a child process: fit + neighbours of the documents in ``path``; prints JSON."""
-    import pickle
+    from papers.similarity import ContentIndex, Document
 
-    from papers.similarity import ContentIndex
-
-    with open(path, "rb") as file:
-        documents = pickle.load(file)
+    with open(path, encoding="utf-8") as file:
+        documents = [Document(**{**row, **tuples(row)}) for row in json.load(file)]
     before = memory_mb("VmHWM")
     started = time.perf_counter()
     index = ContentIndex.fit(documents)
@@ -367,6 +365,11 @@ def rebuild_child(path, k=10):
             }
         )
     )
+
+
+def tuples(row):
+    """The tuple fields of a Document read back from JSON (which has lists)."""
+    return {name: tuple(row[name]) for name in ("keywords", "categories", "authors")}
 
 
 def related_child(database_url):
@@ -413,7 +416,6 @@ def child(arguments):
 
 def speed(args, index, documents):
     import dataclasses
-    import pickle
     import tempfile
 
     rng = random.Random(SEED)
@@ -436,8 +438,8 @@ def speed(args, index, documents):
         f"{'dumps MB':>9}"
     )
     for _size, chosen in sizes:
-        with tempfile.NamedTemporaryFile(suffix=".pickle") as file:
-            pickle.dump(chosen, file)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as file:
+            json.dump([dataclasses.asdict(d) for d in chosen], file)
             file.flush()
             del chosen
             r = child(["--rebuild-child", file.name])

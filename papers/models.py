@@ -664,13 +664,79 @@ class Notice(models.Model):
         }
 
 
+class VectorSpace(models.Model):
+    """One fitted way of turning a paper's text into a vector (``papers.vectors``).
+
+    The vocabularies, their weights and the topic axes live in a file of the storage
+    (``file``: a NumPy archive and JSON, read without pickle), written by a full rebuild.
+    Vectors of different spaces are not comparable: every PaperVector and VectorIndex row
+    names its space, and a RecommendationRun the space its lists were computed in.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.CharField(max_length=300, help_text="name of the model file in the storage")
+    dimensions = models.PositiveSmallIntegerField(default=0)
+    paper_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"Vector space {self.pk} ({self.paper_count} papers)"
+
+
+class PaperVector(models.Model):
+    """One paper's vectors in one space, as data any process reads: the dense vector
+    (float32 bytes; what the nearest-neighbour index holds) and the sparse word and tag
+    weights (int32 column numbers and float32 weights) that score candidates exactly and
+    name the shared topics. Written by a rebuild and whenever the paper is placed."""
+
+    space = models.ForeignKey(VectorSpace, on_delete=models.CASCADE, related_name="vectors")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="vectors")
+    dense = models.BinaryField()
+    term_columns = models.BinaryField()
+    term_weights = models.BinaryField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["space", "paper"], name="papers_vector_once_per_space")
+        ]
+        indexes = [models.Index(fields=["space", "updated_at"], name="papers_vector_fresh")]
+
+    def __str__(self):
+        return f"Vector of paper {self.paper_id} in space {self.space_id}"
+
+
+class VectorIndex(models.Model):
+    """One build of the approximate nearest-neighbour index of a space: its file in the
+    storage (``file``), the library that wrote it, and from when vectors may be missing
+    from it (``vectors_read_at``: the vectors updated since are searched exactly beside
+    it). The newest row of the current space is the version every process loads."""
+
+    space = models.ForeignKey(VectorSpace, on_delete=models.CASCADE, related_name="indexes")
+    file = models.CharField(max_length=300, help_text="name of the index file in the storage")
+    library = models.CharField(max_length=50)
+    paper_count = models.PositiveIntegerField(default=0)
+    vectors_read_at = models.DateTimeField()
+    built_at = models.DateTimeField(auto_now_add=True)
+    build_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "vector indexes"
+
+    def __str__(self):
+        return f"Vector index {self.pk} of space {self.space_id} ({self.paper_count} papers)"
+
+
 class RecommendationRun(models.Model):
     """One full computation of related-paper lists.
 
     Pages read the rows of the newest finished run only, so a rebuild that dies half-way
     leaves the previous lists in place; the run that replaces them deletes the older rows.
-    The fitted content index is kept on the run (``index``) so that any worker on any
-    machine can place a new paper without refitting; workers cache it in memory.
+    The run names the vector space it was computed in (``space``): the model and the
+    paper vectors that any worker on any machine uses to place a new paper.
     """
 
     class Status(models.TextChoices):
@@ -684,7 +750,9 @@ class RecommendationRun(models.Model):
     paper_count = models.PositiveIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
-    index = models.BinaryField(null=True, blank=True, editable=False)
+    space = models.ForeignKey(
+        VectorSpace, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

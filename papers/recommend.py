@@ -1,6 +1,7 @@
 """Related papers: the "Recommended" list of every paper, as ranked RelatedPaper rows.
 
-Content similarity comes from ``papers.similarity``; this module reads the catalogue into
+Content similarity comes from ``papers.similarity``, the stored vectors and the
+nearest-neighbour index from ``papers.vectors``; this module reads the catalogue into
 documents, writes the lists of a run, and swaps runs when one is complete.
 """
 
@@ -13,15 +14,17 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from papers import vectors
 from papers.models import (
     Authorship,
     Paper,
     PaperCategory,
     PaperKeyword,
+    PaperVector,
     RecommendationRun,
     RelatedPaper,
 )
-from papers.similarity import ContentIndex, Document, IndexFormatError
+from papers.similarity import ContentIndex, Document
 from papers.versions import bump_version_on_commit
 
 logger = logging.getLogger(__name__)
@@ -84,7 +87,7 @@ def _grouped(pairs, convert=None):
 def current_run():
     """The newest finished run (its index not loaded), or None before the first."""
     finished = RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
-    return finished.defer("index").order_by("-finished_at", "-id").first()
+    return finished.select_related("space").order_by("-finished_at", "-id").first()
 
 
 def rebuild_related(*, co_rated=None, progress=None):
@@ -97,11 +100,20 @@ def rebuild_related(*, co_rated=None, progress=None):
     """
     previous = current_run()
     run = RecommendationRun.objects.create()
+    space = None
     try:
         documents = load_documents()
         if progress:
             progress.reset(total=len(documents))
         index = ContentIndex.fit(documents) if documents else None
+        if index is not None:
+            # The model, every paper's vectors and their nearest-neighbour index, kept for
+            # every worker (papers.vectors); the run names its space from the start, so a
+            # finishing rebuild never deletes the space of one still running.
+            space = vectors.save_space(index, paper_count=len(documents))
+            RecommendationRun.objects.filter(pk=run.pk).update(space=space)
+            vectors.write_vectors(space, index.ids, index.vectors, index.dense)
+            vectors.build_index(space)
         lists = _ListMaker(co_rated=co_rated or {}, index=index)
         changes = _ChangedLists(previous)
         batch, rows = [], 0
@@ -122,7 +134,6 @@ def rebuild_related(*, co_rated=None, progress=None):
         changes.compare()
         _finish(
             run,
-            index=index,
             paper_count=len(documents),
             row_count=rows,
             previous=previous,
@@ -134,9 +145,24 @@ def rebuild_related(*, co_rated=None, progress=None):
         RecommendationRun.objects.filter(pk=run.pk).update(
             status=RecommendationRun.Status.FAILED, error=repr(error)[:2000]
         )
+        if space is not None:
+            vectors.delete_space(space)
         raise
-    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count"])
+    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count", "space"])
+    _place_again_since(previous, run)
     return run
+
+
+def _place_again_since(previous, run):
+    """Papers placed into the previous run while this one was being computed (their
+    vectors and list entries went to the previous space and run): placed again, now into
+    this one, after the commit."""
+    if previous is None or previous.space_id is None:
+        return
+    placed = PaperVector.objects.filter(space_id=previous.space_id, updated_at__gte=run.started_at)
+    paper_ids = sorted(placed.values_list("paper_id", flat=True))
+    if paper_ids:
+        place_related_papers.delay_on_commit(paper_ids)
 
 
 ROW_COLUMNS = ("run_id", "paper_id", "related_id", "rank", "score", "reason", "detail")
@@ -207,7 +233,7 @@ class _ChangedLists:
         self.pending = {}
 
 
-def _finish(run, *, index, paper_count, row_count, previous, changed):
+def _finish(run, *, paper_count, row_count, previous, changed):
     """Mark the run finished (now pages read it), bump the papers whose lists ``changed``
     since ``previous`` (every paper if another run finished meanwhile: the lists were not
     compared with the ones pages show), and drop the rows of older runs."""
@@ -218,7 +244,6 @@ def _finish(run, *, index, paper_count, row_count, previous, changed):
             finished_at=timezone.now(),
             paper_count=paper_count,
             row_count=row_count,
-            index=index.dumps() if index else None,
         )
         # Every page's "Recommended" list now reads this run: the pages whose list differs
         # from the one they showed are rendered again, the others keep their fragments.
@@ -231,6 +256,7 @@ def _finish(run, *, index, paper_count, row_count, previous, changed):
     stale = timezone.now() - timedelta(days=1)
     older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)
     older.exclude(status=RecommendationRun.Status.RUNNING, started_at__gte=stale).delete()
+    vectors.delete_unused_spaces()
 
 
 class _ListMaker:
@@ -384,33 +410,6 @@ def _category_map(paper_ids=None):
 
 # --- Incremental update -----------------------------------------------------------------
 
-# The fitted index of the current run, per worker process: loaded from the database the
-# first time a worker needs it, dropped when a newer run replaces it.
-_loaded_index = {}
-
-
-def index_of(run):
-    """The ContentIndex of this run, from this process's memory or the database."""
-    key = (run.pk, run.finished_at)  # the time too: a database restored from a copy reuses ids
-    if key not in _loaded_index:
-        data = RecommendationRun.objects.filter(pk=run.pk).values_list("index", flat=True).get()
-        _loaded_index.clear()
-        _loaded_index[key] = _load_index(run, data)
-    return _loaded_index[key]
-
-
-def _load_index(run, data):
-    """The stored index, or None when there is none or it is not one (an index from before
-    issue 13, kept with pickle, or tampered with): new papers then get the cold-start fill
-    until the next rebuild stores a good one."""
-    if not data:
-        return None
-    try:
-        return ContentIndex.loads(bytes(data))
-    except IndexFormatError:
-        logger.exception("The content index of recommendation run %s is refused", run.pk)
-        return None
-
 
 @shared_task
 def place_related_paper(paper_id):
@@ -454,9 +453,8 @@ def place_paper(paper_id):
             bump_version_on_commit(listing.values_list("paper_id", flat=True))
             listing.delete()
         return 0
-    index = index_of(run)
-    documents = load_documents([paper_id])
-    candidates = index.place(documents[0], k=CANDIDATES) if index else []
+    index = _placed_index(run.space, paper_id)
+    candidates = index.neighbours_of(paper_id, k=CANDIDATES) if index else []
     lists = _ListMaker(co_rated={}, index=index, paper_ids=[paper_id])
     joins = [(other, score) for other, score in candidates if score >= lists.min_score]
     with transaction.atomic():
@@ -472,6 +470,22 @@ def place_paper(paper_id):
         listing = listing.exclude(paper_id__in=touched)
         bump_version_on_commit(listing.values_list("paper_id", flat=True))
     return written
+
+
+def _placed_index(space, paper_id):
+    """Write the paper's vectors into the space (every worker sees them from now on) and
+    return a ContentIndex holding it and its nearest candidates, read from the database,
+    to score them exactly. None without a usable model (the cold-start fill then)."""
+    model = vectors.model_of(space) if space is not None else None
+    if model is None:
+        return None
+    sparse, dense = model.vectorize(load_documents([paper_id]))
+    vectors.write_vectors(space, [paper_id], sparse, dense)
+    if model.has_topics:
+        near = vectors.nearest(space, dense[0], CANDIDATES + 10, exclude=[paper_id])
+    else:  # a small catalogue (no topics learnt): every paper, by words
+        near = vectors.all_paper_ids(space)
+    return vectors.local_index(model, space, {paper_id, *near})
 
 
 def _insert_into_lists(run, paper_id, joins, lists):

@@ -187,6 +187,17 @@ class ContentIndex:
         if exclude is not None:
             approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
         candidates = _top_columns(approximate, max(CANDIDATES, k + 10))
+        excluded = np.take_along_axis(approximate, candidates, 1) == -np.inf
+        return self._score(vectors, dense, candidates, k=k, excluded=excluded)
+
+    def rank_candidates(self, rows, candidates, *, k):
+        """The k best of the given candidate rows (an array, one row of row numbers per
+        row in ``rows``, found elsewhere: an approximate index), scored exactly."""
+        rows = list(rows)
+        return self._score(self.vectors[rows], self.dense[rows], candidates, k=k)
+
+    def _score(self, vectors, dense, candidates, *, k, excluded=None):
+        """The exact scores of each row's candidate columns; the k best, as _rank says."""
         words = _row_dots(vectors, self.vectors, candidates)
         exact = words.copy()
         if TOPIC_WEIGHT and self.components.shape[0]:
@@ -196,8 +207,9 @@ class ContentIndex:
         exact /= 1 + (TOPIC_WEIGHT if self.components.shape[0] else 0)
         # A neighbour shares at least a word, an author, a category or the journal (topics
         # alone mean little in a small catalogue); and it is never the paper itself.
-        excluded = np.take_along_axis(approximate, candidates, 1) == -np.inf
-        exact[(words <= 0) | excluded] = 0
+        exact[words <= 0] = 0
+        if excluded is not None:
+            exact[excluded] = 0
         order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
         results = []
         for columns, scores in zip(
@@ -230,6 +242,39 @@ class ContentIndex:
         self._append([document.paper_id], vectors)
         return best
 
+    def vectorize(self, documents):
+        """(sparse rows, dense rows) of these documents in this index's space, as stored
+        per paper by ``papers.vectors``; the index itself is left as it is."""
+        vectors = self._sparse(list(documents))
+        return vectors, self._densify(vectors)
+
+    def with_rows(self, ids, vectors, dense):
+        """A new index of the same fitted space holding only these papers' rows (e.g. a
+        placed paper and its candidates, read from the database)."""
+        return type(self)(
+            ids=ids,
+            words=self.words,
+            tags=self.tags,
+            components=self.components,
+            vectors=vectors,
+            dense=dense,
+        )
+
+    def neighbours_of(self, paper_id, k=10):
+        """[(other_id, score), ...] best first among this index's rows, never itself."""
+        row = self.row_of[paper_id]
+        return self._best([row], k=k, exclude=[row])[0]
+
+    @property
+    def has_topics(self):
+        """False below MIN_TOPIC_PAPERS: the dense vectors are then empty and candidates
+        are found by words over every paper."""
+        return bool(self.components.shape[0])
+
+    @property
+    def feature_count(self):
+        return self.components.shape[1]
+
     def shared_terms(self, paper_id, other_id, n=3):
         """Up to n words or phrases that weigh most in both papers, for the reason shown."""
         if self.words is None or paper_id not in self.row_of or other_id not in self.row_of:
@@ -257,11 +302,13 @@ class ContentIndex:
 
     # --- storage ---
 
-    def dumps(self):
-        """The index as bytes, to keep in the database for every worker: NumPy arrays in an
-        ``np.savez_compressed`` archive (sparse weights and SVD axes as float16; the dense
-        vectors are recomputed), and the vocabularies as JSON. Nothing in it is code."""
-        vectors = self.vectors
+    def dumps(self, *, rows=True):
+        """The index as bytes: NumPy arrays in an ``np.savez_compressed`` archive (sparse
+        weights and SVD axes as float16; the dense vectors are recomputed), and the
+        vocabularies as JSON. Nothing in it is code. ``rows=False``: the fitted model alone
+        (vocabularies, weights, axes), the papers' vectors being kept elsewhere
+        (``papers.vectors`` keeps them in the database, one row per paper)."""
+        vectors = self.vectors if rows else sp.csr_matrix((0, self.feature_count))
         meta = {
             "format": INDEX_FORMAT,
             "shape": list(vectors.shape),
@@ -270,7 +317,7 @@ class ContentIndex:
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            "ids": np.asarray(self.ids, dtype=np.int64),
+            "ids": np.asarray(self.ids if rows else [], dtype=np.int64),
             "components": self.components.astype(np.float16),
             "indptr": vectors.indptr.astype(np.int64),
             "indices": vectors.indices.astype(np.int32),
@@ -316,8 +363,17 @@ class ContentIndex:
             vectors=None,
             dense=None,
         )
-        index._append(arrays["ids"].tolist(), vectors)
+        if len(arrays["ids"]):
+            index._append(arrays["ids"].tolist(), vectors)
+        else:  # the model alone
+            index.vectors, index.dense = vectors, np.zeros((0, index.dense_width), np.float32)
         return index
+
+    @property
+    def dense_width(self):
+        """The length of a dense vector (1 when there are no topics: all zero)."""
+        dimensions = self.components.shape[0]
+        return dimensions + min(dimensions, TOPIC_DIMENSIONS) if dimensions else 1
 
 
 # --- helpers ---

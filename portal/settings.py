@@ -248,8 +248,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
+# Files the portal writes (the recommender's model and nearest-neighbour index files,
+# papers.vectors): under var/media by default; in production with several machines a
+# shared store, e.g. FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage and
+# FILE_STORAGE_OPTIONS='{"bucket_name": "portal-files"}' (django-storages; see README).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str(
+            "FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("FILE_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         # Hashed, compressed files in production (after collectstatic); plain files in DEBUG.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -356,6 +366,7 @@ CELERY_IMPORTS = [
     "papers.listing",
     "papers.metadata",
     "papers.recommend",
+    "papers.vectors",
     "accounts.emails",
     "reviews.ratings",
     "reviews.notifications",
@@ -390,6 +401,12 @@ CELERY_BEAT_SCHEDULE = {
     "rebuild-recommendations": {
         "task": "recommendations.picks.rebuild_recommendations",
         "schedule": crontab(hour=4, minute=7),
+    },
+    # The nearest-neighbour index of the paper vectors, rebuilt with the papers placed
+    # since the last build (until then they are searched exactly beside it).
+    "build-vector-index": {
+        "task": "papers.vectors.build_vector_index",
+        "schedule": crontab(minute=37),
     },
     # Email digests: each run fans out one task per user due (recommendations.digests).
     "send-daily-digests": {

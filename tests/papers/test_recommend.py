@@ -1,11 +1,9 @@
 """Related-papers lists (papers.recommend) on real recorded Crossref records."""
 
-import pickle
-
 import pytest
 from django.urls import reverse
 
-from papers.models import Paper, RecommendationRun, RelatedPaper
+from papers.models import Paper, RecommendationRun, RelatedPaper, VectorSpace
 from papers.recommend import current_run, place_paper, rebuild_related, related_papers
 from tests.factories import CategoryFactory, PaperFactory
 from tests.records import FIXTURES, import_record
@@ -265,15 +263,19 @@ def test_a_curator_edit_of_the_title_places_the_paper_again(
     assert papers[BLOGS] in similar(far)
 
 
-def test_a_stored_index_that_is_a_pickle_runs_nothing_and_a_new_paper_is_still_placed():
-    from tests.papers.test_similarity import RAN, _Payload
+def test_a_stored_model_that_is_a_pickle_runs_nothing_and_a_new_paper_is_still_placed():
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from tests.papers.test_similarity import PICKLE_PAYLOAD, RAN
 
     papers = import_all()
     newest = papers.pop(BLOGS)
     Paper.objects.filter(pk=newest.pk).delete()
     run = rebuild_related()
-    # Someone with write access to the table swaps the index for a pickle.
-    RecommendationRun.objects.filter(pk=run.pk).update(index=pickle.dumps(_Payload()))
+    # Someone with write access to the storage swaps the model file for a pickle.
+    name = default_storage.save("vectors/tampered.npz", ContentFile(PICKLE_PAYLOAD))
+    VectorSpace.objects.filter(pk=run.space_id).update(file=name)
     added = import_record(BLOGS)
 
     assert place_paper(added.pk) >= 1

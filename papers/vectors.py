@@ -1,0 +1,352 @@
+"""Paper vectors as data, and the nearest-neighbour index over them, shared by every process.
+
+A full rebuild (``papers.recommend.rebuild_related``) fits a ``papers.similarity``
+ContentIndex and keeps three things, none of them pickled:
+
+- the fitted model (vocabularies, their weights, the topic axes) as a file in the storage
+  (``save_space``: a NumPy archive read with ``allow_pickle=False`` and JSON), named by a
+  VectorSpace row;
+- every paper's vectors, one PaperVector row each (``write_vectors``): the dense vector as
+  float32 bytes, and the sparse word and tag weights;
+- an approximate nearest-neighbour index of the dense vectors (``build_index``, LIBRARY),
+  as a file in the storage named by a VectorIndex row: that row is its version.
+
+Placing a paper (``papers.recommend.place_paper``) writes its PaperVector row at once, so
+any worker on any machine sees it; ``nearest`` asks the current index (each process loads
+the file once per version, and again when a newer version appears) and searches exactly,
+beside it, the vectors written since the index read them, so no placed paper is invisible
+until the next build (``build_vector_index``, a Celery task) folds them in.
+
+The storage is Django's (``STORAGES["default"]``): files under MEDIA_ROOT by default, S3
+or similar in production through django-storages (see the README).
+"""
+
+import logging
+import os
+import tempfile
+import time
+from datetime import timedelta
+
+import numpy as np
+import scipy.sparse as sp
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from papers.models import PaperVector, VectorIndex, VectorSpace
+from papers.similarity import ContentIndex, IndexFormatError
+
+logger = logging.getLogger(__name__)
+
+LIBRARY = "hnswlib"
+STORAGE_FOLDER = "vectors"
+# HNSW parameters, chosen on the arXiv corpus (bench/vector_index.py): recall@10 against
+# exact search 0.99 at these values.
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+# Vectors written this long before an index build started its read are searched exactly
+# beside it too: a placement whose transaction was still open when the read began.
+FRESH_OVERLAP = timedelta(minutes=10)
+WRITE_BATCH = 5000
+
+
+# --- the fitted model ---------------------------------------------------------------------
+
+
+def save_space(index, *, paper_count):
+    """Store the fitted model of ``index`` (no paper vectors) in the storage; returns its
+    new VectorSpace row."""
+    data = index.dumps(rows=False)
+    name = default_storage.save(
+        f"{STORAGE_FOLDER}/space-{timezone.now():%Y%m%d-%H%M%S}.npz", ContentFile(data)
+    )
+    return VectorSpace.objects.create(
+        file=name, dimensions=index.dense_width, paper_count=paper_count
+    )
+
+
+def delete_space(space):
+    """A space, its vectors, its index rows and its files."""
+    for name in [space.file, *space.indexes.values_list("file", flat=True)]:
+        default_storage.delete(name)
+    space.delete()
+
+
+def delete_unused_spaces():
+    """Delete the spaces no recommendation run names any more (older runs are deleted by
+    the rebuild that replaces them), with their files."""
+    for space in VectorSpace.objects.filter(runs__isnull=True):
+        delete_space(space)
+
+
+_models = {}  # (space id, file) -> ContentIndex without rows, per process
+
+
+def model_of(space):
+    """The fitted model of a space (a ContentIndex holding no paper), from this process's
+    memory or the storage; None when its file is missing or not a model (logged)."""
+    # The file name too: a database restored from a copy (or a test's) reuses ids.
+    key = (space.pk, space.file)
+    if key not in _models:
+        try:
+            with default_storage.open(space.file, "rb") as file:
+                model = ContentIndex.loads(file.read())
+        except (OSError, IndexFormatError):
+            logger.exception("The model of vector space %s cannot be read", space.pk)
+            return None
+        _models.clear()  # one space is current at a time
+        _models[key] = model
+    return _models[key]
+
+
+# --- the vectors table --------------------------------------------------------------------
+
+
+def write_vectors(space, ids, vectors, dense):
+    """Insert or replace the PaperVector rows of these papers (sparse ``vectors`` and
+    ``dense`` rows in ``ids`` order) in one transaction. Returns how many."""
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    dense = np.ascontiguousarray(dense, dtype=np.float32)
+    now = timezone.now()
+    rows = []
+    for row, paper_id in enumerate(ids):
+        start, stop = vectors.indptr[row], vectors.indptr[row + 1]
+        rows.append(
+            (
+                space.pk,
+                paper_id,
+                dense[row].tobytes(),
+                vectors.indices[start:stop].astype(np.int32).tobytes(),
+                vectors.data[start:stop].astype(np.float32).tobytes(),
+                now,
+            )
+        )
+    with transaction.atomic():
+        PaperVector.objects.filter(space=space, paper_id__in=list(ids)).delete()
+        for start in range(0, len(rows), WRITE_BATCH):
+            _insert(rows[start : start + WRITE_BATCH])
+    return len(rows)
+
+
+VECTOR_COLUMNS = ("space_id", "paper_id", "dense", "term_columns", "term_weights", "updated_at")
+
+
+def _insert(rows):
+    """A rebuild writes a row per paper: COPY on PostgreSQL, one executemany elsewhere."""
+    table = connection.ops.quote_name(PaperVector._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in VECTOR_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(VECTOR_COLUMNS))
+            # Table and column names are our model's own, quoted; the values are parameters.
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+
+def read_vectors(space, paper_ids=None, *, since=None):
+    """(ids, sparse rows, dense rows) of these papers (or all, or those written ``since``)
+    in a space, in id order. One query."""
+    rows = PaperVector.objects.filter(space=space).order_by("paper_id")
+    if paper_ids is not None:
+        rows = rows.filter(paper_id__in=list(paper_ids))
+    if since is not None:
+        rows = rows.filter(updated_at__gte=since)
+    ids, dense, columns, weights, indptr = [], [], [], [], [0]
+    for paper_id, vector, term_columns, term_weights in rows.values_list(
+        "paper_id", "dense", "term_columns", "term_weights"
+    ).iterator(chunk_size=10000):
+        ids.append(paper_id)
+        dense.append(np.frombuffer(bytes(vector), dtype=np.float32))
+        columns.append(np.frombuffer(bytes(term_columns), dtype=np.int32))
+        weights.append(np.frombuffer(bytes(term_weights), dtype=np.float32))
+        indptr.append(indptr[-1] + len(columns[-1]))
+    width = space.dimensions or 1
+    dense = np.vstack(dense) if dense else np.zeros((0, width), dtype=np.float32)
+    return ids, (columns, weights, indptr), dense
+
+
+def local_index(model, space, paper_ids):
+    """A ContentIndex of the model's space holding only these papers' stored rows (those
+    that have one): what a placement scores exactly. One query."""
+    ids, (columns, weights, indptr), dense = read_vectors(space, paper_ids)
+    vectors = sp.csr_matrix(
+        (
+            np.concatenate(weights) if weights else np.zeros(0, np.float32),
+            np.concatenate(columns) if columns else np.zeros(0, np.int32),
+            np.asarray(indptr),
+        ),
+        shape=(len(ids), model.feature_count),
+    )
+    vectors.check_format(full_check=True)  # rows of another model would index past its end
+    return model.with_rows(ids, vectors, dense)
+
+
+# --- the nearest-neighbour index ----------------------------------------------------------
+
+
+def build_ann(ids, vectors):
+    """An HNSW index (inner product) of these dense vectors, labelled by paper id."""
+    import hnswlib
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    ann = hnswlib.Index(space="ip", dim=vectors.shape[1])
+    ann.init_index(
+        max_elements=max(len(ids), 1),
+        M=HNSW_M,
+        ef_construction=HNSW_EF_CONSTRUCTION,
+        random_seed=0,
+    )
+    if len(ids):
+        ann.add_items(vectors, np.asarray(ids, dtype=np.int64))
+    ann.set_ef(HNSW_EF_SEARCH)
+    return ann
+
+
+def search_ann(ann, vector, k):
+    """(paper ids, inner products) of the k nearest (fewer when the index is smaller)."""
+    k = min(k, ann.get_current_count())
+    if k == 0:
+        return [], []
+    labels, distances = ann.knn_query(np.asarray(vector, dtype=np.float32)[None, :], k=k)
+    # hnswlib's "ip" distance is 1 - inner product.
+    return labels[0].tolist(), (1 - distances[0]).tolist()
+
+
+def _ann_bytes(ann):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "index.bin")
+        ann.save_index(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def _ann_from(data, dimensions):
+    import hnswlib
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "index.bin")
+        with open(path, "wb") as file:
+            file.write(data)
+        ann = hnswlib.Index(space="ip", dim=dimensions)
+        ann.load_index(path)
+    ann.set_ef(HNSW_EF_SEARCH)
+    return ann
+
+
+def build_index(space):
+    """Build the nearest-neighbour index of every vector of ``space``, save it in the
+    storage and record it as the space's newest VectorIndex (the version every process
+    loads next). Vectors written after the read began are searched exactly beside it.
+    Safe to run twice: the newer build wins, older files are deleted. Returns the row."""
+    started = time.perf_counter()
+    read_at = timezone.now()
+    ids, _sparse, dense = read_vectors(space)
+    ann = build_ann(ids, dense)
+    name = default_storage.save(
+        f"{STORAGE_FOLDER}/index-{space.pk}-{read_at:%Y%m%d-%H%M%S}.hnsw",
+        ContentFile(_ann_bytes(ann)),
+    )
+    built = VectorIndex.objects.create(
+        space=space,
+        file=name,
+        library=f"{LIBRARY} {_library_version()}",
+        paper_count=len(ids),
+        vectors_read_at=read_at,
+        build_seconds=time.perf_counter() - started,
+    )
+    _loaded.clear()
+    _loaded[space.pk] = (built.file, ann)  # this process has it already
+    delete_old_indexes(space, keep=built)
+    return built
+
+
+def delete_old_indexes(space, *, keep):
+    """Drop the older index rows of a space and their files (a process that still holds
+    one in memory keeps using it until it sees the new version)."""
+    for old in VectorIndex.objects.filter(space=space, pk__lt=keep.pk):
+        default_storage.delete(old.file)
+        old.delete()
+
+
+def _library_version():
+    from importlib.metadata import version
+
+    return version(LIBRARY)
+
+
+@shared_task
+def build_vector_index(space_id=None):
+    """Build the index of a space (default: the current run's), folding in the papers
+    placed since the last build. Run by a full rebuild and hourly by beat."""
+    space = VectorSpace.objects.filter(pk=space_id).first() if space_id else current_space()
+    if space is None:
+        return None
+    return build_index(space).pk
+
+
+def current_space():
+    """The space of the newest finished recommendation run, or None."""
+    from papers.models import RecommendationRun
+
+    run = (
+        RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
+        .order_by("-finished_at", "-id")
+        .select_related("space")
+        .first()
+    )
+    return run.space if run else None
+
+
+_loaded = {}  # space id -> (VectorIndex file, the loaded index), per process
+
+
+def loaded_index(space):
+    """(VectorIndex row or None, the loaded index or None) of a space: its newest version,
+    from this process's memory, or read from the storage when a newer one was built. One
+    query when the version is unchanged."""
+    newest = VectorIndex.objects.filter(space=space).order_by("-id").first()
+    if newest is None:
+        return None, None
+    held = _loaded.get(space.pk)
+    if held is None or held[0] != newest.file:  # a new version (file names are unique)
+        try:
+            with default_storage.open(newest.file, "rb") as file:
+                ann = _ann_from(file.read(), space.dimensions)
+        except (OSError, RuntimeError):
+            logger.exception("Vector index %s cannot be read; searching exactly", newest.pk)
+            return None, None
+        _loaded.clear()
+        _loaded[space.pk] = (newest.file, ann)
+        held = _loaded[space.pk]
+    return newest, held[1]
+
+
+def nearest(space, vector, n, *, exclude=()):
+    """The ids of about the n papers of ``space`` whose dense vectors are nearest to
+    ``vector`` (inner product): the current index's answer, merged with an exact search of
+    the vectors written since it read them (all of the space's vectors when no index is
+    built yet). Papers in ``exclude`` are left out. Two or three queries."""
+    built, ann = loaded_index(space)
+    since = built.vectors_read_at - FRESH_OVERLAP if built else None
+    fresh_ids, _sparse, fresh_dense = read_vectors(space, since=since)
+    scores = {}
+    if ann is not None:
+        for paper_id, score in zip(*search_ann(ann, vector, n + len(exclude)), strict=True):
+            scores[paper_id] = score
+    if fresh_ids:
+        # A fresh vector replaces what the index holds for that paper (its content changed).
+        for paper_id, score in zip(fresh_ids, (fresh_dense @ vector).tolist(), strict=True):
+            scores[paper_id] = score
+    for paper_id in exclude:
+        scores.pop(paper_id, None)
+    return sorted(scores, key=lambda paper_id: -scores[paper_id])[:n]
+
+
+def all_paper_ids(space):
+    return list(PaperVector.objects.filter(space=space).values_list("paper_id", flat=True))
