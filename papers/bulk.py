@@ -46,7 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import curation
+from papers import curation, references
 from papers.models import (
     NEXT_VERSION,
     Author,
@@ -60,6 +60,7 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    Reference,
 )
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
@@ -313,6 +314,7 @@ class _Plan:
     fundings: list | None = None  # [(Funder, awards)] when synced
     notices: set | None = None  # {(kind, doi, date, direction, label)} when synced
     categories: list | None = None  # category names after the import, when synced
+    references: list | None = None  # the new reference list (entry keys), when replaced
     was_retracted: bool = False
 
 
@@ -339,6 +341,7 @@ def _store(pairs, *, source):
     funding_rows = _diff_fundings(plans, current)
     stale_links, new_links = _plan_categories(unlocked("categories"), current, source=source)
     _plan_notices(unlocked("notices"), current)
+    stored_cited = _plan_references(plans, source=source)
 
     for plan in plans:
         notices = plan.notices if plan.notices is not None else current.notices[plan.paper.pk]
@@ -360,6 +363,9 @@ def _store(pairs, *, source):
     _write_fundings(*funding_rows)
     _write_links(stale_links, new_links)
     _write_notices(plans)
+    _write_references(plans, stored_cited)
+    # Entries stored earlier that cite the batch's new papers (or newly known OpenAlex ids).
+    references.link_arrivals([p.paper for p in changed if p.created or "openalex_id" in p.changed])
 
     listed = [
         plan.paper.pk
@@ -416,6 +422,9 @@ def _set_fields(plan, journals, *, source):
     plan.changed = curation.set_fields(paper, values, source=source)
     if plan.created:
         plan.changed |= values.keys()  # on creation every field counts as imported
+    if work.openalex_id and paper.openalex_id != work.openalex_id:
+        paper.openalex_id = work.openalex_id  # not curated: the id OpenAlex gives it
+        plan.changed.add("openalex_id")
     if not curation.is_locked(paper, "journal", source=source):
         journal = journals[work.journal] if work.journal else None
         if plan.created or paper.journal_id != (journal.pk if journal else None):
@@ -1010,6 +1019,80 @@ def _write_notices(plans):
         Notice.objects.filter(paper_id__in=replaced).delete()
     if create:
         insert_rows(Notice, create)
+
+
+# --- reference lists ---
+
+
+def _plan_references(plans, *, source):
+    """Each plan's new reference list when its record replaces the stored one
+    (``references.wanted_list``); returns {paper id: ids of the papers its stored list
+    cites} for the papers whose list is replaced. One query, for the stored lists of the
+    batch's existing papers whose records give one."""
+    giving = [p for p in plans if p.work.references is not None]
+    stored = defaultdict(list)
+    cited = defaultdict(set)
+    existing = [p.paper.pk for p in giving if not p.created]
+    if existing:
+        rows = Reference.objects.filter(citing_id__in=existing).order_by("citing_id", "position")
+        for row in rows.values("citing_id", "cited_id", *references.ENTRY_COLUMNS):
+            stored[row["citing_id"]].append(references.row_key(row))
+            if row["cited_id"]:
+                cited[row["citing_id"]].add(row["cited_id"])
+    replaced = {}
+    for plan in giving:
+        wanted = references.wanted_list(
+            plan.paper, plan.work, source=source, stored=stored[plan.paper.pk]
+        )
+        if wanted is not None:
+            plan.references = wanted
+            plan.changed.add("references")
+            if not plan.created:
+                replaced[plan.paper.pk] = cited[plan.paper.pk]
+    return replaced
+
+
+def _write_references(plans, stored_cited):
+    """Replace the reference lists of the plans that have a new one: one DELETE, the cited
+    papers found (two queries), one INSERT, and one UPDATE bumping the papers that gain or
+    lose a citing paper (their "Cited by" blocks)."""
+    new = [p for p in plans if p.references is not None]
+    if not new:
+        return
+    if stored_cited:
+        Reference.objects.filter(citing_id__in=list(stored_cited)).delete()
+    found = references.resolve([key for plan in new for key in plan.references])
+    rows, bumped = [], set()
+    for plan in new:
+        plan_rows = references.rows_for(plan.paper.pk, plan.references, found)
+        rows += plan_rows
+        cited_now = {row.cited_id for row in plan_rows if row.cited_id}
+        bumped |= cited_now ^ stored_cited.get(plan.paper.pk, set())
+    insert_references(rows)
+    curation.bump_version(bumped)
+
+
+def insert_references(rows):
+    """Insert new Reference rows in one statement whatever their number: COPY on
+    PostgreSQL; elsewhere one prepared INSERT run for every row (``executemany``), since
+    ``bulk_create`` splits a batch's thousands of references into INSERTs of 999 values
+    on SQLite."""
+    if not rows:
+        return
+    attnames = ("citing_id", "position", "cited_id", *references.ENTRY_COLUMNS)
+    values = [(r.citing_id, r.position, r.cited_id, *references.row_key(r)) for r in rows]
+    if connection.vendor == "postgresql":
+        insert_links(Reference, attnames, values)
+        return
+    fields = {f.attname: f for f in Reference._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in attnames)
+    marks = ", ".join(["%s"] * len(attnames))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(Reference._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608 (quoted names)
+            values,
+        )
 
 
 # --- the search text ---

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import bulk, crossref, curation
+from papers import bulk, crossref, curation, references
 from papers.bulk import (  # what a record means as rows, shared by both paths
     CREATED,
     KEPT_FROM_ENRICHMENT,
@@ -76,6 +76,9 @@ def _upsert_locked(work, *, source):
     changed = curation.set_fields(paper, values, source=source)
     if created:
         changed |= values.keys()  # on creation every field counts as imported, even an empty one
+    if work.openalex_id and paper.openalex_id != work.openalex_id:
+        paper.openalex_id = work.openalex_id  # not curated: the id OpenAlex gives it
+        changed.add("openalex_id")
     if not curation.is_locked(paper, "journal", source=source):
         journal = find_or_create_journal(work.journal) if work.journal else None
         if created or paper.journal_id != (journal.pk if journal else None):
@@ -103,6 +106,12 @@ def _upsert_locked(work, *, source):
         # On creation every relation counts as imported, even an empty one.
         if not curation.is_locked(paper, name, source=source) and (sync() or created):
             changed.add(name)
+
+    if _sync_references(paper, work, source=source):
+        changed.add("references")
+    if created or "openalex_id" in changed:
+        # Entries stored earlier that cite this paper now link it.
+        references.link_arrivals([paper])
 
     retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
     is_retracted = retracted.exists()
@@ -239,6 +248,26 @@ def _sync_notices(paper, work):
         Notice(paper=paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
         for k, d, dt, dr, lb in sorted(wanted, key=lambda n: (n[1], n[0], n[3]))
     )
+    return True
+
+
+def _sync_references(paper, work, *, source):
+    """Replace the paper's reference list with the record's when it gives one
+    (``references.wanted_list``); returns True if it changed. Bumps the papers that gain or
+    lose this paper as a citing paper."""
+    stored_rows = list(
+        paper.references.order_by("position").values("cited_id", *references.ENTRY_COLUMNS)
+    )
+    stored = [references.row_key(row) for row in stored_rows]
+    wanted = references.wanted_list(paper, work, source=source, stored=stored)
+    if wanted is None:
+        return False
+    cited_before = {row["cited_id"] for row in stored_rows if row["cited_id"]}
+    paper.references.all().delete()
+    rows = references.rows_for(paper.pk, wanted, references.resolve(wanted))
+    bulk.insert_references(rows)
+    cited_now = {row.cited_id for row in rows if row.cited_id}
+    curation.bump_version(cited_before ^ cited_now)
     return True
 
 
@@ -397,10 +426,16 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
         for name, (link_model, names) in links.items():
             if curation.set_links(paper, link_model, names, source=source):
                 changed.add(name)
+        if enrichment.openalex_id and paper.openalex_id != enrichment.openalex_id:
+            paper.openalex_id = enrichment.openalex_id
+            changed.add("openalex_id")
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
         # The enrichment's own outcome is saved with the fields, stamped in no provenance.
         curation.record_edit(
             paper, {*changed, "enrichment_status", "enriched_at", "enrichment_error"}, source=source
         )
+        if "openalex_id" in changed:
+            # OpenAlex reference lists name the paper by this id: entries waiting link it.
+            references.link_arrivals([paper])
         return UPDATED if changed else UNCHANGED
