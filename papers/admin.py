@@ -170,7 +170,16 @@ class NoticeInline(admin.TabularInline):
     """Crossmark notices come from the record (and decide ``is_retracted``): shown, not edited."""
 
     model = Notice
-    fields = readonly_fields = ["label", "kind", "direction", "doi", "date"]
+    fields = readonly_fields = [
+        "label",
+        "kind",
+        "direction",
+        "doi",
+        "date",
+        "source",
+        "reason",
+        "url",
+    ]
     extra = 0
     can_delete = False
 

@@ -345,6 +345,8 @@ def _store(pairs, *, source):
 
     for plan in plans:
         notices = plan.notices if plan.notices is not None else current.notices[plan.paper.pk]
+        # Another source's notices (Retraction Watch) count as the record's own do.
+        notices = {*notices, *current.other_notices[plan.paper.pk]}
         is_retracted = any(n[3] == "updated-by" and n[0] in RETRACTION_KINDS for n in notices)
         if is_retracted != plan.paper.is_retracted:
             plan.paper.is_retracted = is_retracted
@@ -362,7 +364,7 @@ def _store(pairs, *, source):
     _write_authorships(*authorship_rows)
     _write_fundings(*funding_rows)
     _write_links(stale_links, new_links)
-    _write_notices(plans)
+    _write_notices(plans, current)
     _write_references(plans, stored_cited)
     # Entries stored earlier that cite the batch's new papers (or newly known OpenAlex ids).
     references.link_arrivals([p.paper for p in changed if p.created or "openalex_id" in p.changed])
@@ -551,6 +553,7 @@ class _Relations:
         self.fundings = defaultdict(list)  # paper id -> [Funding] by position
         self.category_links = defaultdict(list)  # paper id -> [(PaperCategory, name)]
         self.notices = defaultdict(set)  # paper id -> {(kind, doi, date, direction, label)}
+        self.other_notices = defaultdict(set)  # the same, of other sources (Retraction Watch)
         self.keywords = defaultdict(list)  # paper id -> [name]
         if not paper_ids:
             return
@@ -566,10 +569,10 @@ class _Relations:
         for link in links.order_by("pk"):
             self.category_links[link.paper_id].append((link, link.category.name))
         notices = Notice.objects.filter(paper_id__in=paper_ids)
-        for paper_id, *notice in notices.values_list(
-            "paper_id", "kind", "doi", "date", "direction", "label"
+        for paper_id, source, *notice in notices.values_list(
+            "paper_id", "source", "kind", "doi", "date", "direction", "label"
         ):
-            self.notices[paper_id].add(tuple(notice))
+            (self.other_notices if source else self.notices)[paper_id].add(tuple(notice))
         keywords = PaperKeyword.objects.filter(paper_id__in=paper_ids)
         for paper_id, name in keywords.values_list("paper_id", "keyword__name"):
             self.keywords[paper_id].append(name)
@@ -1003,20 +1006,24 @@ def _plan_notices(plans, current):
             plan.changed.add("notices")
 
 
-def _write_notices(plans):
-    """Replace the notices of papers whose notices changed (one DELETE, one INSERT)."""
-    replaced, create = [], []
+def _write_notices(plans, current):
+    """Replace the record's own notices of papers whose notices changed (one DELETE, one
+    INSERT; one more DELETE when another source's notice is now the record's too)."""
+    replaced, create, superseded = [], [], {}
     for plan in plans:
         if plan.notices is None or "notices" not in plan.changed:
             continue
         if not plan.created:
             replaced.append(plan.paper.pk)
+            if current.other_notices[plan.paper.pk]:
+                superseded[plan.paper.pk] = plan.notices
         create += [
             Notice(paper=plan.paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
             for k, d, dt, dr, lb in sorted(plan.notices, key=lambda n: (n[1], n[0], n[3]))
         ]
     if replaced:
-        Notice.objects.filter(paper_id__in=replaced).delete()
+        Notice.objects.filter(paper_id__in=replaced, source="").delete()
+    delete_notices_superseded(superseded)
     if create:
         insert_rows(Notice, create)
 
@@ -1093,6 +1100,18 @@ def insert_references(rows):
             f"INSERT INTO {quote(Reference._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608 (quoted names)
             values,
         )
+
+
+def delete_notices_superseded(wanted):
+    """Delete the other sources' notices that the record's new notices repeat (the same
+    kind, DOI and direction: the unique key): the record's stands for both. ``wanted`` is
+    {paper id: {(kind, doi, date, direction, label)}}; one DELETE, none when empty."""
+    match = Q()
+    for paper_id, notices in wanted.items():
+        for kind, doi, _, direction, _ in notices:
+            match |= Q(paper_id=paper_id, kind=kind, doi=doi, direction=direction)
+    if match:
+        Notice.objects.exclude(source="").filter(match).delete()
 
 
 # --- the search text ---

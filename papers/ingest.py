@@ -113,19 +113,84 @@ def _upsert_locked(work, *, source):
         # Entries stored earlier that cite this paper now link it.
         references.link_arrivals([paper])
 
-    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
-    is_retracted = retracted.exists()
-    if is_retracted != paper.is_retracted:
-        if is_retracted and not created:
-            # Readers who rated it are told (reviews), once the import is committed.
-            send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
-        paper.is_retracted = is_retracted
+    if settle_retraction(paper, created=created):
         changed.add("is_retracted")
 
     if not (created or changed):
         return paper, UNCHANGED
     curation.record_edit(paper, changed, source=source)
     return paper, CREATED if created else UPDATED
+
+
+def settle_retraction(paper, *, created=False):
+    """Set ``paper.is_retracted`` from its stored notices (any source: the record's,
+    Retraction Watch's); returns True if it changed (saves nothing: the caller's
+    ``record_edit`` does, and so bumps the page, the pages listing it, and re-places it in
+    the related lists, which leave retracted papers out). A paper newly retracted sends
+    ``paper_retracted`` once the transaction commits: readers who rated it are told
+    (reviews). One query."""
+    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
+    is_retracted = retracted.exists()
+    if is_retracted == paper.is_retracted:
+        return False
+    if is_retracted and not created:
+        send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
+    paper.is_retracted = is_retracted
+    return True
+
+
+def add_notices(doi, notices, *, source):
+    """Add ``source``'s notices (``records.UpdateNotice`` with a reason and a link, e.g.
+    from Retraction Watch, ``papers.retractions``) to the paper with this DOI, beside its
+    record's own, in one transaction with the paper row locked; then retract it as a
+    Crossref retraction notice does (``settle_retraction``).
+
+    ``notices`` are (UpdateNotice, reason, url) triples. A notice the paper already has
+    (same kind, notice DOI and direction, from any source) gets the reason, link and date
+    it lacks; a new one is added. Returns UPDATED, UNCHANGED, or None when no paper has the
+    DOI; a curator's lock on "notices" leaves the paper UNCHANGED. Idempotent.
+    """
+    with transaction.atomic():
+        paper = Paper.objects.select_for_update().with_doi(doi).first()
+        if paper is None:
+            return None
+        if curation.is_locked(paper, "notices", source=source):
+            return UNCHANGED
+        stored = {(n.kind, n.doi, n.direction): n for n in paper.notices.all()}
+        changed = set()
+        for notice, reason, url in notices:
+            row = stored.get((notice.kind, notice.doi, notice.direction))
+            if row is None:
+                row = Notice.objects.create(
+                    paper=paper,
+                    kind=notice.kind,
+                    doi=notice.doi,
+                    date=notice.date,
+                    direction=notice.direction,
+                    label=notice.label or "",
+                    source=source,
+                    reason=reason,
+                    url=url,
+                )
+                stored[(row.kind, row.doi, row.direction)] = row
+                changed.add("notices")
+                continue
+            fills = {
+                name: value
+                for name, value in (("reason", reason), ("url", url), ("date", notice.date))
+                if value
+                and getattr(row, name) != value
+                and (row.source == source or not getattr(row, name))
+            }
+            if fills:
+                Notice.objects.filter(pk=row.pk).update(**fills)
+                changed.add("notices")
+        if settle_retraction(paper):
+            changed.add("is_retracted")
+        if not changed:
+            return UNCHANGED
+        curation.record_edit(paper, changed, source=source)
+        return UPDATED
 
 
 def find_or_create_journal(data):
@@ -239,11 +304,16 @@ def _sync_funding(paper, work):
 
 
 def _sync_notices(paper, work):
+    """The record's own notices (``source=""``); another source's notices stay, unless the
+    record now carries the same one (kind, DOI, direction), which then stands for both."""
     wanted = {(u.kind, u.doi, u.date, u.direction, u.label or "") for u in work.updates}
-    current = set(paper.notices.values_list("kind", "doi", "date", "direction", "label"))
+    own = paper.notices.filter(source="")
+    current = set(own.values_list("kind", "doi", "date", "direction", "label"))
     if wanted == current:
         return False
-    paper.notices.all().delete()
+    own.delete()
+    if wanted:
+        bulk.delete_notices_superseded({paper.pk: wanted})
     Notice.objects.bulk_create(
         Notice(paper=paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
         for k, d, dt, dr, lb in sorted(wanted, key=lambda n: (n[1], n[0], n[3]))

@@ -642,6 +642,10 @@ class Funding(models.Model):
         return f"{self.funder} [{awards}]" if awards else str(self.funder)
 
 
+# Who may add notices beside the record's own (Notice.source).
+NOTICE_SOURCES = {"retraction_watch": "Retraction Watch"}
+
+
 class Notice(models.Model):
     """A Crossmark update: a retraction, correction, new version... of or by this paper."""
 
@@ -652,6 +656,17 @@ class Notice(models.Model):
     # "updated-by": the notice DOI updates this paper; "update-to": this paper updates it.
     direction = models.CharField(max_length=20)
     label = models.CharField(max_length=200, blank=True)
+    # "" for the notices of the paper's own record (each import replaces those); another
+    # source's notices (NOTICE_SOURCES) stay until that source changes them.
+    source = models.CharField(max_length=30, blank=True, default="")
+    reason = models.TextField(blank=True, help_text="Why, as the source gives it.")
+    url = models.URLField(
+        "notice link",
+        max_length=1000,
+        blank=True,
+        validators=[validate_link],
+        help_text="Where the source tells the story (e.g. a Retraction Watch post).",
+    )
 
     class Meta:
         ordering = ["date", "id"]

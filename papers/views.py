@@ -180,6 +180,8 @@ def _notice(notice):
         "date": notice.date,
         # "updated-by": the notice is about this paper; "update-to": this paper is a notice.
         "about_this_paper": notice.direction == "updated-by",
+        "reason": notice.reason,
+        "url": notice.url,
     }
 
 
