@@ -635,6 +635,8 @@ def paper_with(n_authors, n_related):
 # the references (count, first page with the cited papers) and the citing papers (count,
 # first page).
 PAGE_QUERIES = 14
+# A paper that cites nothing and that no catalogue paper cites: the two counts, no rows.
+UNCITED_PAGE_QUERIES = PAGE_QUERIES - 2
 # A signed-in reader adds: the session row, the user row, their own review. (Their helpful
 # votes cost one more when reviews are shown, their "me too"s one more when others' open
 # requests are; whether they are a verified author comes with the claims the page shows.)
