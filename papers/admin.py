@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from papers import curation, merge, metadata
+from papers import curation, merge, metadata, references
 from papers.models import (
     Author,
     Authorship,
@@ -29,6 +29,7 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    Reference,
 )
 from papers.records import RecordError, normalize_doi
 
@@ -169,12 +170,50 @@ class NoticeInline(admin.TabularInline):
     """Crossmark notices come from the record (and decide ``is_retracted``): shown, not edited."""
 
     model = Notice
-    fields = readonly_fields = ["label", "kind", "direction", "doi", "date"]
+    fields = readonly_fields = [
+        "label",
+        "kind",
+        "direction",
+        "doi",
+        "date",
+        "source",
+        "reason",
+        "url",
+    ]
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ReferenceInline(admin.TabularInline):
+    """The paper's reference list as its record gave it (papers.references): shown, not
+    edited; the next import of the record replaces it."""
+
+    model = Reference
+    fk_name = "citing"
+    fields = readonly_fields = ["position", "cited_paper", "doi", "openalex_id", "entry"]
+    extra = 0
+    can_delete = False
+    verbose_name, verbose_name_plural = "reference", "references (from the record)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("cited").order_by("position")
+
+    @admin.display(description="in the catalogue")
+    def cited_paper(self, ref):
+        if ref.cited is None:
+            return "-"
+        url = reverse("admin:papers_paper_change", args=[ref.cited_id])
+        return format_html('<a href="{}">{}</a>', url, ref.cited.title)
+
+    @admin.display(description="entry")
+    def entry(self, ref):
+        return ref.label
 
 
 class JournalListFilter(admin.SimpleListFilter):
@@ -254,7 +293,14 @@ class PaperAdmin(admin.ModelAdmin):
         "enriched_at",
         "enrichment_error",
     ]
-    inlines = [AuthorshipInline, KeywordInline, CategoryInline, FundingInline, NoticeInline]
+    inlines = [
+        AuthorshipInline,
+        KeywordInline,
+        CategoryInline,
+        FundingInline,
+        NoticeInline,
+        ReferenceInline,
+    ]
     actions = ["refresh_metadata"]
     fieldsets = [
         (
@@ -381,13 +427,29 @@ class PaperAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        edited = {curation.RELATIONS[fs.model] for fs in formsets if fs.has_changed()}
+        edited = {
+            curation.RELATIONS[fs.model]
+            for fs in formsets
+            if fs.model in curation.RELATIONS and fs.has_changed()
+        }
         curation.record_edit(
             form.instance,
             {*form.changed_data, *edited},
             source=LinkSource.CURATOR,
             by=request.user,
         )
+        if not change or "doi" in form.changed_data:
+            # Reference lists stored earlier that cite this DOI link the paper.
+            references.link_arrivals([form.instance])
+
+    def delete_model(self, request, obj):
+        # The pages citing it, and those it cites, stop showing it.
+        references.bump_pages_linked([obj.pk])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        references.bump_pages_linked(queryset.values("pk"))
+        super().delete_queryset(request, queryset)
 
 
 def _papers(count):

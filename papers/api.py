@@ -35,7 +35,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from papers import listing, metadata, recommend, records
+from papers import listing, metadata, recommend, records, references
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -46,6 +46,7 @@ from papers.models import (
     Keyword,
     Notice,
     Paper,
+    Reference,
     RelatedPaper,
 )
 
@@ -489,6 +490,41 @@ class RelatedPaperSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReferenceSerializer(serializers.ModelSerializer):
+    """One entry of a paper's reference list: the cited catalogue paper when known, and
+    what the record says of the cited work either way."""
+
+    paper = RecommendedPaperSerializer(
+        source="cited",
+        read_only=True,
+        allow_null=True,
+        help_text="The cited paper when it is in this catalogue; null otherwise.",
+    )
+    doi_url = serializers.CharField(read_only=True)
+    label = serializers.CharField(
+        read_only=True, help_text="The entry as text: its printed citation, else its fields."
+    )
+
+    class Meta:
+        model = Reference
+        fields = [
+            "position",
+            "doi",
+            "doi_url",
+            "openalex_id",
+            "text",
+            "author",
+            "year",
+            "title",
+            "container",
+            "volume",
+            "first_page",
+            "label",
+            "paper",
+        ]
+        read_only_fields = fields
+
+
 class JournalSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="journal-detail")
     html_url = AbsoluteUrlField()
@@ -738,6 +774,40 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         paper = get_object_or_404(Paper.objects.only("pk"), pk=pk)
         rows = recommend.related_papers(paper.pk)
         return Response(RelatedPaperSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="A paper's references",
+        description="The paper's reference list in the record's order, paginated: each "
+        "entry with its DOI or OpenAlex id when the record gives one, its text and fields, "
+        "and the cited paper when it is in this catalogue (linked when it arrives). "
+        "Three queries: the paper, the count, the page with the cited papers.",
+        responses=ReferenceSerializer(many=True),
+    )
+    @action(detail=True, pagination_class=CataloguePagination, filterset_class=None)
+    def references(self, request, pk=None):
+        paper = get_object_or_404(Paper.objects.only("pk"), pk=pk)
+        page = self.paginate_queryset(Reference.objects.for_list(paper.pk))
+        data = ReferenceSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="The catalogue papers citing a paper",
+        description="The papers of this catalogue whose reference lists cite the paper, "
+        "newest first, each once, paginated. Three queries: the paper, the count, the page.",
+        responses=RecommendedPaperSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        url_path="cited-by",
+        url_name="cited-by",
+        pagination_class=CataloguePagination,
+        filterset_class=None,
+    )
+    def cited_by(self, request, pk=None):
+        paper = get_object_or_404(Paper.objects.only("pk"), pk=pk)
+        page = self.paginate_queryset(references.citing_papers(paper.pk))
+        data = RecommendedPaperSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
 
 def _content_length(request):

@@ -46,7 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import curation
+from papers import curation, references
 from papers.models import (
     NEXT_VERSION,
     Author,
@@ -60,6 +60,7 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    Reference,
 )
 from papers.records import RETRACTION_KINDS
 from papers.signals import paper_retracted
@@ -313,6 +314,7 @@ class _Plan:
     fundings: list | None = None  # [(Funder, awards)] when synced
     notices: set | None = None  # {(kind, doi, date, direction, label)} when synced
     categories: list | None = None  # category names after the import, when synced
+    references: list | None = None  # the new reference list (entry keys), when replaced
     was_retracted: bool = False
 
 
@@ -339,9 +341,12 @@ def _store(pairs, *, source):
     funding_rows = _diff_fundings(plans, current)
     stale_links, new_links = _plan_categories(unlocked("categories"), current, source=source)
     _plan_notices(unlocked("notices"), current)
+    stored_cited = _plan_references(plans, source=source)
 
     for plan in plans:
         notices = plan.notices if plan.notices is not None else current.notices[plan.paper.pk]
+        # Another source's notices (Retraction Watch) count as the record's own do.
+        notices = {*notices, *current.other_notices[plan.paper.pk]}
         is_retracted = any(n[3] == "updated-by" and n[0] in RETRACTION_KINDS for n in notices)
         if is_retracted != plan.paper.is_retracted:
             plan.paper.is_retracted = is_retracted
@@ -359,7 +364,10 @@ def _store(pairs, *, source):
     _write_authorships(*authorship_rows)
     _write_fundings(*funding_rows)
     _write_links(stale_links, new_links)
-    _write_notices(plans)
+    _write_notices(plans, current)
+    _write_references(plans, stored_cited)
+    # Entries stored earlier that cite the batch's new papers (or newly known OpenAlex ids).
+    references.link_arrivals([p.paper for p in changed if p.created or "openalex_id" in p.changed])
 
     listed = [
         plan.paper.pk
@@ -416,6 +424,9 @@ def _set_fields(plan, journals, *, source):
     plan.changed = curation.set_fields(paper, values, source=source)
     if plan.created:
         plan.changed |= values.keys()  # on creation every field counts as imported
+    if work.openalex_id and paper.openalex_id != work.openalex_id:
+        paper.openalex_id = work.openalex_id  # not curated: the id OpenAlex gives it
+        plan.changed.add("openalex_id")
     if not curation.is_locked(paper, "journal", source=source):
         journal = journals[work.journal] if work.journal else None
         if plan.created or paper.journal_id != (journal.pk if journal else None):
@@ -542,6 +553,7 @@ class _Relations:
         self.fundings = defaultdict(list)  # paper id -> [Funding] by position
         self.category_links = defaultdict(list)  # paper id -> [(PaperCategory, name)]
         self.notices = defaultdict(set)  # paper id -> {(kind, doi, date, direction, label)}
+        self.other_notices = defaultdict(set)  # the same, of other sources (Retraction Watch)
         self.keywords = defaultdict(list)  # paper id -> [name]
         if not paper_ids:
             return
@@ -557,10 +569,10 @@ class _Relations:
         for link in links.order_by("pk"):
             self.category_links[link.paper_id].append((link, link.category.name))
         notices = Notice.objects.filter(paper_id__in=paper_ids)
-        for paper_id, *notice in notices.values_list(
-            "paper_id", "kind", "doi", "date", "direction", "label"
+        for paper_id, source, *notice in notices.values_list(
+            "paper_id", "source", "kind", "doi", "date", "direction", "label"
         ):
-            self.notices[paper_id].add(tuple(notice))
+            (self.other_notices if source else self.notices)[paper_id].add(tuple(notice))
         keywords = PaperKeyword.objects.filter(paper_id__in=paper_ids)
         for paper_id, name in keywords.values_list("paper_id", "keyword__name"):
             self.keywords[paper_id].append(name)
@@ -996,22 +1008,112 @@ def _plan_notices(plans, current):
             plan.changed.add("notices")
 
 
-def _write_notices(plans):
-    """Replace the notices of papers whose notices changed (one DELETE, one INSERT)."""
-    replaced, create = [], []
+def _write_notices(plans, current):
+    """Replace the record's own notices of papers whose notices changed (one DELETE, one
+    INSERT; one more DELETE when another source's notice is now the record's too)."""
+    replaced, create, superseded = [], [], {}
     for plan in plans:
         if plan.notices is None or "notices" not in plan.changed:
             continue
         if not plan.created:
             replaced.append(plan.paper.pk)
+            if current.other_notices[plan.paper.pk]:
+                superseded[plan.paper.pk] = plan.notices
         create += [
             Notice(paper=plan.paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
             for k, d, dt, dr, lb in sorted(plan.notices, key=lambda n: (n[1], n[0], n[3]))
         ]
     if replaced:
-        Notice.objects.filter(paper_id__in=replaced).delete()
+        Notice.objects.filter(paper_id__in=replaced, source="").delete()
+    delete_notices_superseded(superseded)
     if create:
         insert_rows(Notice, create)
+
+
+# --- reference lists ---
+
+
+def _plan_references(plans, *, source):
+    """Each plan's new reference list when its record replaces the stored one
+    (``references.wanted_list``); returns {paper id: ids of the papers its stored list
+    cites} for the papers whose list is replaced. One query, for the stored lists of the
+    batch's existing papers whose records give one."""
+    giving = [p for p in plans if p.work.references is not None]
+    stored = defaultdict(list)
+    cited = defaultdict(set)
+    existing = [p.paper.pk for p in giving if not p.created]
+    if existing:
+        rows = Reference.objects.filter(citing_id__in=existing).order_by("citing_id", "position")
+        for row in rows.values("citing_id", "cited_id", *references.ENTRY_COLUMNS):
+            stored[row["citing_id"]].append(references.row_key(row))
+            if row["cited_id"]:
+                cited[row["citing_id"]].add(row["cited_id"])
+    replaced = {}
+    for plan in giving:
+        wanted = references.wanted_list(
+            plan.paper, plan.work, source=source, stored=stored[plan.paper.pk]
+        )
+        if wanted is not None:
+            plan.references = wanted
+            plan.changed.add("references")
+            if not plan.created:
+                replaced[plan.paper.pk] = cited[plan.paper.pk]
+    return replaced
+
+
+def _write_references(plans, stored_cited):
+    """Replace the reference lists of the plans that have a new one: one DELETE, the cited
+    papers found (two queries), one INSERT; the papers that gain or lose a citing paper
+    (their "Cited by" blocks) are bumped once the transaction commits."""
+    new = [p for p in plans if p.references is not None]
+    if not new:
+        return
+    if stored_cited:
+        Reference.objects.filter(citing_id__in=list(stored_cited)).delete()
+    found = references.resolve([key for plan in new for key in plan.references])
+    rows, bumped = [], set()
+    for plan in new:
+        plan_rows = references.rows_for(plan.paper.pk, plan.references, found)
+        rows += plan_rows
+        cited_now = {row.cited_id for row in plan_rows if row.cited_id}
+        bumped |= cited_now ^ stored_cited.get(plan.paper.pk, set())
+    insert_references(rows)
+    curation.bump_version_on_commit(bumped)
+
+
+def insert_references(rows):
+    """Insert new Reference rows in one statement whatever their number: COPY on
+    PostgreSQL; elsewhere one prepared INSERT run for every row (``executemany``), since
+    ``bulk_create`` splits a batch's thousands of references into INSERTs of 999 values
+    on SQLite."""
+    if not rows:
+        return
+    attnames = ("citing_id", "position", "cited_id", *references.ENTRY_COLUMNS)
+    values = [(r.citing_id, r.position, r.cited_id, *references.row_key(r)) for r in rows]
+    if connection.vendor == "postgresql":
+        insert_links(Reference, attnames, values)
+        return
+    fields = {f.attname: f for f in Reference._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in attnames)
+    marks = ", ".join(["%s"] * len(attnames))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(Reference._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608 (quoted names)
+            values,
+        )
+
+
+def delete_notices_superseded(wanted):
+    """Delete the other sources' notices that the record's new notices repeat (the same
+    kind, DOI and direction: the unique key): the record's stands for both. ``wanted`` is
+    {paper id: {(kind, doi, date, direction, label)}}; one DELETE, none when empty."""
+    match = Q()
+    for paper_id, notices in wanted.items():
+        for kind, doi, _, direction, _ in notices:
+            match |= Q(paper_id=paper_id, kind=kind, doi=doi, direction=direction)
+    if match:
+        Notice.objects.exclude(source="").filter(match).delete()
 
 
 # --- the search text ---

@@ -21,6 +21,7 @@ from papers.records import (
     Journal,
     PartialDate,
     RecordError,
+    ReferenceEntry,
     UpdateNotice,
     Work,
     as_int,
@@ -117,6 +118,7 @@ def parse_work(data: object) -> Work:
         funders=_parse_funders(data.get("funder")),
         updates=_parse_updates(data),
         isbns=_parse_isbns(data),
+        references=_parse_references(data.get("reference")),
     )
 
 
@@ -321,6 +323,47 @@ def _optional_doi(value: object) -> str | None:
         return normalize_doi(value) if value else None
     except RecordError:
         return None
+
+
+# Longest value kept of a reference's short fields (Reference model columns).
+REFERENCE_FIELD_LIMITS = {"author": 300, "year": 20, "volume": 50, "first_page": 50}
+
+
+def _reference_text(value: object, limit: int | None = None) -> str:
+    # No NUL (PostgreSQL refuses it in text); a reference is shown, not searched.
+    text = (as_text(value) or "").replace("\x00", "")
+    return text[:limit] if limit else text
+
+
+def _parse_references(value: object) -> tuple[ReferenceEntry, ...] | None:
+    """Crossref's ``reference`` list, in order; None when the record has none.
+
+    An entry keeps its DOI when it has a valid one, and its text (``unstructured``) and
+    fields (author, year, article and journal titles, volume, first page) either way. An
+    entry that is not an object, or says nothing at all, is skipped.
+    """
+    if not isinstance(value, list):
+        return None
+    entries = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        limits = REFERENCE_FIELD_LIMITS
+        entry = ReferenceEntry(
+            doi=_optional_doi(item.get("DOI")),
+            text=_reference_text(item.get("unstructured")),
+            author=_reference_text(item.get("author"), limits["author"]),
+            year=_reference_text(item.get("year"), limits["year"]),
+            title=_reference_text(item.get("article-title")),
+            container=_reference_text(
+                item.get("journal-title") or item.get("volume-title") or item.get("series-title")
+            ),
+            volume=_reference_text(item.get("volume"), limits["volume"]),
+            first_page=_reference_text(item.get("first-page"), limits["first_page"]),
+        )
+        if entry != ReferenceEntry():
+            entries.append(entry)
+    return tuple(entries)
 
 
 def _parse_updates(data: dict) -> tuple[UpdateNotice, ...]:

@@ -27,6 +27,7 @@ replaces only its own links, curators and authors add theirs beside them.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -41,6 +42,7 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    Reference,
     RelatedPaper,
 )
 from papers.recommend import place_related_paper, place_related_papers
@@ -181,10 +183,13 @@ def stamp_provenance(paper, changed, *, source, by=None):
 
 
 def pages_listing(paper_ids):
-    """The papers whose "Recommended" lists hold any of ``paper_ids`` (ids, or a queryset
-    of ids), as a flat queryset of ids (a subquery for ``bump_version``). Rows of every run,
-    a superset of the shown lists: bumping a page too many costs one render."""
-    return RelatedPaper.objects.filter(related_id__in=paper_ids).values_list("paper_id", flat=True)
+    """The papers whose "Recommended" lists, "References" or "Cited by" blocks show any of
+    ``paper_ids`` (ids, or a queryset of ids), as a flat queryset of ids (a subquery for
+    ``bump_version``). Related rows of every run, a superset of the shown lists: bumping a
+    page too many costs one render."""
+    related = RelatedPaper.objects.filter(related_id__in=paper_ids).values("paper_id")
+    linked = Reference.objects.pages_linked(paper_ids)
+    return Paper.objects.filter(Q(pk__in=related) | Q(pk__in=linked)).values_list("pk", flat=True)
 
 
 def place_in_recommendations_on_commit(paper_id):

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import bulk, crossref, curation
+from papers import bulk, crossref, curation, references
 from papers.bulk import (  # what a record means as rows, shared by both paths
     CREATED,
     KEPT_FROM_ENRICHMENT,
@@ -76,6 +76,9 @@ def _upsert_locked(work, *, source):
     changed = curation.set_fields(paper, values, source=source)
     if created:
         changed |= values.keys()  # on creation every field counts as imported, even an empty one
+    if work.openalex_id and paper.openalex_id != work.openalex_id:
+        paper.openalex_id = work.openalex_id  # not curated: the id OpenAlex gives it
+        changed.add("openalex_id")
     if not curation.is_locked(paper, "journal", source=source):
         journal = find_or_create_journal(work.journal) if work.journal else None
         if created or paper.journal_id != (journal.pk if journal else None):
@@ -104,19 +107,90 @@ def _upsert_locked(work, *, source):
         if not curation.is_locked(paper, name, source=source) and (sync() or created):
             changed.add(name)
 
-    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
-    is_retracted = retracted.exists()
-    if is_retracted != paper.is_retracted:
-        if is_retracted and not created:
-            # Readers who rated it are told (reviews), once the import is committed.
-            send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
-        paper.is_retracted = is_retracted
+    if _sync_references(paper, work, source=source):
+        changed.add("references")
+    if created or "openalex_id" in changed:
+        # Entries stored earlier that cite this paper now link it.
+        references.link_arrivals([paper])
+
+    if settle_retraction(paper, created=created):
         changed.add("is_retracted")
 
     if not (created or changed):
         return paper, UNCHANGED
     curation.record_edit(paper, changed, source=source)
     return paper, CREATED if created else UPDATED
+
+
+def settle_retraction(paper, *, created=False):
+    """Set ``paper.is_retracted`` from its stored notices (any source: the record's,
+    Retraction Watch's); returns True if it changed (saves nothing: the caller's
+    ``record_edit`` does, and so bumps the page, the pages listing it, and re-places it in
+    the related lists, which leave retracted papers out). A paper newly retracted sends
+    ``paper_retracted`` once the transaction commits: readers who rated it are told
+    (reviews). One query."""
+    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
+    is_retracted = retracted.exists()
+    if is_retracted == paper.is_retracted:
+        return False
+    if is_retracted and not created:
+        send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
+    paper.is_retracted = is_retracted
+    return True
+
+
+def add_notices(doi, notices, *, source):
+    """Add ``source``'s notices (``records.UpdateNotice`` with a reason and a link, e.g.
+    from Retraction Watch, ``papers.retractions``) to the paper with this DOI, beside its
+    record's own, in one transaction with the paper row locked; then retract it as a
+    Crossref retraction notice does (``settle_retraction``).
+
+    ``notices`` are (UpdateNotice, reason, url) triples. A notice the paper already has
+    (same kind, notice DOI and direction, from any source) gets the reason, link and date
+    it lacks; a new one is added. Returns UPDATED, UNCHANGED, or None when no paper has the
+    DOI; a curator's lock on "notices" leaves the paper UNCHANGED. Idempotent.
+    """
+    with transaction.atomic():
+        paper = Paper.objects.select_for_update().with_doi(doi).first()
+        if paper is None:
+            return None
+        if curation.is_locked(paper, "notices", source=source):
+            return UNCHANGED
+        stored = {(n.kind, n.doi, n.direction): n for n in paper.notices.all()}
+        changed = set()
+        for notice, reason, url in notices:
+            row = stored.get((notice.kind, notice.doi, notice.direction))
+            if row is None:
+                row = Notice.objects.create(
+                    paper=paper,
+                    kind=notice.kind,
+                    doi=notice.doi,
+                    date=notice.date,
+                    direction=notice.direction,
+                    label=notice.label or "",
+                    source=source,
+                    reason=reason,
+                    url=url,
+                )
+                stored[(row.kind, row.doi, row.direction)] = row
+                changed.add("notices")
+                continue
+            fills = {
+                name: value
+                for name, value in (("reason", reason), ("url", url), ("date", notice.date))
+                if value
+                and getattr(row, name) != value
+                and (row.source == source or not getattr(row, name))
+            }
+            if fills:
+                Notice.objects.filter(pk=row.pk).update(**fills)
+                changed.add("notices")
+        if settle_retraction(paper):
+            changed.add("is_retracted")
+        if not changed:
+            return UNCHANGED
+        curation.record_edit(paper, changed, source=source)
+        return UPDATED
 
 
 def find_or_create_journal(data):
@@ -232,15 +306,40 @@ def _sync_funding(paper, work):
 
 
 def _sync_notices(paper, work):
+    """The record's own notices (``source=""``); another source's notices stay, unless the
+    record now carries the same one (kind, DOI, direction), which then stands for both."""
     wanted = {(u.kind, u.doi, u.date, u.direction, u.label or "") for u in work.updates}
-    current = set(paper.notices.values_list("kind", "doi", "date", "direction", "label"))
+    own = paper.notices.filter(source="")
+    current = set(own.values_list("kind", "doi", "date", "direction", "label"))
     if wanted == current:
         return False
-    paper.notices.all().delete()
+    own.delete()
+    if wanted:
+        bulk.delete_notices_superseded({paper.pk: wanted})
     Notice.objects.bulk_create(
         Notice(paper=paper, kind=k, doi=d, date=dt, direction=dr, label=lb)
         for k, d, dt, dr, lb in sorted(wanted, key=lambda n: (n[1], n[0], n[3]))
     )
+    return True
+
+
+def _sync_references(paper, work, *, source):
+    """Replace the paper's reference list with the record's when it gives one
+    (``references.wanted_list``); returns True if it changed. Bumps the papers that gain or
+    lose this paper as a citing paper."""
+    stored_rows = list(
+        paper.references.order_by("position").values("cited_id", *references.ENTRY_COLUMNS)
+    )
+    stored = [references.row_key(row) for row in stored_rows]
+    wanted = references.wanted_list(paper, work, source=source, stored=stored)
+    if wanted is None:
+        return False
+    cited_before = {row["cited_id"] for row in stored_rows if row["cited_id"]}
+    paper.references.all().delete()
+    rows = references.rows_for(paper.pk, wanted, references.resolve(wanted))
+    bulk.insert_references(rows)
+    cited_now = {row.cited_id for row in rows if row.cited_id}
+    curation.bump_version_on_commit(cited_before ^ cited_now)
     return True
 
 
@@ -399,10 +498,16 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
         for name, (link_model, names) in links.items():
             if curation.set_links(paper, link_model, names, source=source):
                 changed.add(name)
+        if enrichment.openalex_id and paper.openalex_id != enrichment.openalex_id:
+            paper.openalex_id = enrichment.openalex_id
+            changed.add("openalex_id")
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
         # The enrichment's own outcome is saved with the fields, stamped in no provenance.
         curation.record_edit(
             paper, {*changed, "enrichment_status", "enriched_at", "enrichment_error"}, source=source
         )
+        if "openalex_id" in changed:
+            # OpenAlex reference lists name the paper by this id: entries waiting link it.
+            references.link_arrivals([paper])
         return UPDATED if changed else UNCHANGED

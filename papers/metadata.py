@@ -28,7 +28,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from papers import crossref, datacite, limits, openalex, records, registries
+from papers import crossref, datacite, limits, openalex, records, references, registries
 from papers.ingest import apply_enrichment, upsert_work
 from papers.models import NEXT_VERSION, Paper
 
@@ -75,6 +75,8 @@ def add_by_doi(text, *, by=None):
         except IntegrityError:
             # Someone added the same DOI between our look-up and our insert.
             return Paper.objects.get(doi=doi), False
+        # Reference lists stored earlier that cite this DOI link the new paper.
+        references.link_arrivals([paper])
         enqueue_fetch(paper.pk)
     return paper, True
 

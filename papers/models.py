@@ -353,11 +353,15 @@ class Paper(models.Model):
         "categories",
         "keywords",
         "notices",
+        "references",
     )
 
     # Stored normalised (lower case, no resolver prefix); unique whatever the case. NULL for
     # papers without a DOI (e.g. arXiv-only), which the unique constraint allows many of.
     doi = models.CharField("DOI", max_length=MAX_DOI_LENGTH, null=True, blank=True)  # noqa: DJ001
+    # The OpenAlex work id ("W2121398592") once an OpenAlex import or enrichment gave it:
+    # OpenAlex reference lists name the works they cite by it (papers.references).
+    openalex_id = models.CharField("OpenAlex id", max_length=20, blank=True, editable=False)
     title = models.TextField()
     subtitle = models.TextField(blank=True)
     work_type = models.CharField(max_length=50, default="journal-article", db_index=True)
@@ -500,6 +504,11 @@ class Paper(models.Model):
             ),
             # A journal's page: its papers newest first, read in order from its own range.
             models.Index(
+                fields=["openalex_id"],
+                name="papers_paper_openalex_id",
+                condition=~Q(openalex_id=""),
+            ),
+            models.Index(
                 F("journal"),
                 NEWEST_KEY.desc(),
                 F("id").desc(),
@@ -633,6 +642,10 @@ class Funding(models.Model):
         return f"{self.funder} [{awards}]" if awards else str(self.funder)
 
 
+# Who may add notices beside the record's own (Notice.source).
+NOTICE_SOURCES = {"retraction_watch": "Retraction Watch"}
+
+
 class Notice(models.Model):
     """A Crossmark update: a retraction, correction, new version... of or by this paper."""
 
@@ -643,6 +656,17 @@ class Notice(models.Model):
     # "updated-by": the notice DOI updates this paper; "update-to": this paper updates it.
     direction = models.CharField(max_length=20)
     label = models.CharField(max_length=200, blank=True)
+    # "" for the notices of the paper's own record (each import replaces those); another
+    # source's notices (NOTICE_SOURCES) stay until that source changes them.
+    source = models.CharField(max_length=30, blank=True, default="")
+    reason = models.TextField(blank=True, help_text="Why, as the source gives it.")
+    url = models.URLField(
+        "notice link",
+        max_length=1000,
+        blank=True,
+        validators=[validate_link],
+        help_text="Where the source tells the story (e.g. a Retraction Watch post).",
+    )
 
     class Meta:
         ordering = ["date", "id"]
@@ -728,6 +752,105 @@ class VectorIndex(models.Model):
 
     def __str__(self):
         return f"Vector index {self.pk} of space {self.space_id} ({self.paper_count} papers)"
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def for_list(self, paper_id):
+        """A paper's reference list in its order, each with the cited catalogue paper (and
+        its journal) joined when known: one query."""
+        return (
+            self.filter(citing_id=paper_id)
+            .select_related("cited", "cited__journal")
+            .defer(*(f"cited__{name}" for name in LIST_DEFERRED))
+            .order_by("position")
+        )
+
+    def unresolved(self):
+        return self.filter(cited__isnull=True)
+
+    def pages_linked(self, paper_ids):
+        """The papers whose "References" or "Cited by" blocks show any of ``paper_ids``
+        (ids, or a queryset of ids): the papers citing them and the catalogue papers they
+        cite, as a queryset of ids (a subquery for ``curation.bump_version``)."""
+        citing = self.filter(cited_id__in=paper_ids).values("citing_id")
+        cited = self.filter(citing_id__in=paper_ids, cited__isnull=False).values("cited_id")
+        return Paper.objects.filter(Q(pk__in=citing) | Q(pk__in=cited)).values_list("pk", flat=True)
+
+
+class Reference(models.Model):
+    """One entry of a paper's reference list, as its record gives it (papers.references).
+
+    ``cited`` is the catalogue paper it names (by DOI, or by OpenAlex id), set when the
+    list is stored or later, when the cited paper arrives; NULL while the catalogue does
+    not hold it (the page then links the DOI at doi.org, or shows the entry's text).
+    """
+
+    citing = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="references")
+    position = models.PositiveIntegerField()
+    cited = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_by_links"
+    )
+    # Lower case like Paper.doi; "" when the entry gives none.
+    doi = models.CharField("DOI", max_length=MAX_DOI_LENGTH, blank=True)
+    openalex_id = models.CharField("OpenAlex id", max_length=20, blank=True)
+    text = models.TextField(blank=True, help_text="The citation as printed (unstructured).")
+    author = models.CharField(max_length=300, blank=True)
+    year = models.CharField(max_length=20, blank=True)
+    title = models.TextField(blank=True)
+    container = models.TextField("journal", blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    first_page = models.CharField(max_length=50, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["citing", "position"]
+        constraints = [
+            models.UniqueConstraint("citing", "position", name="papers_reference_position_unique")
+        ]
+        indexes = [
+            # "Cited by": a paper's citing papers from the index alone.
+            models.Index(fields=["cited", "citing"], name="papers_reference_cited_by"),
+            # A paper that arrives finds the entries waiting for it (papers.references).
+            models.Index(
+                fields=["doi"],
+                name="papers_reference_waiting_doi",
+                condition=Q(cited__isnull=True) & ~Q(doi=""),
+            ),
+            models.Index(
+                fields=["openalex_id"],
+                name="papers_reference_waiting_oa",
+                condition=Q(cited__isnull=True) & ~Q(openalex_id=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.citing_id} #{self.position}: {self.doi or self.openalex_id or self.label}"
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def openalex_url(self):
+        return f"https://openalex.org/{self.openalex_id}" if self.openalex_id else ""
+
+    @property
+    def label(self):
+        """The entry as text, for an entry the catalogue does not hold: its printed
+        citation, else its fields joined ("Bonke (2003). APL regulates ... Nature 426, 181")."""
+        if self.text:
+            return self.text
+        head = (
+            f"{self.author} ({self.year})"
+            if self.author and self.year
+            else self.author or self.year
+        )
+        where = " ".join(part for part in (self.container, self.volume) if part)
+        if where and self.first_page:
+            where = f"{where}, {self.first_page}"
+        parts = [part for part in (head, self.title, where) if part]
+        return ". ".join(parts) or self.doi or self.openalex_id
 
 
 class RecommendationRun(models.Model):

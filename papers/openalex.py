@@ -8,6 +8,7 @@ a ``records.Work``, for importing works we do not have yet.
 """
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from papers.records import (
     Journal,
     PartialDate,
     RecordError,
+    ReferenceEntry,
     UpdateNotice,
     Work,
     as_int,
@@ -250,7 +252,21 @@ def parse_work(data):
         funders=_funders(data),
         updates=_retraction(data, doi),
         isbns=(),
+        references=_referenced_works(data.get("referenced_works")),
+        openalex_id=_short_id(data.get("id")),
     )
+
+
+def _referenced_works(value):
+    """``referenced_works`` (OpenAlex work URLs) as reference entries by OpenAlex id, in
+    order, once each; None when the work has no such list."""
+    if not isinstance(value, list):
+        return None
+    ids = unique_values(_short_id(item) for item in value)
+    return tuple(ReferenceEntry(openalex_id=short) for short in ids if _OPENALEX_ID.match(short))
+
+
+_OPENALEX_ID = re.compile(r"^W\d{1,15}$")
 
 
 def _work_type(data, location):

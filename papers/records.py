@@ -91,6 +91,22 @@ class UpdateNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferenceEntry:
+    """One entry of a work's reference list, as the registry gives it: the cited work's DOI
+    and/or OpenAlex id when known, else (and also) what the entry says of it in text."""
+
+    doi: str | None = None
+    openalex_id: str | None = None  # "W2121398592"
+    text: str = ""  # Crossref's "unstructured", the citation as printed
+    author: str = ""
+    year: str = ""
+    title: str = ""  # "article-title"
+    container: str = ""  # "journal-title" (or the volume/series title)
+    volume: str = ""
+    first_page: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Work:
     """One work, from any registry, in Crossref's vocabulary (types, update kinds).
 
@@ -120,6 +136,10 @@ class Work:
     funders: tuple[FunderAward, ...]
     updates: tuple[UpdateNotice, ...]
     isbns: tuple[str, ...]
+    # The reference list, in order; None when the record says nothing about it (not every
+    # registry gives one, nor every publisher deposits one), () when it says "none".
+    references: tuple[ReferenceEntry, ...] | None = None
+    openalex_id: str | None = None  # an OpenAlex work's own id, "W2121398592"
 
     @property
     def is_retracted(self) -> bool:

@@ -16,11 +16,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods, require_safe
 
-from papers import citation, metadata, recommend
+from papers import citation, metadata, recommend, references
 from papers.forms import AddPaperForm
 from papers.models import Paper
 from papers.records import RecordError, normalize_doi
@@ -179,6 +180,8 @@ def _notice(notice):
         "date": notice.date,
         # "updated-by": the notice is about this paper; "update-to": this paper is a notice.
         "about_this_paper": notice.direction == "updated-by",
+        "reason": notice.reason,
+        "url": notice.url,
     }
 
 
@@ -220,3 +223,36 @@ def abstract_blocks(text):
         )
         for n, part in enumerate(paragraphs)
     ]
+
+
+# --- the "References" and "Cited by" blocks ---
+
+# The query parameters that turn their pages (?references=2#references).
+REFERENCES_PARAM = "references"
+CITED_BY_PARAM = "cited_by"
+
+
+def block_page_number(value):
+    """A block's page number from its query parameter: 1 unless a plain number (too large
+    a page is the block's last, ``Paginator.get_page``)."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 9:
+        return max(1, int(value))
+    return 1
+
+
+def references_block(paper_id, number):
+    """The "References (N)" block at page ``number``, rendered (two queries: the count and
+    the page's entries with their cited papers)."""
+    page = references.references_page(paper_id, number)
+    page.object_list = list(page.object_list)  # one query, walked once by the template
+    context = {"page": page, "page_param": REFERENCES_PARAM}
+    return render_to_string("papers/_paper_references.html", context)
+
+
+def cited_by_block(paper_id, number):
+    """The "Cited by N papers in this catalogue" block at page ``number``, rendered (two
+    queries: the count and the page's papers with their journals)."""
+    page = references.cited_by_page(paper_id, number)
+    page.object_list = list(page.object_list)
+    context = {"page": page, "page_param": CITED_BY_PARAM}
+    return render_to_string("papers/_paper_cited_by.html", context)

@@ -43,7 +43,7 @@ from django.utils.safestring import mark_safe
 from accounts.claims import active_claims
 from papers import page_cache
 from papers.models import Authorship, Paper, page_prefetches
-from papers.views import paper_context
+from papers.views import cited_by_block, paper_context, references_block
 from reviews.forms import ReviewForm
 from reviews.page import stored_summary, written_reviews
 from reviews.ratings import summary_view
@@ -51,7 +51,7 @@ from reviews.resources import requests_for_page
 
 # Part of every key: change it when the fragments' templates or shape change, so that a
 # deploy never serves the previous release's fragments from the shared cache.
-LAYOUT = 1
+LAYOUT = 2
 # The metadata states whose page does not change with the clock (see the module docstring).
 SETTLED = (Paper.MetadataStatus.FETCHED, Paper.MetadataStatus.CURATED)
 ANONYMOUS = "anonymous"
@@ -108,6 +108,20 @@ def author_list(request, paper, fragments, *, signed_in, my_claim_authorship_id=
     return html
 
 
+def citation_blocks(paper, fragments, *, references_page, cited_by_page):
+    """The "References" and "Cited by" blocks at the pages the reader asked for: the first
+    pages come with the fragments (no query), any other page is rendered for the request
+    (two queries per block), so that no query string fills the cache."""
+    return {
+        "references": fragments["references"]
+        if references_page == 1
+        else mark_safe(references_block(paper.pk, references_page)),  # noqa: S308 (rendered)
+        "cited_by": fragments["cited_by"]
+        if cited_by_page == 1
+        else mark_safe(cited_by_block(paper.pk, cited_by_page)),  # noqa: S308 (rendered)
+    }
+
+
 def blank_review_form_fields():
     """The rating form's fields and button, blank, as every reader without a review of the
     paper gets them (``reviews/_review_form_fields.html``; the form around them, with its
@@ -123,12 +137,15 @@ def blank_review_form_fields():
 
 
 def build(request, paper):
-    """Render the reader-independent parts of ``paper``'s page. Ten queries: the paper's
-    relations (five), the related papers (one), the written reviews (one), the resource
-    requests and their answers (two), the active claims (one).
+    """Render the reader-independent parts of ``paper``'s page. Fourteen queries: the
+    paper's relations (five), the related papers (one), the first page of its references
+    (two: count, entries with cited papers) and of its citing papers (two: count, papers),
+    the written reviews (one), the resource requests and their answers (two), the active
+    claims (one).
 
     Returns a dict: ``title`` (text), ``head``, ``main``, ``rating_summary``,
-    ``recommended`` (HTML), ``is_retracted``, ``authors`` (HTML per kind of reader),
+    ``recommended``, ``references``, ``cited_by`` (HTML; first pages), ``is_retracted``,
+    ``authors`` (HTML per kind of reader),
     ``claims`` (active claims as dicts), ``author_names`` ({authorship id: name}),
     ``reviews`` and ``resource_requests`` (dicts with their HTML and what the reader's
     actions need), ``resources_fulfilled``.
@@ -174,6 +191,9 @@ def build(request, paper):
         "main": _render("papers/_paper_main.html", context),
         "rating_summary": _render("papers/_rating_summary.html", context),
         "recommended": _render("papers/_paper_recommended.html", context),
+        # First pages; the page puts other pages in per request (``citation_blocks``).
+        "references": mark_safe(references_block(paper.pk, 1)),  # noqa: S308 (rendered)
+        "cited_by": mark_safe(cited_by_block(paper.pk, 1)),  # noqa: S308 (rendered)
         "is_retracted": context["is_retracted"],
         "authors": {
             ANONYMOUS: _render_author_list(authorships, claims, signed_in=False),

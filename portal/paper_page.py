@@ -13,7 +13,8 @@ Queries for a signed-in reader whose paper's fragments are cached: the session a
 user (middleware), the paper's row (1), their review (1), their helpful votes on the shown
 reviews (1, when reviews are shown), their "me too"s on others' open requests (1, when
 there are some): at most six, whatever the number of authors, reviews or requests. A cold
-cache adds ``paper_fragments.build``'s ten. Anonymous readers are served a whole copy kept
+cache adds ``paper_fragments.build``'s fourteen; a page of the "References" or "Cited by"
+block other than the first adds two each. Anonymous readers are served a whole copy kept
 for a short time (``papers.page_cache``) without any query.
 """
 
@@ -22,7 +23,13 @@ from django.views.decorators.http import require_safe
 
 from papers import page_cache
 from papers.models import Paper
-from papers.views import metadata_status_context, paper_by_doi_or_404
+from papers.views import (
+    CITED_BY_PARAM,
+    REFERENCES_PARAM,
+    block_page_number,
+    metadata_status_context,
+    paper_by_doi_or_404,
+)
 from portal import paper_fragments
 from reviews.page import reader_resources_context, reader_reviews_context
 
@@ -62,6 +69,12 @@ def render_paper_page(request, paper):
         "written_reviews": fragments["reviews"],
         "resource_requests": fragments["resource_requests"],
         "resources_fulfilled": fragments["resources_fulfilled"],
+        **paper_fragments.citation_blocks(
+            paper,
+            fragments,
+            references_page=block_page_number(request.GET.get(REFERENCES_PARAM)),
+            cited_by_page=block_page_number(request.GET.get(CITED_BY_PARAM)),
+        ),
         **reader_context(request, paper, fragments),
     }
     response = render(request, "papers/paper_detail.html", context)

@@ -223,11 +223,14 @@ def test_the_form_lists_the_authorships_in_order_and_the_funding(admin_client):
 
     response = admin_client.get(change_url(paper))
 
-    authorships, keywords, categories, fundings, notices = response.context["inline_admin_formsets"]
+    inlines = response.context["inline_admin_formsets"]
+    authorships, keywords, categories, fundings, notices, references = inlines
     assert [f.instance.position for f in authorships.formset.forms] == list(range(15))
     assert keywords.formset.forms == categories.formset.forms == []  # the record has none
     assert str(fundings.formset.forms[0].instance.funder).startswith("National Key Research")
     assert notices.formset.forms == []
+    # The reference list as the record gives it, read-only.
+    assert [f.instance.position for f in references.formset.forms] == list(range(1, 37))
 
 
 def test_a_field_locked_in_the_form_survives_a_reimport(admin_client):

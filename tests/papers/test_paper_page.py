@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from papers.models import Authorship, Notice
+from papers.models import Authorship, Notice, Reference
 from papers.views import licence_label
 from reviews.ratings import submit_review
 from tests.factories import (
@@ -616,6 +616,13 @@ def paper_with(n_authors, n_related):
         Notice.objects.create(
             paper=paper, kind="correction", doi=f"10.5555/c{position}", direction="updated-by"
         )
+        # A reference to a catalogue paper, one to a DOI elsewhere, and a citing paper.
+        cited, citing = PaperFactory(), PaperFactory()
+        Reference.objects.create(citing=paper, position=2 * position, cited=cited, doi=cited.doi)
+        Reference.objects.create(
+            citing=paper, position=2 * position + 1, doi=f"10.5555/r{position}"
+        )
+        Reference.objects.create(citing=citing, position=1, cited=paper, doi=paper.doi)
     return paper
 
 
@@ -624,8 +631,12 @@ def paper_with(n_authors, n_related):
 # (reviews.resources.requests_for_page), claims on the authorships (claims_on_paper).
 # A paper with resource requests adds one query for their answers
 # (tests/reviews/test_resource_pages.py pins that with 1 and 20 requests), and the
-# "Recommended" rows with their papers and journals (papers.recommend.related_papers).
-PAGE_QUERIES = 10
+# "Recommended" rows with their papers and journals (papers.recommend.related_papers);
+# the references (count, first page with the cited papers) and the citing papers (count,
+# first page).
+PAGE_QUERIES = 14
+# A paper that cites nothing and that no catalogue paper cites: the two counts, no rows.
+UNCITED_PAGE_QUERIES = PAGE_QUERIES - 2
 # A signed-in reader adds: the session row, the user row, their own review. (Their helpful
 # votes cost one more when reviews are shown, their "me too"s one more when others' open
 # requests are; whether they are a verified author comes with the claims the page shows.)

@@ -621,6 +621,12 @@ MATRIX = {
     "api/v1/papers/(?P<pk>[0-9]+)/related/$": Route(
         lambda w: f"/api/v1/papers/{w.paper.pk}/related/", GET=everyone(200)
     ),
+    "api/v1/papers/(?P<pk>[0-9]+)/references/$": Route(
+        lambda w: f"/api/v1/papers/{w.paper.pk}/references/", GET=everyone(200)
+    ),
+    "api/v1/papers/(?P<pk>[0-9]+)/cited-by/$": Route(
+        lambda w: f"/api/v1/papers/{w.paper.pk}/cited-by/", GET=everyone(200)
+    ),
     "api/v1/journals/$": Route(lambda w: "/api/v1/journals/", GET=everyone(200)),
     "api/v1/journals/(?P<pk>[0-9]+)/$": Route(
         lambda w: f"/api/v1/journals/{w.journal.pk}/", GET=everyone(200)
