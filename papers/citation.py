@@ -496,7 +496,8 @@ EXPORT_FORMATS = {
 
 def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None):
     """The papers as a file in ``fmt`` (a key of ``EXPORT_FORMATS``; ``text`` is the
-    formatted references in ``style``, one a paragraph). Runs no query.
+    formatted references in ``style``, one a paragraph, numbered in numbered styles when
+    there are several). Runs no query.
 
     The file is named ``name`` or, for a single paper, its citation key, else
     "references", with the format's extension. Raises KeyError for an unknown format or
@@ -505,7 +506,8 @@ def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None
     papers = list(papers)
     write, content_type, extension = EXPORT_FORMATS[fmt]
     if fmt == "text":
-        references = formatted_references(papers, style)
+        # One reference alone is not numbered: it goes into a list of the reader's own.
+        references = formatted_references(papers, style, numbered=len(papers) > 1)
         text = "".join(f"{reference.text}\n\n" for reference in references)
     else:
         text = write(papers)

@@ -319,6 +319,7 @@ MATRIX = {
     "papers/<int:pk>/": Route(lambda w: f"/papers/{w.paper.pk}/", GET=PAPER_PAGE),
     "papers/<int:pk>/cite.bib": Route(lambda w: f"/papers/{w.paper.pk}/cite.bib", GET=PAPER_PAGE),
     "papers/<int:pk>/cite.ris": Route(lambda w: f"/papers/{w.paper.pk}/cite.ris", GET=PAPER_PAGE),
+    "papers/<int:pk>/cite.json": Route(lambda w: f"/papers/{w.paper.pk}/cite.json", GET=PAPER_PAGE),
     "doi/<doi:doi>": Route(lambda w: f"/doi/{w.paper.doi}", GET=PAPER_PAGE),
     "journals/<int:pk>/": Route(lambda w: f"/journals/{w.journal.pk}/", GET=everyone(200)),
     "authors/<int:pk>/": Route(lambda w: f"/authors/{w.author.pk}/", GET=everyone(200)),
@@ -620,6 +621,9 @@ MATRIX = {
     ),
     "api/v1/papers/(?P<pk>[0-9]+)/related/$": Route(
         lambda w: f"/api/v1/papers/{w.paper.pk}/related/", GET=everyone(200)
+    ),
+    "api/v1/papers/(?P<pk>[0-9]+)/cite/$": Route(
+        lambda w: f"/api/v1/papers/{w.paper.pk}/cite/", GET=everyone(200)
     ),
     "api/v1/journals/$": Route(lambda w: "/api/v1/journals/", GET=everyone(200)),
     "api/v1/journals/(?P<pk>[0-9]+)/$": Route(
