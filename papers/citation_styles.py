@@ -7,7 +7,7 @@ Language repository's styles, under their file names).
 the plain ``text`` to copy or download. A style file is parsed once per process (the
 slowest part: up to a tenth of a second for APA); a reference then takes milliseconds.
 
-Four things citeproc-py 0.11 does not do are done here, to the parsed style or the item, so that its
+What citeproc-py 0.11 does not do are done here, to the parsed style or the item, so that its
 output reads as the style intends:
 
 - it does not escape the item's values in HTML (a title "A <b> & C" would come out as
@@ -18,10 +18,14 @@ output reads as the style intends:
 - it ignores ``second-field-align`` (numbered styles: "[1]J. Xu"): the number gets a space
   after it, or is left out when the caller wants one reference without a number;
 - it shortens "1-13" to "1–3" in styles that shorten page ranges: such a range is given
-  already written out.
+  already written out;
+- it ignores the delimiter of a style's own localized date format ("2021May14" in NLM's
+  Vancouver), and does not merge the period of "et al." with the one after it (Nature's
+  "et al.."): both are put right.
 """
 
 import html
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -49,12 +53,17 @@ _CSL = "http://purl.org/net/xbiblio/csl"
 _NS = {"cs": _CSL}
 # What HTML needs escaped in element text, each with a stand-in no case rule changes.
 _STAND_INS = {"&": "\ue000", "<": "\ue001", ">": "\ue002"}
-_ESCAPED = {"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"}
+# ... and back; the fourth stands for the en dash of a page range citeproc-py must not
+# shorten (``_for_citeproc``).
+_PAGE_DASH = "\ue003"
+_ESCAPED = {"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;", _PAGE_DASH: "\u2013"}
 _HIDE = str.maketrans({**_STAND_INS, **dict.fromkeys(map(ord, _ESCAPED))})
 _SHOW = str.maketrans(_ESCAPED)
 # citeproc-py's small capitals are a style attribute, which the Content-Security-Policy
 # blocks; a class does the same (site.css).
 _SMALL_CAPS = ('<span style="font-variant:small-caps;">', '<span class="small-caps">')
+# "et al." followed by the period of an affix (Nature: "Xu, J. et al.."), italic or not.
+_ET_AL_PERIOD = re.compile(r"(\bet al\.(?:</i>)?)\.")
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ def format_references(items, style, *, numbered=True):
     references = []
     for key, markup in zip(keys, rendered, strict=True):
         markup = markup.translate(_SHOW).replace(*_SMALL_CAPS).strip()
+        markup = _ET_AL_PERIOD.sub(r"\1", markup)
         text = html.unescape(strip_tags(markup))
         references.append(Reference(key=key, text=text, html=markup))
     return references
@@ -91,12 +101,12 @@ def format_references(items, style, *, numbered=True):
 
 def _for_citeproc(item):
     """The CSL-JSON ``item`` as citeproc-py reads it right: values hidden (``_hidden``), and
-    a page range whose last page has more digits than its first ("1-13") given as
-    written, en dash and all: citeproc-py's shortening would print "1–3"."""
+    a page range whose last page has more digits than its first ("1-13") given as one
+    word, which citeproc-py prints as it is (its shortening would print "1–3")."""
     item = _hidden(item)
     first, dash, last = item.get("page", "").partition("-")
     if dash and first.isdigit() and last.isdigit() and len(last) != len(first):
-        item["page"] = f"{first}\u2013{last}"
+        item["page"] = f"{first}{_PAGE_DASH}{last}"
     return item
 
 
@@ -118,6 +128,7 @@ def _style(name, numbered):
     style = CitationStylesStyle(get_style_filepath(name), validate=False)
     root = style.root
     _apply_initialize_false(root)
+    _apply_localized_date_delimiters(root)
     bibliography = root.find("cs:bibliography", _NS)
     if bibliography is not None and bibliography.get("second-field-align"):
         layout = bibliography.find("cs:layout", _NS)
@@ -127,6 +138,22 @@ def _style(name, numbered):
         else:
             layout.remove(number)
     return style, threading.Lock()
+
+
+def _apply_localized_date_delimiters(root):
+    """A date in a localized form ("text", "numeric") joins its parts with the delimiter of
+    the style's own locale date of that form (NLM: "2021 May 14"); citeproc-py takes the
+    delimiter of the date that asks for the form, which has none ("2021May14")."""
+    for date in root.xpath(
+        "//cs:date[@form][not(@delimiter)][not(ancestor::cs:locale)]", namespaces=_NS
+    ):
+        localized = root.xpath(
+            "cs:locale[not(@xml:lang) or starts-with(@xml:lang, 'en')]"
+            f"/cs:date[@form='{date.get('form')}'][@delimiter]",
+            namespaces=_NS,
+        )
+        if localized:
+            date.set("delimiter", localized[0].get("delimiter"))
 
 
 def _apply_initialize_false(root):

