@@ -10,9 +10,10 @@ The page is put together from two kinds of parts:
   votes, their "me too"s, their claim, the CSRF token, the user menu.
 
 Queries for a signed-in reader whose paper's fragments are cached: the session and the
-user (middleware), the paper's row (1), their review (1), their helpful votes on the shown
-reviews (1, when reviews are shown), their "me too"s on others' open requests (1, when
-there are some): at most six, whatever the number of authors, reviews or requests. A cold
+user (middleware), the paper's row (1), their review (1), their private note (1), their
+helpful votes on the shown reviews (1, when reviews are shown), their "me too"s on others'
+open requests (1, when there are some): at most seven, whatever the number of authors,
+reviews or requests. A cold
 cache adds ``paper_fragments.build``'s ten. Anonymous readers are served a whole copy kept
 for a short time (``papers.page_cache``) without any query.
 """
@@ -20,6 +21,8 @@ for a short time (``papers.page_cache``) without any query.
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from library import notes
+from library.models import NOTE_MAX_LENGTH
 from papers import page_cache
 from papers.models import Paper
 from papers.views import metadata_status_context, paper_by_doi_or_404
@@ -111,6 +114,9 @@ def reader_context(request, paper, fragments):
             my_claim_authorship_id=mine["authorship_id"] if mine else None,
         ),
         "my_claim": my_claim,
+        # Their private note: only ever rendered here, per request (library.notes).
+        "my_note": notes.note_for(user, paper.pk),
+        "note_max_length": NOTE_MAX_LENGTH,
         **reviews,
         **reader_resources_context(user, others_open),
     }

@@ -657,10 +657,11 @@ def paper_with(n_authors, n_related):
 # (tests/reviews/test_resource_pages.py pins that with 1 and 20 requests), and the
 # "Recommended" rows with their papers and journals (papers.recommend.related_papers).
 PAGE_QUERIES = 10
-# A signed-in reader adds: the session row, the user row, their own review. (Their helpful
-# votes cost one more when reviews are shown, their "me too"s one more when others' open
-# requests are; whether they are a verified author comes with the claims the page shows.)
-SIGNED_IN_QUERIES = 3
+# A signed-in reader adds: the session row, the user row, their own review, their private
+# note. (Their helpful votes cost one more when reviews are shown, their "me too"s one more
+# when others' open requests are; whether they are a verified author comes with the claims
+# the page shows.)
+SIGNED_IN_QUERIES = 4
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])
