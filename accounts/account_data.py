@@ -4,11 +4,23 @@ Deleting an account removes the user, their profile, claims (with their decision
 disputes, API token, email addresses and ORCID sign-ins (all by the database's cascades).
 Reviews and ratings (issue 6) stay, attributed to "a deleted user" (their foreign key to
 the user is SET_NULL). Decisions a curator made keep the decision and lose its author.
+
+Apps above accounts add their part of the export without accounts importing them: each
+registers a section with ``register_export_section`` (in its AppConfig.ready), and what
+they store of a user is deleted with the account by their own foreign keys' cascades.
 """
 
 from django.db import transaction
 
 from accounts.profiles import bump_pages_showing
+
+# section name -> function(user) returning plain JSON values; filled by the apps above.
+EXPORT_SECTIONS = {}
+
+
+def register_export_section(name, export):
+    """Add ``export(user)``'s result to every account export under ``name``."""
+    EXPORT_SECTIONS[name] = export
 
 
 def _when(value):
@@ -22,7 +34,7 @@ def export_account(user):
 
     profile = user.profile
     claims = user.claims.select_related("paper", "authorship__author").prefetch_related("decisions")
-    return {
+    data = {
         "user": {
             "username": user.username,
             "first_name": user.first_name,
@@ -81,6 +93,9 @@ def export_account(user):
             for d in user.claim_disputes.all()
         ],
     }
+    for name, export in EXPORT_SECTIONS.items():
+        data[name] = export(user)
+    return data
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ import json
 
 import django_filters
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -30,12 +31,14 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from papers import listing, metadata, recommend, records, references
+from papers import citation, citation_styles, listing, metadata, recommend, records, references
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -635,6 +638,41 @@ class NameFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
 
 
+# --- a paper as a citation (GET /api/v1/papers/{id}/cite/) ---
+
+
+def _citation_renderer(fmt):
+    """A renderer that names ``fmt`` of ``citation.EXPORT_FORMATS`` for content negotiation
+    (``?format=`` or the Accept header). The view answers with the export itself; only an
+    error would be rendered, and ``PaperViewSet.finalize_response`` sends those as JSON."""
+    content_type = citation.EXPORT_FORMATS[fmt][1]
+    return type(
+        f"{fmt.title().replace('-', '')}CitationRenderer",
+        (JSONRenderer,),
+        {"media_type": content_type, "format": fmt},
+    )
+
+
+# The first is the default: CSL-JSON, the format every reference manager reads.
+CITATION_RENDERERS = [_citation_renderer(fmt) for fmt in ["csl-json", "bibtex", "ris", "text"]]
+
+
+class CitationNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with a 400 that says what to send for an unknown ``?format=`` or
+    ``?style=`` (DRF answers an unknown format with a bare 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        fmt = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        formats = [renderer.format for renderer in renderers]
+        if fmt is not None and fmt not in formats:
+            raise ValidationError({"format": [f"Unknown format; one of: {', '.join(formats)}."]})
+        style = request.query_params.get("style")
+        if style is not None and style not in citation_styles.STYLES:
+            styles = ", ".join(citation_styles.STYLES)
+            raise ValidationError({"style": [f"Unknown style; one of: {styles}."]})
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 # --- viewsets ---
 
 
@@ -760,6 +798,63 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         paper = get_object_or_404(self.get_queryset().with_doi(doi))
         self.check_object_permissions(request, paper)
         return Response(self.get_serializer(paper).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error of the citation action is JSON like every other error of the API, not
+        # a JSON body labelled as the BibTeX or RIS the client asked for.
+        if self.action == "cite" and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        summary="A paper as a citation",
+        description="The paper in a reference manager's format, or formatted in a citation "
+        "style: `format` is `csl-json` (the default), `bibtex`, `ris` or `text` (the "
+        "formatted reference, in `style`: "
+        + ", ".join(f"`{style}` ({label})" for style, label in citation_styles.STYLES.items())
+        + f"; default `{citation_styles.DEFAULT_STYLE}`). The Accept header may ask for the "
+        "format's media type instead. The same files as the paper page's Cite block. An "
+        "unknown format or style gives 400. Three queries.",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=[renderer.format for renderer in CITATION_RENDERERS],
+                description="The file format (default csl-json).",
+            ),
+            OpenApiParameter(
+                "style",
+                OpenApiTypes.STR,
+                enum=list(citation_styles.STYLES),
+                description="The citation style of format=text (a CSL style file name).",
+            ),
+        ],
+        responses={
+            (200, "application/vnd.citationstyles.csl+json"): {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": True},
+                "description": "One CSL-JSON item.",
+            },
+            (200, "text/x-bibtex"): OpenApiTypes.STR,
+            (200, "application/x-research-info-systems"): OpenApiTypes.STR,
+            (200, "text/plain"): OpenApiTypes.STR,
+        },
+    )
+    @action(
+        detail=True,
+        pagination_class=None,
+        filterset_class=None,
+        renderer_classes=CITATION_RENDERERS,
+        content_negotiation_class=CitationNegotiation,
+    )
+    def cite(self, request, pk=None):
+        paper = get_object_or_404(Paper.objects.for_export(), pk=pk)
+        style = request.query_params.get("style", citation_styles.DEFAULT_STYLE)
+        export = citation.export_papers([paper], request.accepted_renderer.format, style=style)
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'inline; filename="{export.filename}"'
+        return response
 
     @extend_schema(
         summary="A paper's related papers",

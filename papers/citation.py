@@ -1,18 +1,42 @@
-"""A paper as a citation: BibTeX and RIS exports, and the meta tags reference managers read.
+"""A paper as a citation: BibTeX, RIS and CSL-JSON exports, formatted references in the
+common citation styles, and the meta tags reference managers read.
 
-Every function takes a paper loaded with ``Paper.objects.for_page()`` and runs no query:
-authors, keywords and the journal come from what that method already fetched.
+Every function takes papers loaded with ``Paper.objects.for_export()`` (or ``for_page()``)
+and runs no query: authors, keywords and the journal come from what those methods already
+fetched. The list functions take any number of papers (one paper's "Cite" block, a
+collection, a whole library) and give each a citation key unique within the list.
 
-- ``bibtex(paper)``: one BibTeX entry; the entry type follows the work type, special
-  characters are escaped, acronyms in the title are braced so styles keep their case.
-- ``ris(paper)``: one RIS record (CRLF line ends, as the format expects).
+- ``export_papers(papers, fmt, *, style=..., name=...)``: the file a reader downloads, as
+  ``Export(content, content_type, filename)``; ``fmt`` is one of ``EXPORT_FORMATS``.
+- ``bibtex(paper)`` / ``bibtex_library(papers)``: BibTeX (written by ``bibtexparser``);
+  the entry type follows the work type, LaTeX specials are escaped, acronyms in the title
+  are braced so styles keep their case, non-ASCII stays UTF-8 (biber and modern BibTeX
+  read it).
+- ``ris(paper)`` / ``ris_records(papers)``: RIS (written by ``rispy``), CRLF line ends.
+- ``csl_item(paper)`` / ``csl_items(papers)``: CSL-JSON, the citation style language's
+  data format (Zotero, Mendeley, pandoc, citeproc), Crossref work types mapped as
+  Crossref's own CSL output maps them.
+- ``formatted_references(papers, style)``: each paper as a reference in a style of
+  ``papers.citation_styles.STYLES`` (APA, Chicago, Vancouver, ...), as text and as HTML.
 - ``meta_tags(paper)``: ``(name, content)`` pairs for Highwire-style ``citation_*`` meta
   tags, as read by Google Scholar and Zotero.
 - ``citation_key(paper)``: a stable key such as ``xu2021construction``.
 """
 
+import json
 import re
+import string
 import unicodedata
+from dataclasses import dataclass
+
+import bibtexparser
+import rispy
+from bibtexparser.library import Library
+from bibtexparser.middlewares import default_unparse_stack
+from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
+
+from papers import citation_styles
 
 # Crossref work type -> BibTeX entry type; anything else is @misc.
 BIBTEX_TYPES = {
@@ -117,6 +141,22 @@ def citation_key(paper):
     return key or f"paper{paper.pk}"
 
 
+def citation_keys(papers):
+    """``citation_key`` of each paper, made unique within the list: a repeated key gets a
+    letter, as reference managers do (``xu2021construction``, ``xu2021constructiona``)."""
+    keys = []
+    taken = set()
+    for paper in papers:
+        base = key = citation_key(paper)
+        repeat = 0
+        while key in taken:
+            key = base + (string.ascii_lowercase[repeat] if repeat < 26 else str(repeat + 1))
+            repeat += 1
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
 # --- BibTeX ---
 
 _BIBTEX_SPECIALS = {
@@ -163,8 +203,12 @@ def _bibtex_name(author):
     return f"{family}, {given}" if given else family
 
 
-def bibtex(paper):
-    """The paper as one BibTeX entry (a str ending in a newline)."""
+def bibtex_entry(paper, key=None):
+    """The paper as a ``bibtexparser`` Entry under ``key`` (default ``citation_key``).
+
+    Values are given unenclosed, escaped for a braced field (the writer braces them); the
+    month is a macro, written bare so that styles print it in the reader's language.
+    """
     entry_type = BIBTEX_TYPES.get(paper.work_type, "misc")
     container = _container_title(paper)
     first, last = page_range(paper)
@@ -203,18 +247,53 @@ def bibtex(paper):
     ]
     if entry_type == "misc" and paper.work_type == "posted-content":
         fields.append(("howpublished", paper.work_type_label))
-    lines = [f"@{entry_type}{{{citation_key(paper)},"]
-    for name, value in fields:
-        if value:
-            lines.append(f"  {name} = {{{value}}},")
+    fields = [Field(name, value) for name, value in fields if value]
     if paper.published_month and 1 <= paper.published_month <= 12:
-        # Month macros (unbraced) let styles print the month in the reader's language.
-        lines.append(f"  month = {_MONTHS[paper.published_month - 1]},")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        fields.append(Field("month", _MONTHS[paper.published_month - 1], enclosing="no-enclosing"))
+    return Entry(entry_type, key or citation_key(paper), fields)
+
+
+def _bibtex_format():
+    bibtex_format = BibtexFormat()
+    bibtex_format.indent = "  "
+    bibtex_format.trailing_comma = True
+    bibtex_format.block_separator = "\n"
+    return bibtex_format
+
+
+def bibtex_library(papers):
+    """The papers as one BibTeX file (a str): one entry each, keys unique in the file."""
+    papers = list(papers)
+    keys = citation_keys(papers)
+    library = Library([bibtex_entry(paper, key) for paper, key in zip(papers, keys, strict=True)])
+    # The library is ours alone: the writer may brace its values in place, without the copy
+    # it otherwise makes of every entry first.
+    return bibtexparser.write_string(
+        library,
+        unparse_stack=default_unparse_stack(allow_inplace_modification=True),
+        bibtex_format=_bibtex_format(),
+    )
+
+
+def bibtex(paper):
+    """The paper as one BibTeX entry (a str ending in a newline)."""
+    return bibtex_library([paper])
 
 
 # --- RIS ---
+
+# SN (ISSN or ISBN) repeats, one number a line, like AU and KW.
+RIS_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "SN"]
+
+
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer with CRLF line ends, as the format asks, and no "1." line before each
+    record (rispy's default header, which other readers take for a stray line)."""
+
+    NEWLINE = "\r\n"
+
+    def set_header(self, count):
+        return ""
 
 
 def ris_type(paper):
@@ -237,34 +316,208 @@ def _ris_date(paper):
     return f"{paper.published_year:04d}/{paper.published_month:02d}/{day}/"
 
 
+def ris_record(paper):
+    """The paper as a ``rispy`` record: a dict in tag order, empty values left out, every
+    value on one line (a newline would start a bogus tag)."""
+    first, last = page_range(paper)
+    fields = {
+        "type_of_reference": ris_type(paper),
+        "authors": [_plain(_ris_name(author)) for author in _authors(paper)],
+        "title": paper.title,
+        "secondary_title": _container_title(paper),
+        "year": str(paper.published_year or ""),
+        "date": _ris_date(paper),
+        "volume": paper.volume,
+        "number": paper.issue,
+        "start_page": first,
+        "end_page": last,
+        "publisher": paper.publisher,
+        "issn": [_plain(number) for number in [*_issns(paper), *paper.isbns]],
+        "doi": paper.doi or "",
+        "urls": [paper.doi_url or paper.url] if (paper.doi_url or paper.url) else [],
+        "language": paper.language,
+        "abstract": paper.abstract,
+        "keywords": [_plain(keyword.name) for keyword in paper.keywords.all()],
+    }
+    record = {}
+    for name, value in fields.items():
+        value = [item for item in value if item] if isinstance(value, list) else _plain(value)
+        if value:
+            record[name] = value
+    return record
+
+
+def ris_records(papers):
+    """The papers as one RIS file (a str): ``TY`` first and ``ER`` last in each record."""
+    return _RisWriter(list_tags=RIS_LIST_TAGS).formats([ris_record(paper) for paper in papers])
+
+
 def ris(paper):
     """The paper as one RIS record: ``TY`` first, ``ER`` last, CRLF line ends."""
+    return ris_records([paper])
+
+
+# --- CSL-JSON ---
+
+# Crossref work type -> CSL item type, as Crossref's own CSL-JSON maps them; anything else
+# is "document" (CSL 1.0.2's generic type).
+CSL_TYPES = {
+    "journal-article": "article-journal",
+    "proceedings-article": "paper-conference",
+    "book-chapter": "chapter",
+    "book-section": "chapter",
+    "book-part": "chapter",
+    "book-track": "chapter",
+    "reference-entry": "entry",
+    "book": "book",
+    "monograph": "book",
+    "edited-book": "book",
+    "reference-book": "book",
+    "book-set": "book",
+    "book-series": "book",
+    "proceedings": "book",
+    "dataset": "dataset",
+    "database": "dataset",
+    "dissertation": "thesis",
+    "report": "report",
+    "report-series": "report",
+    "standard": "standard",
+    "peer-review": "review",
+    "journal": "periodical",
+    "journal-issue": "periodical",
+    "journal-volume": "periodical",
+    # Preprints, working papers: CSL's "article" (an unpublished or preprint article).
+    "posted-content": "article",
+    "component": "article",
+}
+CSL_SUBTYPES = {"blog": "post-weblog"}
+
+
+def _csl_name(author):
+    if author.is_organization or not author.family_name:
+        return {"literal": author.name}
+    name = {"family": author.family_name}
+    if author.given_name:
+        name["given"] = author.given_name
+    return name
+
+
+def csl_item(paper, key=None):
+    """The paper as one CSL-JSON item (a dict) with id ``key`` (default ``citation_key``).
+
+    Empty values are left out; a paper without a date has no ``issued``, without authors no
+    ``author``: every style handles both ("n.d.", the title in the author's place).
+    """
+    csl_type = CSL_TYPES.get(paper.work_type, "document")
+    if paper.work_type == "posted-content":
+        csl_type = CSL_SUBTYPES.get(paper.work_subtype, csl_type)
     first, last = page_range(paper)
-    tags = [("TY", ris_type(paper))]
-    tags += [("AU", _ris_name(author)) for author in _authors(paper)]
-    tags += [
-        ("TI", paper.title),
-        ("T2", _container_title(paper)),
-        ("PY", str(paper.published_year or "")),
-        ("DA", _ris_date(paper)),
-        ("VL", paper.volume),
-        ("IS", paper.issue),
-        ("SP", first),
-        ("EP", last),
-        ("PB", paper.publisher),
-    ]
-    tags += [("SN", number) for number in [*_issns(paper), *paper.isbns]]
-    tags += [
-        ("DO", paper.doi or ""),
-        ("UR", paper.doi_url or paper.url),
-        ("LA", paper.language),
-        ("AB", paper.abstract),
-    ]
-    tags += [("KW", keyword.name) for keyword in paper.keywords.all()]
-    # A value may not span lines: a newline would start a bogus tag.
-    lines = [f"{tag}  - {_plain(value)}" for tag, value in tags if _plain(value)]
-    lines.append("ER  - ")
-    return "\r\n".join(lines) + "\r\n"
+    date_parts = [paper.published_year, paper.published_month, paper.published_day]
+    if None in date_parts:
+        date_parts = date_parts[: date_parts.index(None)]
+    item = {
+        "id": key or citation_key(paper),
+        "type": csl_type,
+        "title": _plain(paper.title),
+        "author": [_csl_name(author) for author in _authors(paper)],
+        "container-title": _plain(_container_title(paper)),
+        "issued": {"date-parts": [date_parts]} if date_parts else None,
+        "volume": _plain(paper.volume),
+        "issue": _plain(paper.issue),
+        "page": f"{first}-{last}" if last else first,
+        "publisher": _plain(paper.publisher),
+        "DOI": paper.doi or "",
+        "URL": paper.doi_url or paper.url,
+        "ISSN": ", ".join(_issns(paper)),
+        "ISBN": ", ".join(paper.isbns),
+        "language": paper.language,
+        "keyword": ", ".join(keyword.name for keyword in paper.keywords.all()),
+        "abstract": _plain(paper.abstract),
+        "genre": paper.work_type_label if paper.work_type == "posted-content" else "",
+    }
+    return {name: value for name, value in item.items() if value}
+
+
+def csl_items(papers):
+    """The papers as a CSL-JSON list, ids unique in the list (``citation_keys``)."""
+    papers = list(papers)
+    keys = citation_keys(papers)
+    return [csl_item(paper, key) for paper, key in zip(papers, keys, strict=True)]
+
+
+def csl_json(papers):
+    """The papers as a CSL-JSON file (a str): a JSON array of items."""
+    return json.dumps(csl_items(papers), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- formatted references and exports ---
+
+
+def formatted_references(papers, style, *, numbered=True):
+    """Each paper as a reference in ``style`` (a key of ``citation_styles.STYLES``): a list
+    of ``citation_styles.Reference`` (``key``, ``text``, ``html``) in the style's order."""
+    return citation_styles.format_references(csl_items(papers), style, numbered=numbered)
+
+
+@dataclass(frozen=True)
+class StyledReference:
+    style: str
+    label: str
+    text: str
+    html: str
+
+
+def references_in_every_style(paper):
+    """The paper as a reference in each style of ``citation_styles.STYLES``, unnumbered (to
+    paste into one's own list): what the paper page's "Cite" block shows."""
+    [item] = csl_items([paper])
+    found = []
+    for style, label in citation_styles.STYLES.items():
+        [reference] = citation_styles.format_references([item], style, numbered=False)
+        found.append(StyledReference(style, label, reference.text, reference.html))
+    return found
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+# format -> (writer, content type, file extension)
+EXPORT_FORMATS = {
+    "bibtex": (bibtex_library, "text/x-bibtex", "bib"),
+    "ris": (ris_records, "application/x-research-info-systems", "ris"),
+    "csl-json": (csl_json, "application/vnd.citationstyles.csl+json", "json"),
+    "text": (None, "text/plain", "txt"),
+}
+
+
+def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None):
+    """The papers as a file in ``fmt`` (a key of ``EXPORT_FORMATS``; ``text`` is the
+    formatted references in ``style``, one a paragraph, numbered in numbered styles when
+    there are several). Runs no query.
+
+    The file is named ``name`` or, for a single paper, its citation key, else
+    "references", with the format's extension. Raises KeyError for an unknown format or
+    style: callers check them against ``EXPORT_FORMATS`` and ``citation_styles.STYLES``.
+    """
+    papers = list(papers)
+    write, content_type, extension = EXPORT_FORMATS[fmt]
+    if fmt == "text":
+        # One reference alone is not numbered: it goes into a list of the reader's own.
+        references = formatted_references(papers, style, numbered=len(papers) > 1)
+        text = "".join(f"{reference.text}\n\n" for reference in references)
+    else:
+        text = write(papers)
+    if name is None:
+        name = citation_key(papers[0]) if len(papers) == 1 else "references"
+    return Export(
+        content=text.encode("utf-8"),
+        content_type=f"{content_type}; charset=utf-8",
+        filename=f"{name}.{extension}",
+    )
 
 
 # --- meta tags ---

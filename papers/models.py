@@ -269,6 +269,17 @@ class PaperQuerySet(models.QuerySet):
             )
         )
 
+    def for_export(self):
+        """What citations and exports read (``papers.citation``): journal joined, authors in
+        order and keywords prefetched. Three queries whatever the number of rows."""
+        return self.select_related("journal").prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            "keywords",
+        )
+
     def for_page(self):
         """Everything the paper page shows, in a constant number of queries.
 

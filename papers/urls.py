@@ -24,8 +24,11 @@ urlpatterns = [
     path("", catalogue.home, name="home"),
     path("papers/", catalogue.paper_list, name="list"),
     path("papers/add/", views.add_paper, name="add"),
-    path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper-bibtex"),
-    path("papers/<int:pk>/cite.ris", views.paper_ris, name="paper-ris"),
+    path("papers/<int:pk>/cite.bib", views.paper_export, {"fmt": "bibtex"}, name="paper-bibtex"),
+    path("papers/<int:pk>/cite.ris", views.paper_export, {"fmt": "ris"}, name="paper-ris"),
+    path(
+        "papers/<int:pk>/cite.json", views.paper_export, {"fmt": "csl-json"}, name="paper-csl-json"
+    ),
     path("journals/<int:pk>/", catalogue.journal_detail, name="journal"),
     path("authors/<int:pk>/", catalogue.author_detail, name="author"),
     path("categories/<str:slug>/", catalogue.category_detail, name="category"),

@@ -1,5 +1,5 @@
 """The catalogue's part of the paper page (``paper_context``), its citation exports
-(BibTeX, RIS), and "Add a paper by DOI".
+(BibTeX, RIS, CSL-JSON), and "Add a paper by DOI".
 
 The paper page itself combines apps (reviews, resource requests, claims), so it is composed
 above them, in ``portal.paper_page``, from ``paper_context`` and the other apps' parts.
@@ -74,19 +74,11 @@ def add_paper(request):
 
 
 @require_safe
-def paper_bibtex(request, pk):
-    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
-    return _download(citation.bibtex(paper), "text/x-bibtex", f"{citation.citation_key(paper)}.bib")
-
-
-@require_safe
-def paper_ris(request, pk):
-    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
-    return _download(
-        citation.ris(paper),
-        "application/x-research-info-systems",
-        f"{citation.citation_key(paper)}.ris",
-    )
+def paper_export(request, pk, fmt):
+    """The paper as a file to download in ``fmt`` (``citation.EXPORT_FORMATS``): BibTeX,
+    RIS or CSL-JSON, named for its citation key. Three queries (``for_export()``)."""
+    paper = get_object_or_404(Paper.objects.for_export(), pk=pk)
+    return _download(citation.export_papers([paper], fmt))
 
 
 def paper_by_doi_or_404(value, *, queryset=None):
@@ -103,10 +95,10 @@ def paper_by_doi_or_404(value, *, queryset=None):
     return paper
 
 
-def _download(text, content_type, filename):
-    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
-    # The key is ASCII letters and digits only, so it needs no quoting rules beyond these.
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def _download(export):
+    response = HttpResponse(export.content, content_type=export.content_type)
+    # Keys are ASCII letters and digits only, so the name needs no quoting rules beyond these.
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 
 
@@ -125,6 +117,8 @@ def paper_context(request, paper):
         "paper": paper,
         "canonical_url": canonical_url,
         "meta_tags": citation.meta_tags(paper, page_url=canonical_url),
+        # The "Cite" block: the paper in every citation style (no query).
+        "references": citation.references_in_every_style(paper),
         "container_label": CONTAINER_LABELS.get(paper.work_type, "Journal"),
         "authorships": list(paper.authorships.all()),
         "keywords": list(paper.keywords.all()),

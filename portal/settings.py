@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "papers",
     "reviews",
+    "library",
     "recommendations",
     # After our apps, so that portal/templates overrides allauth's templates.
     "allauth",

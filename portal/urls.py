@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.api import router as accounts_api
 from accounts.urls import urlpatterns as accounts_urlpatterns
+from library.api import router as library_api
 from papers import urls as papers_urls
 from papers.api import router as papers_api
 from portal import paper_api, paper_page, profile_page, views
@@ -54,7 +55,9 @@ urlpatterns = [
     path("api/v1/", include(paper_api.router.urls)),
     path("api/v1/", include(papers_api.urls)),
     path("api/v1/", include(reviews_api.urls)),
+    path("api/v1/", include(library_api.urls)),
     path("", include("reviews.urls")),
+    path("", include("library.urls")),
     path("", include((papers_urls.urlpatterns + paper_pages, papers_urls.app_name))),
 ]
 

@@ -45,6 +45,7 @@ def test_the_schema_validates_without_a_single_warning(tmp_path):
     [
         "/api/v1/papers/{id}/",
         "/api/v1/papers/doi/{doi}/",
+        "/api/v1/papers/{id}/cite/",
         "/api/v1/journals/",
         "/api/v1/journals/{id}/",
         "/api/v1/authors/",

@@ -1,5 +1,6 @@
 """papers.citation (BibTeX, RIS, citation keys) and the two download views, on real records."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -327,8 +328,8 @@ def test_page_ranges_split_on_any_dash(pages, article_number, expected):
 def test_the_bibtex_download_is_named_for_its_key(client, django_assert_num_queries):
     paper = import_record("10.1136_jclinpath-2020-206745.json")
 
-    # paper+journal, authorships+authors, keywords, categories, fundings+funders, notices
-    with django_assert_num_queries(6):
+    # paper+journal, authorships+authors, keywords (Paper.objects.for_export)
+    with django_assert_num_queries(3):
         response = client.get(reverse("papers:paper-bibtex", args=[paper.pk]))
 
     assert response.status_code == 200
@@ -350,6 +351,25 @@ def test_the_ris_download_is_named_for_its_key(client):
     assert response.content.decode().startswith("TY  - JOUR\r\nAU  - Tosatto, Laura\r\n")
 
 
+def test_the_csl_json_download_is_named_for_its_key(client):
+    paper = import_record("10.1038_srep16696.json")
+
+    response = client.get(reverse("papers:paper-csl-json", args=[paper.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.citationstyles.csl+json; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="tosatto2015singlemolecule.json"'
+    )
+    [item] = json.loads(response.content)
+    assert (item["id"], item["type"], item["DOI"]) == (
+        "tosatto2015singlemolecule",
+        "article-journal",
+        "10.1038/srep16696",
+    )
+
+
 def test_an_unknown_paper_has_no_export(client):
     assert client.get(reverse("papers:paper-bibtex", args=[987654])).status_code == 404
     assert client.get(reverse("papers:paper-ris", args=[987654])).status_code == 404
+    assert client.get(reverse("papers:paper-csl-json", args=[987654])).status_code == 404

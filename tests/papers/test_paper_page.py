@@ -301,6 +301,37 @@ def test_it_shows_licence_landing_page_counts_and_citation_exports(client):
     assert f'href="{reverse("papers:paper-ris", args=[paper.pk])}"' in html
 
 
+def test_the_cite_block_shows_the_paper_in_every_style_with_its_downloads(client):
+    paper = import_record("10.1136_jclinpath-2020-206745.json")
+
+    html = get_page(client, paper)
+
+    block = html[html.index('<section class="paper-block cite"') :]
+    block = block[: block.index("</section>")]
+    # Without JavaScript: a <details> with each style, the copy buttons hidden.
+    assert "<details" in block and "<summary>Formatted reference: APA, " in block
+    assert (
+        '<p class="reference" id="cite-apa">Xu, J., Qu, S., Sun, N., Zhang, W., Zhang, J.,' in block
+    )
+    assert "<i>Journal of Clinical Pathology</i>, <i>74</i>(5), 314–320." in block
+    assert '<p class="reference" id="cite-ieee">J. Xu <i>et al.</i>, “Construction' in block
+    assert '<p class="reference" id="cite-chicago-author-date">Xu, Jun, Shoufang Qu' in block
+    assert block.count('class="copy-reference"') == 7
+    assert block.count("hidden>Copy</button>") == 7
+    for name in ("paper-bibtex", "paper-ris", "paper-csl-json"):
+        assert f'href="{reverse(f"papers:{name}", args=[paper.pk])}" download' in block
+
+
+def test_the_cite_block_escapes_what_the_record_holds(client):
+    paper = PaperFactory(title="Ions <script>alert(1)</script> & more")
+
+    html = get_page(client, paper)
+
+    block = html[html.index('<section class="paper-block cite"') :]
+    assert "<script>alert(1)" not in block
+    assert "Ions &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in block
+
+
 @pytest.mark.parametrize(
     ("url", "label"),
     [
@@ -637,10 +668,11 @@ def paper_with(n_authors, n_related):
 PAGE_QUERIES = 14
 # A paper that cites nothing and that no catalogue paper cites: the two counts, no rows.
 UNCITED_PAGE_QUERIES = PAGE_QUERIES - 2
-# A signed-in reader adds: the session row, the user row, their own review. (Their helpful
-# votes cost one more when reviews are shown, their "me too"s one more when others' open
-# requests are; whether they are a verified author comes with the claims the page shows.)
-SIGNED_IN_QUERIES = 3
+# A signed-in reader adds: the session row, the user row, their own review, their private
+# note. (Their helpful votes cost one more when reviews are shown, their "me too"s one more
+# when others' open requests are; whether they are a verified author comes with the claims
+# the page shows.)
+SIGNED_IN_QUERIES = 4
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])

@@ -54,6 +54,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
+from library import notes
 from papers.models import Paper, PaperCategory, PaperKeyword
 from recommendations import digests
 from recommendations.models import Digest
@@ -167,6 +168,7 @@ class World:
     review: Review
     asked: object
     claim: Claim
+    note: object
     free_authorship: object
     journal: object
     author: object
@@ -234,6 +236,7 @@ def world(settings):
     asked = resources.ask(user=alice, paper=paper, kind="data", message="The raw data?")
     resources.answer(user=bob, resource_request=asked, text="Seconded.")
     Token.objects.create(user=alice)
+    note = notes.save_note(user=alice, paper=paper, text="Mind the dormouse.")
     Digest.objects.create(
         user=alice,
         period="weekly",
@@ -274,6 +277,7 @@ def world(settings):
         review=review,
         asked=asked,
         claim=claim,
+        note=note,
         free_authorship=authorships[2],
         journal=paper.journal,
         author=authorships[0].author,
@@ -319,6 +323,7 @@ MATRIX = {
     "papers/<int:pk>/": Route(lambda w: f"/papers/{w.paper.pk}/", GET=PAPER_PAGE),
     "papers/<int:pk>/cite.bib": Route(lambda w: f"/papers/{w.paper.pk}/cite.bib", GET=PAPER_PAGE),
     "papers/<int:pk>/cite.ris": Route(lambda w: f"/papers/{w.paper.pk}/cite.ris", GET=PAPER_PAGE),
+    "papers/<int:pk>/cite.json": Route(lambda w: f"/papers/{w.paper.pk}/cite.json", GET=PAPER_PAGE),
     "doi/<doi:doi>": Route(lambda w: f"/doi/{w.paper.doi}", GET=PAPER_PAGE),
     "journals/<int:pk>/": Route(lambda w: f"/journals/{w.journal.pk}/", GET=everyone(200)),
     "authors/<int:pk>/": Route(lambda w: f"/authors/{w.author.pk}/", GET=everyone(200)),
@@ -369,6 +374,11 @@ MATRIX = {
         POST=Form({"action": "acknowledge"}, row(LOGIN, 403, 403, MOVED, MOVED)),
     ),
     # accounts: pages
+    "papers/<int:pk>/note/": Route(
+        lambda w: f"/papers/{w.paper.pk}/note/",
+        GET=signed_in(200),
+        POST=Form({"text": "Curiouser and curiouser."}, signed_in(MOVED)),
+    ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
     "accounts/profile/": Route(
         lambda w: "/accounts/profile/",
@@ -605,6 +615,22 @@ MATRIX = {
         lambda w: f"/api/v1/me/recommendations/{w.other_paper.pk}/dismiss/",
         POST=Json({}, signed_in(204, anonymous=403)),
     ),
+    # the API: private notes (only their author sees them: 404 to everyone else)
+    "api/v1/notes/$": Route(
+        lambda w: "/api/v1/notes/",
+        GET=signed_in(200, anonymous=403),
+        POST=Json(
+            lambda w: {"paper": w.other_paper.pk, "text": "Flamingos."},
+            signed_in(201, anonymous=403),
+        ),
+    ),
+    "api/v1/notes/(?P<pk>[0-9]+)/$": Route(
+        lambda w: f"/api/v1/notes/{w.note.pk}/",
+        GET=row(403, 200, 404, 404, 404),
+        PUT=Json(lambda w: {"paper": w.paper.pk, "text": "Tea."}, row(403, 200, 404, 404, 404)),
+        PATCH=Json({"text": "Tea."}, row(403, 200, 404, 404, 404)),
+        DELETE=row(403, 204, 404, 404, 404),
+    ),
     # the API: the catalogue
     "api/v1/": Route(lambda w: "/api/v1/", GET=everyone(200)),
     "api/v1/papers/$": Route(
@@ -626,6 +652,9 @@ MATRIX = {
     ),
     "api/v1/papers/(?P<pk>[0-9]+)/cited-by/$": Route(
         lambda w: f"/api/v1/papers/{w.paper.pk}/cited-by/", GET=everyone(200)
+    ),
+    "api/v1/papers/(?P<pk>[0-9]+)/cite/$": Route(
+        lambda w: f"/api/v1/papers/{w.paper.pk}/cite/", GET=everyone(200)
     ),
     "api/v1/journals/$": Route(lambda w: "/api/v1/journals/", GET=everyone(200)),
     "api/v1/journals/(?P<pk>[0-9]+)/$": Route(

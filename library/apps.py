@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class LibraryConfig(AppConfig):
+    """A researcher's own library: private notes on papers (issue 18)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "library"
+
+    def ready(self):
+        # accounts sits below this app: its account export asks the apps above it for their
+        # part through a registry instead of importing them.
+        from accounts import account_data
+        from library import notes
+
+        account_data.register_export_section("notes", notes.export_notes)
