@@ -63,6 +63,7 @@ from papers.models import (
     Reference,
 )
 from papers.records import RETRACTION_KINDS
+from papers.rows import insert_tuples
 from papers.signals import paper_retracted
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -1082,26 +1083,15 @@ def _write_references(plans, stored_cited):
 
 
 def insert_references(rows):
-    """Insert new Reference rows in one statement whatever their number: COPY on
-    PostgreSQL; elsewhere one prepared INSERT run for every row (``executemany``), since
-    ``bulk_create`` splits a batch's thousands of references into INSERTs of 999 values
-    on SQLite."""
+    """Insert new Reference rows in one statement whatever their number (``papers.rows``:
+    ``bulk_create`` would split a batch's thousands of references into INSERTs of 999
+    values on SQLite)."""
     if not rows:
         return
     attnames = ("citing_id", "position", "cited_id", *references.ENTRY_COLUMNS)
     values = [(r.citing_id, r.position, r.cited_id, *references.row_key(r)) for r in rows]
-    if connection.vendor == "postgresql":
-        insert_links(Reference, attnames, values)
-        return
     fields = {f.attname: f for f in Reference._meta.concrete_fields}
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(fields[name].column) for name in attnames)
-    marks = ", ".join(["%s"] * len(attnames))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(Reference._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608 (quoted names)
-            values,
-        )
+    insert_tuples(Reference, [fields[name].column for name in attnames], values)
 
 
 def delete_notices_superseded(wanted):

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from papers.models import (
     RecommendationRun,
     RelatedPaper,
 )
+from papers.rows import insert_tuples
 from papers.similarity import ContentIndex, Document
 from papers.versions import bump_version_on_commit
 
@@ -170,25 +171,8 @@ ROW_COLUMNS = ("run_id", "paper_id", "related_id", "rank", "score", "reason", "d
 
 def _write_rows(rows):
     """Insert RelatedPaper rows given as tuples in ROW_COLUMNS order; returns how many.
-
-    A full rebuild writes ten rows a paper: PostgreSQL takes them by COPY, other
-    databases by one executemany, both far cheaper than building model instances.
-    """
-    if not rows:
-        return 0
-    table = connection.ops.quote_name(RelatedPaper._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in ROW_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(ROW_COLUMNS))
-            # Table and column names are our model's own, quoted; the values are parameters.
-            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, rows)
-    return len(rows)
+    A full rebuild writes ten rows a paper: by COPY on PostgreSQL (``papers.rows``)."""
+    return insert_tuples(RelatedPaper, ROW_COLUMNS, rows)
 
 
 # Papers whose content_version one UPDATE of a finishing rebuild bumps (ids as parameters).

@@ -32,10 +32,11 @@ import scipy.sparse as sp
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from papers.models import PaperVector, VectorIndex, VectorSpace
+from papers.rows import insert_tuples
 from papers.similarity import ContentIndex, IndexFormatError
 
 logger = logging.getLogger(__name__)
@@ -135,18 +136,8 @@ VECTOR_COLUMNS = ("space_id", "paper_id", "dense", "term_columns", "term_weights
 
 
 def _insert(rows):
-    """A rebuild writes a row per paper: COPY on PostgreSQL, one executemany elsewhere."""
-    table = connection.ops.quote_name(PaperVector._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in VECTOR_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(VECTOR_COLUMNS))
-            # Table and column names are our model's own, quoted; the values are parameters.
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    """A rebuild writes a row per paper: by COPY on PostgreSQL (``papers.rows``)."""
+    insert_tuples(PaperVector, VECTOR_COLUMNS, rows)
 
 
 def read_vectors(space, paper_ids=None, *, since=None):

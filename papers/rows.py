@@ -1,0 +1,30 @@
+"""Many rows into one table in one statement, whatever their number.
+
+PostgreSQL takes them by COPY; other databases by one prepared INSERT run for every row
+(``executemany``). Both are far cheaper than building model instances, and unlike
+``bulk_create`` on SQLite they do not split a large batch into INSERTs of 999 values.
+"""
+
+from django.db import connection
+
+
+def insert_tuples(model, columns, rows):
+    """Insert ``rows`` (tuples of values in the order of ``columns``, which are column names
+    of ``model``'s table) into that table; returns how many. Values go as they are (ids,
+    text, numbers, dates, bytes): the caller encodes anything else. Errors are Django's
+    (IntegrityError, DataError)."""
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(name) for name in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            # Table and column names are the model's own, quoted; the values are parameters.
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    return len(rows)
