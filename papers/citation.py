@@ -23,6 +23,7 @@ collection, a whole library) and give each a citation key unique within the list
 - ``citation_key(paper)``: a stable key such as ``xu2021construction``.
 """
 
+import hashlib
 import json
 import re
 import string
@@ -35,6 +36,7 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares import default_unparse_stack
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
+from django.core.cache import cache
 
 from papers import citation_styles
 
@@ -467,15 +469,36 @@ class StyledReference:
     html: str
 
 
+# Part of the cache key of ``references_in_every_style``: raise it when the formatting
+# changes (citation_styles, a new style), so that no process serves the old text.
+STYLED_FORMAT = 1
+STYLED_SECONDS = 7 * 24 * 3600
+
+
 def references_in_every_style(paper):
     """The paper as a reference in each style of ``citation_styles.STYLES``, unnumbered (to
-    paste into one's own list): what the paper page's "Cite" block shows."""
+    paste into one's own list): what the paper page's "Cite" block shows.
+
+    Formatting all the styles takes a tenth of a second or more, and the page's fragments
+    are rebuilt at each rating or review: the result is cached under a hash of the paper's
+    CSL-JSON item, so that it is formatted again only when what it cites changes.
+    """
     [item] = csl_items([paper])
-    found = []
-    for style, label in citation_styles.STYLES.items():
-        [reference] = citation_styles.format_references([item], style, numbered=False)
-        found.append(StyledReference(style, label, reference.text, reference.html))
+    key = styled_cache_key(item)
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for style, label in citation_styles.STYLES.items():
+            [reference] = citation_styles.format_references([item], style, numbered=False)
+            found.append(StyledReference(style, label, reference.text, reference.html))
+        cache.set(key, found, STYLED_SECONDS)
     return found
+
+
+def styled_cache_key(item):
+    """The cache key of a CSL-JSON item's references in every style: its content's hash."""
+    digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+    return f"cite:{STYLED_FORMAT}:{digest}"
 
 
 @dataclass(frozen=True)
