@@ -8,7 +8,8 @@ from accounts import claims
 from accounts.models import Claim, ClaimDispute
 from tests.conftest import authorship_of
 from tests.factories import AuthorFactory, AuthorshipFactory, PaperFactory, UserFactory
-from tests.papers.test_paper_page import PAGE_QUERIES, SIGNED_IN_QUERIES
+from tests.papers.test_paper_page import SIGNED_IN_QUERIES
+from tests.papers.test_paper_page import UNCITED_PAGE_QUERIES as PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 

@@ -165,7 +165,15 @@ def test_saving_the_form_leaves_the_metadata_status_alone(admin_client):
         "metadata_status": "pending",
         "isbns": "[]",
     }
-    for prefix in ["authorships", "keyword_links", "category_links", "fundings", "notices"]:
+    inlines = [
+        "authorships",
+        "keyword_links",
+        "category_links",
+        "fundings",
+        "notices",
+        "references",
+    ]
+    for prefix in inlines:
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
     response = admin_client.post(url, data)

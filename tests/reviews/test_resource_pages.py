@@ -9,7 +9,7 @@ from django.urls import reverse
 from reviews import resources
 from reviews.models import MeToo, ResourceAnswer, ResourceRequest
 from tests.factories import UserFactory
-from tests.papers.test_paper_page import PAGE_QUERIES
+from tests.papers.test_paper_page import UNCITED_PAGE_QUERIES as PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 

@@ -175,7 +175,7 @@ def test_the_author_deletes_their_review_and_the_summary_follows(client):
 def test_the_page_runs_the_same_queries_whatever_the_number_of_reviews(
     client, django_assert_num_queries, reviews
 ):
-    from tests.papers.test_paper_page import PAGE_QUERIES
+    from tests.papers.test_paper_page import UNCITED_PAGE_QUERIES as PAGE_QUERIES
 
     paper = PaperFactory()
     for n in range(reviews):
