@@ -36,9 +36,8 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares import default_unparse_stack
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
-from django.core.cache import cache
 
-from papers import citation_styles
+from papers import citation_styles, page_cache
 
 # Crossref work type -> BibTeX entry type; anything else is @misc.
 BIBTEX_TYPES = {
@@ -485,13 +484,14 @@ def references_in_every_style(paper):
     """
     [item] = csl_items([paper])
     key = styled_cache_key(item)
-    found = cache.get(key)
+    # In the shared cache when it is there; formatted anyway when it is away.
+    found = page_cache.shared(lambda cache: cache.get(key))
     if found is None:
         found = []
         for style, label in citation_styles.STYLES.items():
             [reference] = citation_styles.format_references([item], style, numbered=False)
             found.append(StyledReference(style, label, reference.text, reference.html))
-        cache.set(key, found, STYLED_SECONDS)
+        page_cache.shared(lambda cache: cache.set(key, found, STYLED_SECONDS))
     return found
 
 
