@@ -927,6 +927,7 @@ class RelatedPaper(models.Model):
         CONTENT = "content", "Similar topic"
         AUTHORS = "authors", "Shares authors"
         CO_RATED = "co_rated", "Rated highly by the same readers"
+        CITATIONS = "citations", "Citation links"
         CATEGORY_BEST = "category_best", "Best rated recent paper in the same category"
         CATALOGUE_BEST = "catalogue_best", "Best rated recent paper"
 

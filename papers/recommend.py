@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from papers import vectors
+from papers import cocitation, vectors
 from papers.models import (
     Authorship,
     Paper,
@@ -36,6 +36,10 @@ CANDIDATES = 30
 CO_RATED_WEIGHT = 0.1
 AUTHOR_WEIGHT = 0.15
 AUTHOR_MAX_PAPERS = 200
+# What a citation neighbour adds: this times its score (papers.cocitation: shared references
+# and co-citations, each a cosine of counts, so in [0, 2]). Chosen on the Paperscape graph
+# (bench/citation_recall.py, bench/README.md).
+CITATION_WEIGHT = 2.0
 WRITE_BATCH = 5000
 
 
@@ -115,7 +119,8 @@ def rebuild_related(*, co_rated=None, progress=None):
             RecommendationRun.objects.filter(pk=run.pk).update(space=space)
             vectors.write_vectors(space, index.ids, index.vectors, index.dense)
             vectors.build_index(space)
-        lists = _ListMaker(co_rated=co_rated or {}, index=index)
+        citations = cocitation.catalogue_neighbours()
+        lists = _ListMaker(co_rated=co_rated or {}, index=index, citations=citations)
         changes = _ChangedLists(previous)
         batch, rows = [], 0
         for paper_id, candidates in index.neighbours(k=CANDIDATES) if index else ():
@@ -243,12 +248,26 @@ def _finish(run, *, paper_count, row_count, previous, changed):
     vectors.delete_unused_spaces()
 
 
+def add_citations(scored, links):
+    """Blend citation neighbours (``{other id: cocitation.CitationLink}``) into ``scored``
+    ({other id: [score, reason, detail]}): each adds CITATION_WEIGHT × its score, or
+    enters the candidates with it; the reason is the citations' where they outweigh the
+    content score."""
+    for other, link in links.items():
+        entry = scored.setdefault(other, [0.0, RelatedPaper.Reason.CONTENT, ""])
+        boost = CITATION_WEIGHT * link.score
+        if boost > entry[0]:
+            entry[1], entry[2] = RelatedPaper.Reason.CITATIONS, link.detail
+        entry[0] += boost
+
+
 class _ListMaker:
     """Turns content candidates into a paper's ranked rows: behaviour blended in,
     retracted papers left out, and the cold-start fill when no neighbour is close."""
 
-    def __init__(self, *, co_rated, index, paper_ids=None):
+    def __init__(self, *, co_rated, index, paper_ids=None, citations=None):
         self.co_rated = co_rated
+        self.citations = citations or {}
         self.index = index
         self.shown = settings.RELATED_PAPERS_SHOWN
         # The setting overrides the index's own bar (which depends on its scale).
@@ -281,6 +300,7 @@ class _ListMaker:
         for other, score in candidates:
             if score >= self.min_score:
                 scored[other] = [score, RelatedPaper.Reason.CONTENT, ""]
+        add_citations(scored, self.citations.get(paper_id, {}))
         # Readers who liked both papers, and shared authors, lift a paper (or bring it in).
         for other, readers in self.co_rated.get(paper_id, {}).items():
             entry = scored.setdefault(other, [0.0, RelatedPaper.Reason.CONTENT, ""])
@@ -439,7 +459,8 @@ def place_paper(paper_id):
         return 0
     index = _placed_index(run.space, paper_id)
     candidates = index.neighbours_of(paper_id, k=CANDIDATES) if index else []
-    lists = _ListMaker(co_rated={}, index=index, paper_ids=[paper_id])
+    citations = {paper_id: cocitation.neighbours_of(paper_id)}
+    lists = _ListMaker(co_rated={}, index=index, paper_ids=[paper_id], citations=citations)
     joins = [(other, score) for other, score in candidates if score >= lists.min_score]
     with transaction.atomic():
         touched = sorted({paper_id, *(other for other, _score in joins)})
