@@ -457,17 +457,26 @@ def place_paper(paper_id):
             bump_version_on_commit(listing.values_list("paper_id", flat=True))
             listing.delete()
         return 0
-    index = _placed_index(run.space, paper_id)
+    # The lists showing it for its content: those it no longer fits leave it below.
+    owners = set(
+        RelatedPaper.objects.filter(
+            run=run, related_id=paper_id, reason=RelatedPaper.Reason.CONTENT
+        ).values_list("paper_id", flat=True)
+    )
+    index = _placed_index(run.space, paper_id, also=owners)
     candidates = index.neighbours_of(paper_id, k=CANDIDATES) if index else []
+    co_rated = {paper_id: _co_ratings_of(paper_id)} if _co_ratings_of else {}
     citations = {paper_id: cocitation.neighbours_of(paper_id)}
-    lists = _ListMaker(co_rated={}, index=index, paper_ids=[paper_id], citations=citations)
+    lists = _ListMaker(co_rated=co_rated, index=index, paper_ids=[paper_id], citations=citations)
     joins = [(other, score) for other, score in candidates if score >= lists.min_score]
+    gone = _no_longer_close(index, paper_id, owners - {o for o, _ in joins}, lists.min_score)
     with transaction.atomic():
-        touched = sorted({paper_id, *(other for other, _score in joins)})
+        touched = sorted({paper_id, *(other for other, _score in joins), *gone})
         list(Paper.objects.select_for_update().filter(pk__in=touched).values_list("pk"))
         RelatedPaper.objects.filter(run=run, paper_id=paper_id).delete()
         RelatedPaper.objects.bulk_create(lists.rows_for(paper_id, candidates, run=run))
         written = 1 + _insert_into_lists(run, paper_id, joins, lists)
+        written += _leave_lists(run, paper_id, gone)
         # Its own list and the lists it may have entered (locked above), then the lists
         # that show it (its title or journal may be what changed), not locked here.
         Paper.objects.filter(pk__in=touched).bump_version()
@@ -477,10 +486,11 @@ def place_paper(paper_id):
     return written
 
 
-def _placed_index(space, paper_id):
+def _placed_index(space, paper_id, *, also=()):
     """Write the paper's vectors into the space (every worker sees them from now on) and
-    return a ContentIndex holding it and its nearest candidates, read from the database,
-    to score them exactly. None without a usable model (the cold-start fill then)."""
+    return a ContentIndex holding it, its nearest candidates and the papers ``also``, read
+    from the database, to score them exactly. None without a usable model (the cold-start
+    fill then)."""
     model = vectors.model_of(space) if space is not None else None
     if model is None:
         return None
@@ -490,7 +500,44 @@ def _placed_index(space, paper_id):
         near = vectors.nearest(space, dense[0], CANDIDATES + 10, exclude=[paper_id])
     else:  # a small catalogue (no topics learnt): every paper, by words
         near = vectors.all_paper_ids(space)
-    return vectors.local_index(model, space, {paper_id, *near})
+    return vectors.local_index(model, space, {paper_id, *near, *also})
+
+
+def _no_longer_close(index, paper_id, owners, min_score):
+    """Of the papers whose lists show ``paper_id`` for its content, those it is no longer
+    close to (its content changed): their exact score is now below ``min_score``."""
+    if not owners:
+        return set()
+    if index is None:
+        return set(owners)
+    scores = dict(index.scores_of(paper_id, owners))
+    return {owner for owner in owners if scores.get(owner, 0.0) < min_score}
+
+
+def _leave_lists(run, paper_id, owners):
+    """Take ``paper_id`` out of these papers' lists, the entries below it moving up (the
+    lists are locked by the caller). Returns the number of lists changed."""
+    for owner in owners:
+        row = RelatedPaper.objects.filter(run=run, paper_id=owner, related_id=paper_id).first()
+        if row is None:
+            continue
+        row.delete()
+        RelatedPaper.objects.filter(run=run, paper_id=owner, rank__gt=row.rank).update(
+            rank=F("rank") - 1
+        )
+    return len(owners)
+
+
+# Where placement reads a paper's co-ratings ({other id: readers who rated both highly}):
+# the reviews app, above this one, registers its function at start-up.
+_co_ratings_of = None
+
+
+def register_co_ratings(function):
+    """Let placement blend co-ratings as rebuilds do: ``function(paper_id)`` returns
+    {other paper id: readers who rated both highly} (``reviews.ratings.co_rated_with``)."""
+    global _co_ratings_of
+    _co_ratings_of = function
 
 
 def _insert_into_lists(run, paper_id, joins, lists):

@@ -260,6 +260,14 @@ class ContentIndex:
             dense=dense,
         )
 
+    def scores_of(self, paper_id, other_ids):
+        """[(other_id, score), ...] of these papers of the index against ``paper_id``, best
+        first; a paper sharing nothing with it is left out (score 0)."""
+        others = [self.row_of[o] for o in other_ids if o in self.row_of and o != paper_id]
+        if not others:
+            return []
+        return self.rank_candidates([self.row_of[paper_id]], np.array([others]), k=len(others))[0]
+
     def neighbours_of(self, paper_id, k=10):
         """[(other_id, score), ...] best first among this index's rows, never itself."""
         row = self.row_of[paper_id]

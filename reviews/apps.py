@@ -6,4 +6,8 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews and resource requests"
 
     def ready(self):
-        from reviews import signals  # noqa: F401  (connects the receivers)
+        from papers import recommend
+        from reviews import ratings, signals  # noqa: F401  (signals connects the receivers)
+
+        # papers sits below reviews: placing a paper reads its co-ratings through this.
+        recommend.register_co_ratings(ratings.co_rated_with)

@@ -371,3 +371,13 @@ def co_rated_pairs(*, min_rating=4, per_reader=50):
                 if other != paper_id:
                     counts[other] = counts.get(other, 0) + 1
     return pairs
+
+
+def co_rated_with(paper_id, *, min_rating=4):
+    """{other paper id: readers}: how many of the readers who rated ``paper_id`` highly
+    rated each other paper highly too; what placing one paper blends in (one query)."""
+    high = Review.objects.filter(rating__gte=min_rating, is_hidden=False, user__isnull=False)
+    readers = high.filter(paper_id=paper_id).values("user_id")
+    others = high.filter(user_id__in=readers).exclude(paper_id=paper_id)
+    counts = others.values("paper_id").annotate(readers=Count("user_id", distinct=True))
+    return dict(counts.values_list("paper_id", "readers"))

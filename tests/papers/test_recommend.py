@@ -282,3 +282,38 @@ def test_a_stored_model_that_is_a_pickle_runs_nothing_and_a_new_paper_is_still_p
 
     assert RAN == []
     assert listed(added)  # the cold-start fill, until the next rebuild stores a good index
+
+
+def test_a_paper_whose_content_changed_leaves_the_lists_it_no_longer_fits():
+    papers = import_all()
+    rebuild_related()
+    # A book chapter on physical examination, listed beside another for its content.
+    chapter = papers["10.1007_978-3-662-46370-3_13.json"]
+    book = papers["10.5005_jp_books_12414_3.json"]
+    assert book in similar(chapter)
+
+    Paper.objects.filter(pk=book.pk).update(
+        title="Sauropod vertebrae and their air sacs", abstract="Pneumatic bones of dinosaurs."
+    )
+    place_paper(book.pk)
+
+    assert book not in listed(chapter)
+    ranks = [row.rank for row in related_papers(chapter.pk)]
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_placing_a_paper_blends_the_readers_who_liked_it_and_another(alice, bob):
+    from reviews.models import Review
+
+    papers = import_all()
+    rebuild_related()
+    far, blogs = papers[OTHER_TOPICS[0]], papers[BLOGS]
+    assert far not in listed(blogs)
+    for reader in (alice, bob):
+        for paper in (far, blogs):
+            Review.objects.create(user=reader, paper=paper, rating=5)
+
+    place_paper(blogs.pk)
+
+    row = next(row for row in related_papers(blogs.pk) if row.related == far)
+    assert row.reason_display == "Rated highly by the same readers: 2 readers"
