@@ -168,10 +168,12 @@ def bump_pages_linked(paper_ids):
 
 
 def citing_papers(paper_id):
-    """The catalogue papers whose reference lists cite the paper, newest first, each once;
+    """The catalogue papers whose reference lists cite the paper, newest first, each once,
+    never the paper itself (a record listing its own DOI, as some preprint versions do);
     with their journals (one query a page)."""
     citing = Reference.objects.filter(cited_id=paper_id).values("citing_id")
-    return Paper.objects.filter(pk__in=citing).select_related("journal").defer(*LIST_DEFERRED)
+    papers = Paper.objects.filter(pk__in=citing).exclude(pk=paper_id)
+    return papers.select_related("journal").defer(*LIST_DEFERRED)
 
 
 def references_page(paper_id, number):

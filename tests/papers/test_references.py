@@ -458,3 +458,14 @@ def test_a_page_past_the_end_is_a_404(client, endpoint):
     response = client.get(f"/api/v1/papers/{citing.pk}/{endpoint}/", {"page": "7"})
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_paper_listing_itself_is_not_in_its_own_cited_by(client):
+    paper, other = PaperFactory(doi="10.5555/self"), PaperFactory(doi="10.5555/other")
+    Reference.objects.create(citing=paper, position=0, cited=paper, doi=paper.doi)
+    Reference.objects.create(citing=other, position=0, cited=paper, doi=paper.doi)
+
+    assert list(references.citing_papers(paper.pk)) == [other]
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert "Cited by 1 paper in this catalogue" in html
