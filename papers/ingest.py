@@ -128,15 +128,36 @@ def settle_retraction(paper, *, created=False):
     ``record_edit`` does, and so bumps the page, the pages listing it, and re-places it in
     the related lists, which leave retracted papers out). A paper newly retracted sends
     ``paper_retracted`` once the transaction commits: readers who rated it are told
-    (reviews). One query."""
-    retracted = paper.notices.filter(direction="updated-by", kind__in=RETRACTION_KINDS)
-    is_retracted = retracted.exists()
+    (reviews). A reinstatement notice (Retraction Watch) lifts the retractions it does not
+    predate: a paper retracted, then reinstated, is not retracted; retracted again after
+    the reinstatement, it is. One query."""
+    notices = paper.notices.filter(
+        direction="updated-by", kind__in=RETRACTION_KINDS | {REINSTATEMENT}
+    ).values_list("kind", "date")
+    is_retracted = is_still_retracted(list(notices))
     if is_retracted == paper.is_retracted:
         return False
     if is_retracted and not created:
         send_on_commit(paper_retracted, Paper, paper_id=paper.pk)
     paper.is_retracted = is_retracted
     return True
+
+
+REINSTATEMENT = "reinstatement"
+
+
+def is_still_retracted(notices):
+    """Whether (kind, date) notices leave a paper retracted: some retraction is not lifted
+    by a reinstatement of the same date or later (a notice without a date counts as
+    being in force after the others: a reinstatement lifts them, a retraction stands)."""
+    reinstated = [date for kind, date in notices if kind == REINSTATEMENT]
+    for kind, date in notices:
+        if kind == REINSTATEMENT:
+            continue
+        lifted = any(r is None or (date is not None and r >= date) for r in reinstated)
+        if not lifted:
+            return True
+    return False
 
 
 def add_notices(doi, notices, *, source):

@@ -181,3 +181,50 @@ def test_it_has_help():
 
     assert "Retraction Watch CSV" in text
     assert "FILE" in text
+
+
+def write_rows(path, rows, fieldnames):
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_reinstatement_after_the_retraction_lifts_it_and_a_later_retraction_stands(
+    tmp_path, three_papers
+):
+    with open(SAMPLE, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        retraction = next(row for row in reader if row["originalpaperdoi"] == DOIS[0])
+        fieldnames = reader.fieldnames
+    reinstatement = {
+        **retraction,
+        "retractionnature": "Reinstatement",
+        "retractiondoi": "10.1155/2024/0000001",
+        "retractiondate": "1/5/2024 0:00",
+    }
+    run(write_rows(tmp_path / "retracted.csv", [retraction], fieldnames))
+    assert Paper.objects.get(doi=DOIS[0]).is_retracted
+
+    run(write_rows(tmp_path / "reinstated.csv", [retraction, reinstatement], fieldnames))
+    paper = Paper.objects.get(doi=DOIS[0])
+    assert not paper.is_retracted
+    assert paper.notices.filter(kind="reinstatement", source=retractions.SOURCE).exists()
+
+    again = {**retraction, "retractiondoi": "10.1155/2025/0000002", "retractiondate": "3/3/2025"}
+    run(write_rows(tmp_path / "again.csv", [retraction, reinstatement, again], fieldnames))
+    assert Paper.objects.get(doi=DOIS[0]).is_retracted
+
+
+def test_which_notices_leave_a_paper_retracted():
+    from papers.ingest import is_still_retracted
+
+    day = datetime.date
+    assert is_still_retracted([("retraction", day(2023, 9, 1))])
+    assert not is_still_retracted([("retraction", day(2023, 9, 1)), ("reinstatement", None)])
+    assert not is_still_retracted(
+        [("retraction", day(2023, 9, 1)), ("reinstatement", day(2023, 9, 1))]
+    )
+    assert is_still_retracted([("reinstatement", day(2023, 1, 1)), ("withdrawal", None)])
+    assert not is_still_retracted([("reinstatement", day(2023, 1, 1))])
