@@ -14,13 +14,15 @@ import unicodedata
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts import emails
 from accounts.models import Claim, ClaimDecision, ClaimDispute, Profile
 from papers.curation import bump_version
-from papers.models import Paper
+from papers.models import Author, Authorship, Paper
 from papers.signals import send_on_commit
 
 # Sent once a claim is verified and committed (by ORCID at once, or by a curator), with
@@ -158,6 +160,47 @@ def claim_authorship(*, user, authorship, only_new=False):
             )
             _tell_of_waiting_requests(claim.user_id, claim.paper_id)
     return claim
+
+
+# Papers offered at most after a claim ("Are these yours too?").
+OFFER_LIMIT = 50
+
+
+def other_papers_to_claim(*, user, authorship, limit=OFFER_LIMIT):
+    """The authorships ``user`` might claim next, after claiming ``authorship``: the same
+    author's on other papers, and those of authors of the same name (the catalogue keeps
+    an author without ORCID apart on each paper, so a namesake may be them or another
+    person: the claim is theirs to make and a curator's to check). Never an organisation, a
+    paper on which the user holds an active claim, or an authorship someone else claims.
+    Newest papers first, with their journals; one query."""
+    author = authorship.author
+    namesakes = Author.objects.alias(lower_name=Lower("name")).filter(
+        lower_name=author.name.lower(), is_organization=False
+    )
+    mine = Claim.objects.active().filter(user=user).values("paper_id")
+    taken = Claim.objects.active().values("authorship_id")
+    offered = (
+        Authorship.objects.filter(Q(author=author) | Q(author__in=namesakes.values("pk")))
+        .exclude(pk=authorship.pk)
+        .exclude(paper_id=authorship.paper_id)
+        .exclude(paper_id__in=mine)
+        .exclude(pk__in=taken)
+        .select_related("author", "paper__journal")
+        .order_by(F("paper__published_year").desc(nulls_last=True), "-paper_id")
+    )
+    return list(offered[:limit])
+
+
+def claim_many(*, user, authorships):
+    """Claim each of ``authorships`` (``claim_authorship``, one transaction each, so one
+    refused leaves the others made); returns (claims made, [(authorship, reason)] refused)."""
+    made, refused = [], []
+    for authorship in authorships:
+        try:
+            made.append(claim_authorship(user=user, authorship=authorship, only_new=True))
+        except ClaimError as error:
+            refused.append((authorship, str(error)))
+    return made, refused
 
 
 def claim_in_the_way(*, user, authorship):

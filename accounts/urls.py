@@ -15,6 +15,7 @@ urlpatterns = [
         views.claim_dispute,
         name="claim-dispute",
     ),
+    path("claims/authorship/<int:authorship_pk>/more/", views.claim_more, name="claim-more"),
     path("claims/<int:pk>/withdraw/", views.claim_withdraw, name="claim-withdraw"),
     path("papers/<int:paper_pk>/summary/", views.paper_summary_edit, name="paper-summary"),
     path("papers/<int:paper_pk>/keywords/", views.paper_keywords_add, name="paper-keywords"),

@@ -82,10 +82,38 @@ def claim_confirm(request, authorship_pk):
             messages.success(request, "You are a verified author of this paper (ORCID iD matched).")
         else:
             messages.success(request, "Your claim is waiting for a curator.")
+        if claims.other_papers_to_claim(user=request.user, authorship=authorship, limit=1):
+            return redirect("accounts:claim-more", authorship_pk=authorship.pk)
         return redirect(authorship.paper.get_absolute_url())
     in_the_way = claims.claim_in_the_way(user=request.user, authorship=authorship)
     context = {"authorship": authorship, "paper": authorship.paper, "in_the_way": in_the_way}
     return render(request, "accounts/claim_confirm.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_more(request, authorship_pk):
+    """After a claim: the same author's other papers (and namesakes'), to claim at once.
+    GET lists them with a checkbox each; POST claims the ticked ones and goes back to the
+    paper. Only for the authorship the user claims (404 otherwise)."""
+    authorship = get_object_or_404(
+        Authorship.objects.select_related("author", "paper"), pk=authorship_pk
+    )
+    if not Claim.objects.active().filter(user=request.user, authorship=authorship).exists():
+        raise Http404("no claim of yours on this authorship")
+    offered = claims.other_papers_to_claim(user=request.user, authorship=authorship)
+    if request.method == "POST":
+        ticked = set(request.POST.getlist("authorship"))
+        chosen = [a for a in offered if str(a.pk) in ticked]
+        made, refused = claims.claim_many(user=request.user, authorships=chosen)
+        if made:
+            n = len(made)
+            messages.success(request, f"{n} more claim{'s' if n != 1 else ''} made.")
+        for other, reason in refused:
+            messages.error(request, f"{other.paper.title}: {reason}")
+        return redirect(authorship.paper.get_absolute_url())
+    context = {"authorship": authorship, "paper": authorship.paper, "offered": offered}
+    return render(request, "accounts/claim_more.html", context)
 
 
 @login_required

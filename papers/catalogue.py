@@ -13,7 +13,7 @@ journal/category/keyword/funder filter, to name it. Page numbers reach 1,000 row
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -115,8 +115,31 @@ def author_detail(request, pk):
             for affiliation in authorship.affiliations
         ]
         affiliations += [a for a in paper.author_affiliations if a not in affiliations]
-    context = {"author": author, "affiliations": affiliations, **page_context(request, page)}
+    context = {
+        "author": author,
+        "affiliations": affiliations,
+        "co_authors": co_authors(author),
+        **page_context(request, page),
+    }
     return render(request, "papers/author_detail.html", context)
+
+
+# Co-authors shown on an author's page, most shared papers first.
+CO_AUTHORS_SHOWN = 12
+
+
+def co_authors(author, limit=CO_AUTHORS_SHOWN):
+    """[(Author id, name, shared papers)] of the authors who share most papers with
+    ``author`` (one query)."""
+    papers = Authorship.objects.filter(author=author).values("paper_id")
+    rows = (
+        Authorship.objects.filter(paper_id__in=papers)
+        .exclude(author=author)
+        .values("author_id", "author__name")
+        .annotate(shared=Count("paper_id", distinct=True))
+        .order_by("-shared", "author__name", "author_id")
+    )
+    return [(row["author_id"], row["author__name"], row["shared"]) for row in rows[:limit]]
 
 
 @require_safe

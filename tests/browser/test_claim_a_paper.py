@@ -70,6 +70,9 @@ def test_a_new_researcher_signs_up_claims_a_paper_and_a_curator_approves_it(
     expect(page.get_by_role("heading", name=f"Claim Jun Xu on “{TITLE}”?")).to_be_visible()
     page.get_by_role("button", name="Yes, claim Jun Xu").click()
     expect(page.get_by_text("Your claim is waiting for a curator.")).to_be_visible()
+    # Another demo paper names a Jun Xu: offered to claim at once; not this time.
+    expect(page.get_by_role("heading", name="Are these papers yours too?")).to_be_visible()
+    page.get_by_role("link", name="Not now").click()
     expect(page.locator(".authors .claim-pending")).to_have_text("claim pending")
 
     # A curator approves it in the admin, giving a reason.

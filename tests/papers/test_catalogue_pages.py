@@ -56,6 +56,23 @@ def test_an_author_page_shows_their_papers_with_their_affiliations(client, db):
     assert authorship.affiliations[0] in html
 
 
+def test_an_author_page_lists_the_co_authors_most_shared_papers_first(client, db):
+    author, often, once = AuthorFactory(), AuthorFactory(name="Often Here"), AuthorFactory()
+    for number in range(3):
+        paper = PaperFactory()
+        AuthorshipFactory(paper=paper, author=author, position=0)
+        AuthorshipFactory(paper=paper, author=often, position=1)
+        if number == 0:
+            AuthorshipFactory(paper=paper, author=once, position=2)
+    AuthorshipFactory(author=AuthorFactory(), position=0)  # never with them
+
+    response = client.get(author.get_absolute_url())
+
+    assert response.context["co_authors"] == [(often.pk, "Often Here", 3), (once.pk, once.name, 1)]
+    html = response.content.decode()
+    assert f'<a href="{often.get_absolute_url()}">Often Here</a> (3 papers)' in html
+
+
 def test_an_author_page_links_the_orcid(client, db):
     author = AuthorFactory(orcid="0000-0002-1825-0097")
     AuthorshipFactory(author=author, position=0)
@@ -135,8 +152,8 @@ def test_an_author_page_runs_the_same_queries_for_one_or_forty_papers(
 
     # 1 author, 2 count (PostgreSQL: the estimate, the table's size and the probe of their
     # paper ids, which counts them), 3 rows with journals, 4 first authorships+authors,
-    # 5 categories, 6 the author's own authorships (affiliations).
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 6):
+    # 5 categories, 6 the author's own authorships (affiliations), 7 the co-authors.
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 7):
         response = client.get(author.get_absolute_url())
     assert len(response.context["papers"]) == min(count, 20)
 
