@@ -35,7 +35,9 @@ def paper_by(given, family, title, **fields):
 @pytest.fixture
 def papers(db):
     return [
-        paper_by("José", "Müller", "DNA repair in Escherichia coli: 50% & more", published_year=2020),
+        paper_by(
+            "José", "Müller", "DNA repair in Escherichia coli: 50% & more", published_year=2020
+        ),
         paper_by("Zoë", "Ångström", "Graph neural networks for {braces}", published_year=2021),
     ]
 
@@ -85,9 +87,7 @@ def test_ris_parses_back_with_crlf_and_one_n1_per_note(alice, thesis, papers):
     assert second["notes"] == ["Also", "Alice's private thought"]
 
 
-def test_csl_json_parses_back_and_formatted_references_come_in_every_style(
-    alice, thesis, papers
-):
+def test_csl_json_parses_back_and_formatted_references_come_in_every_style(alice, thesis, papers):
     items = json.loads(exports.export_collection(thesis, "csl-json", user=alice).content)
 
     assert [item["author"] for item in items] == [
@@ -155,9 +155,7 @@ def test_an_export_costs_five_queries_whatever_the_number_of_papers(
 # --- the downloads and the API ---
 
 
-def test_the_download_is_for_owner_and_editors_of_a_private_collection(
-    client, alice, bob, thesis
-):
+def test_the_download_is_for_owner_and_editors_of_a_private_collection(client, alice, bob, thesis):
     url = f"/library/collections/{thesis.pk}/export.bib"
     stranger = UserFactory(username="dora")
 
@@ -234,9 +232,7 @@ def test_the_api_export_takes_format_and_style_and_says_what_it_refuses(alice, b
 # --- the account's data ---
 
 
-def test_collections_are_in_the_account_export_and_go_with_the_account(
-    alice, bob, thesis, papers
-):
+def test_collections_are_in_the_account_export_and_go_with_the_account(alice, bob, thesis, papers):
     collections.mark(entry=thesis.entries.get(paper=papers[1]), state="read", by=alice)
     bobs = collections.reading_list(bob)
     collections.add_papers(collection=bobs, papers=[papers[0]], by=bob)
