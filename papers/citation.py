@@ -16,6 +16,9 @@ collection, a whole library) and give each a citation key unique within the list
 - ``csl_item(paper)`` / ``csl_items(papers)``: CSL-JSON, the citation style language's
   data format (Zotero, Mendeley, pandoc, citeproc), Crossref work types mapped as
   Crossref's own CSL output maps them.
+- The file writers (``bibtex_library``, ``ris_records``, ``csl_json``, ``export_papers``)
+  take ``notes``, {paper id: [text, ...]}, written where reference managers keep a
+  reader's notes: BibTeX ``annote``, RIS ``N1`` (one each), CSL-JSON ``note``.
 - ``formatted_references(papers, style)``: each paper as a reference in a style of
   ``papers.citation_styles.STYLES`` (APA, Chicago, Vancouver, ...), as text and as HTML.
 - ``meta_tags(paper)``: ``(name, content)`` pairs for Highwire-style ``citation_*`` meta
