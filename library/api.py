@@ -1,20 +1,60 @@
-"""``/api/v1/notes/``: the signed-in reader's private notes on papers.
+"""The library's API: private notes, collections and their entries, and exports.
+
+``/api/v1/notes/``: the signed-in reader's private notes on papers.
 
 Only the author of a note ever sees it: the queryset is their own notes, so anyone else's
 note is 404 (never 403, which would say it exists), and anonymous requests are refused
 (403). A second note on the same paper is 409 with the URL of the one they have; a text
 longer than ``NOTE_MAX_LENGTH`` is 400 with the limit. List: 2 queries (count, notes);
 detail: 1.
+
+``/api/v1/collections/``: the reader's collections and those shared with them (list); any
+collection they may read (detail: theirs, shared with them, or public; 404 otherwise);
+owner-only changes (403 to editors); ``share``/``unshare`` by username; ``export`` (a
+collection) and ``collections/export/`` (the whole library) in the formats of a paper's
+``cite``. ``/api/v1/collections/{id}/entries/`` (keyed by paper id): add (201, or 200
+when the paper is in already: adding is idempotent), change note/state/position, remove.
+Every write goes through ``library.collections``; its refusals are 400s with the reason.
 """
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, viewsets
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from library.models import NOTE_MAX_LENGTH, Note
-from papers.api import ID_PATTERN, Conflict, ConflictSerializer
+from library import collections, exports
+from library.models import (
+    COLLECTION_DESCRIPTION_MAX_LENGTH,
+    COLLECTION_NAME_MAX_LENGTH,
+    ENTRY_NOTE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    Collection,
+    Entry,
+    Note,
+)
+from papers import citation_styles
+from papers.api import (
+    CITATION_RENDERERS,
+    ID_PATTERN,
+    CitationNegotiation,
+    Conflict,
+    ConflictSerializer,
+)
 from papers.models import Paper
 
 TOO_LONG = f"A note is at most {NOTE_MAX_LENGTH:,} characters long."
@@ -85,3 +125,523 @@ class NoteViewSet(viewsets.ModelViewSet):
 
 router = SimpleRouter()
 router.register("notes", NoteViewSet, basename="note")
+
+
+# --- collections (/api/v1/collections/) ---
+
+
+def _refusal(error, field=None):
+    """A ``django.core.exceptions.ValidationError`` of ``library.collections`` as DRF's 400,
+    under ``field`` when it is about one value."""
+    messages = error.messages
+    return serializers.ValidationError({field: messages} if field else {"detail": messages[0]})
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A researcher by username: 400 "No researcher is called …" for an unknown one."""
+
+    default_error_messages = {"does_not_exist": "No researcher is called “{value}”."}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", queryset=get_user_model().objects.all(), **kwargs)
+
+
+class CollectionSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="collection-detail")
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    name = serializers.CharField(
+        max_length=COLLECTION_NAME_MAX_LENGTH,
+        error_messages={
+            "max_length": f"A collection's name is at most {COLLECTION_NAME_MAX_LENGTH} "
+            "characters long."
+        },
+    )
+    description = serializers.CharField(
+        max_length=COLLECTION_DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "max_length": f"A description is at most {COLLECTION_DESCRIPTION_MAX_LENGTH:,} "
+            "characters long."
+        },
+    )
+    is_public = serializers.BooleanField(
+        required=False,
+        help_text="Anyone may read a public collection (never change it). Default false.",
+    )
+    editors = serializers.SerializerMethodField(
+        help_text="Usernames of those it is shared with for editing; shown to its owner and "
+        "editors only (empty for other readers of a public collection)."
+    )
+    entry_count = serializers.IntegerField(read_only=True, help_text="How many papers it holds.")
+
+    class Meta:
+        model = Collection
+        fields = [
+            "id",
+            "url",
+            "name",
+            "description",
+            "is_public",
+            "is_default",
+            "owner",
+            "editors",
+            "entry_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_default", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_editors(self, collection):
+        user = self.context["request"].user
+        if not collections.can_edit(user, collection):
+            return []
+        return sorted(editor.username for editor in collection.editors.all())
+
+
+class ShareSerializer(serializers.Serializer):
+    username = UsernameField(help_text="The researcher's username.")
+
+
+class CollectionPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _collection_or_404(user, pk):
+    """The collection ``pk`` as a list shows it, if ``user`` may read it; 404 otherwise
+    (a private collection of someone else's does not exist for them). Two queries."""
+    found = collections.for_list(collections.readable_by(user)).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such collection.")
+    return found
+
+
+EXPORT_DESCRIPTION = (
+    "`format` is `csl-json` (the default), `bibtex`, `ris` or `text` (the formatted "
+    "references, in `style`: "
+    + ", ".join(f"`{style}` ({label})" for style, label in citation_styles.STYLES.items())
+    + f"; default `{citation_styles.DEFAULT_STYLE}`), as for a paper's `/cite/`; the Accept "
+    "header may ask for the format's media type instead. Each paper carries its notes "
+    "(BibTeX `annote`, RIS `N1`, CSL-JSON `note`): the collection's note on it, and your own "
+    "private note, never anyone else's. An unknown format or style gives 400."
+)
+EXPORT_PARAMETERS = [
+    OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        enum=[renderer.format for renderer in CITATION_RENDERERS],
+        description="The file format (default csl-json).",
+    ),
+    OpenApiParameter(
+        "style",
+        OpenApiTypes.STR,
+        enum=list(citation_styles.STYLES),
+        description="The citation style of format=text (a CSL style file name).",
+    ),
+]
+EXPORT_RESPONSES = {
+    (200, "application/vnd.citationstyles.csl+json"): {
+        "type": "array",
+        "items": {"type": "object", "additionalProperties": True},
+        "description": "CSL-JSON items, one per paper.",
+    },
+    (200, "text/x-bibtex"): OpenApiTypes.STR,
+    (200, "application/x-research-info-systems"): OpenApiTypes.STR,
+    (200, "text/plain"): OpenApiTypes.STR,
+}
+
+
+def _file_response(export):
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My collections",
+        description="Your collections and those shared with you for editing: the reading "
+        "list first, then by name. Three queries (count, collections, editors).",
+    ),
+    retrieve=extend_schema(
+        summary="A collection",
+        description="Yours, one shared with you, or any public one; 404 otherwise.",
+    ),
+    create=extend_schema(
+        summary="Make a collection",
+        description="Private unless is_public. A name you already use gives 400.",
+    ),
+    update=extend_schema(summary="Replace a collection's name, description and visibility"),
+    partial_update=extend_schema(
+        summary="Rename, describe, publish or unpublish a collection",
+        description="Its owner only (editors get 403). The reading list keeps its name.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a collection and its entries",
+        description="Its owner only. The reading list cannot be deleted (400).",
+    ),
+)
+class CollectionViewSet(viewsets.ModelViewSet):
+    """Collections of papers: a reader's reading list and named lists.
+
+    Private ones are 404 to all but their owner and editors; public ones are readable by
+    anyone. Editors change entries; only the owner renames, publishes, shares or deletes
+    (403 to editors). Every write goes through ``library.collections``."""
+
+    serializer_class = CollectionSerializer
+    pagination_class = CollectionPagination
+    lookup_value_regex = ID_PATTERN
+    queryset = Collection.objects.none()  # for the schema; get_object reads by permission
+
+    def get_queryset(self):
+        return collections.for_list(collections.visible_to(self.request.user))
+
+    def get_object(self):
+        return _collection_or_404(self.request.user, self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        # Nothing is anyone's before they sign in: say so, as the rest of the API does.
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        return super().list(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            collection = collections.create_collection(
+                owner=self.request.user,
+                name=data["name"],
+                description=data.get("description", ""),
+                is_public=data.get("is_public", False),
+            )
+        except DjangoValidationError as error:
+            raise _refusal(error, "name") from None
+        serializer.instance = _collection_or_404(self.request.user, collection.pk)
+
+    def managed_object(self):
+        """The collection of the URL if the reader owns it: 404 when they may not read it,
+        403 when they may only read or edit its entries (before any body is looked at)."""
+        collection = self.get_object()
+        if not collections.can_manage(self.request.user, collection):
+            raise PermissionDenied("Only the collection's owner can do this.")
+        return collection
+
+    def update(self, request, *args, **kwargs):
+        self.managed_object()
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        self.managed_object()
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        collection, data = serializer.instance, serializer.validated_data
+        by = self.request.user
+        # One transaction: a refused name leaves the description and visibility unchanged.
+        with transaction.atomic():
+            try:
+                if "name" in data:
+                    collections.rename(collection=collection, name=data["name"], by=by)
+            except DjangoValidationError as error:
+                raise _refusal(error, "name") from None
+            if "description" in data:
+                collections.set_description(
+                    collection=collection, description=data["description"], by=by
+                )
+            if "is_public" in data:
+                collections.set_public(collection=collection, is_public=data["is_public"], by=by)
+        serializer.instance = _collection_or_404(by, collection.pk)
+
+    def perform_destroy(self, collection):
+        try:
+            collections.delete_collection(collection=collection, by=self.request.user)
+        except DjangoValidationError as error:
+            raise _refusal(error) from None
+
+    def _share(self, request, pk, write):
+        collection = self.managed_object()
+        form = ShareSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            write(collection=collection, user=form.validated_data["username"], by=request.user)
+        except DjangoValidationError as error:
+            raise _refusal(error, "username") from None
+        collection = _collection_or_404(request.user, collection.pk)
+        return Response(self.get_serializer(collection).data)
+
+    @extend_schema(
+        summary="Share a collection for editing",
+        description="Its owner only. The researcher may then add, remove, annotate and order "
+        "its entries. Sharing twice changes nothing. An unknown username gives 400.",
+        request=ShareSerializer,
+        responses=CollectionSerializer,
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def share(self, request, pk=None):
+        return self._share(request, pk, collections.share)
+
+    @extend_schema(
+        summary="Stop sharing a collection with a researcher",
+        description="Its owner only. Idempotent.",
+        request=ShareSerializer,
+        responses=CollectionSerializer,
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def unshare(self, request, pk=None):
+        return self._share(request, pk, collections.unshare)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An export's error is JSON like every other error of the API (see PaperViewSet).
+        if self.action in ("export", "export_library") and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        summary="A collection as a file for a reference manager",
+        description="Its papers in its order. " + EXPORT_DESCRIPTION + " Seven queries.",
+        parameters=EXPORT_PARAMETERS,
+        responses=EXPORT_RESPONSES,
+    )
+    @action(
+        detail=True,
+        pagination_class=None,
+        renderer_classes=CITATION_RENDERERS,
+        content_negotiation_class=CitationNegotiation,
+    )
+    def export(self, request, pk=None):
+        collection = self.get_object()
+        style = request.query_params.get("style", citation_styles.DEFAULT_STYLE)
+        return _file_response(
+            exports.export_collection(
+                collection, request.accepted_renderer.format, user=request.user, style=style
+            )
+        )
+
+    @extend_schema(
+        operation_id="library_export",
+        summary="My whole library as a file for a reference manager",
+        description="Every paper of your collections and of those shared with you, each "
+        "once (reading list first, then by name; in each, its order). "
+        + EXPORT_DESCRIPTION
+        + " Five queries.",
+        parameters=EXPORT_PARAMETERS,
+        responses=EXPORT_RESPONSES,
+    )
+    @action(
+        detail=False,
+        url_path="export",
+        url_name="export-library",
+        pagination_class=None,
+        renderer_classes=CITATION_RENDERERS,
+        content_negotiation_class=CitationNegotiation,
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def export_library(self, request):
+        style = request.query_params.get("style", citation_styles.DEFAULT_STYLE)
+        return _file_response(
+            exports.export_library(request.user, request.accepted_renderer.format, style=style)
+        )
+
+
+# --- entries (/api/v1/collections/{collection_id}/entries/) ---
+
+
+class EntryPaperSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Paper
+        fields = ["id", "title", "doi"]
+        read_only_fields = fields
+
+
+ENTRY_NOTE_TOO_LONG = f"An entry's note is at most {ENTRY_NOTE_MAX_LENGTH:,} characters long."
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    paper = EntryPaperSerializer(read_only=True)
+    added_by = serializers.CharField(
+        source="added_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["paper", "position", "note", "state", "added_by", "added_at", "read_at"]
+        read_only_fields = fields
+
+
+class AddEntrySerializer(serializers.Serializer):
+    paper = serializers.PrimaryKeyRelatedField(
+        queryset=Paper.objects.only("pk"),
+        error_messages={"does_not_exist": "No paper has the id {pk_value}."},
+        help_text="The paper's id.",
+    )
+    note = serializers.CharField(
+        max_length=ENTRY_NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        error_messages={"max_length": ENTRY_NOTE_TOO_LONG},
+    )
+    state = serializers.ChoiceField(choices=Entry.State.choices, required=False)
+
+
+class ChangeEntrySerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=ENTRY_NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        error_messages={"max_length": ENTRY_NOTE_TOO_LONG},
+        help_text="Blank clears it.",
+    )
+    state = serializers.ChoiceField(choices=Entry.State.choices, required=False)
+    position = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Where to move it: 0 is first; past the end is last. The entries are "
+        "then numbered 0, 1, 2, ... in their order.",
+    )
+
+
+COLLECTION_ID = OpenApiParameter(
+    "collection_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The collection's id."
+)
+PAPER_ID = OpenApiParameter(
+    "paper_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The paper's id."
+)
+
+
+@extend_schema(parameters=[COLLECTION_ID])
+@extend_schema_view(
+    list=extend_schema(
+        summary="A collection's papers",
+        description="In its order. Readable by whoever may read the collection. Three "
+        "queries (collection, count, entries with their papers).",
+    ),
+    create=extend_schema(
+        summary="Add a paper to a collection",
+        description="At the end. Its owner and editors only (others: 403 for a public "
+        "collection, 404 for a private one). A paper already in it is not an error: 200 with "
+        "its entry (note and state changed when given); a new one is 201. An unknown paper "
+        "gives 400.",
+        request=AddEntrySerializer,
+        responses={201: EntrySerializer, 200: EntrySerializer},
+    ),
+    retrieve=extend_schema(summary="A paper's entry in a collection", parameters=[PAPER_ID]),
+    partial_update=extend_schema(
+        summary="Annotate, mark or move a paper in a collection",
+        description="Its owner and editors only. note, state and position, in any combination.",
+        parameters=[PAPER_ID],
+        request=ChangeEntrySerializer,
+        responses=EntrySerializer,
+    ),
+    destroy=extend_schema(
+        summary="Take a paper out of a collection",
+        description="Its owner and editors only.",
+        parameters=[PAPER_ID],
+    ),
+)
+class EntryViewSet(viewsets.ModelViewSet):
+    """The papers of a collection, each an entry at a position with a note and a state."""
+
+    serializer_class = EntrySerializer
+    pagination_class = CollectionPagination
+    lookup_url_kwarg = "paper_id"
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    queryset = Entry.objects.none()  # for the schema
+
+    def collection(self, *, edit=False):
+        """The collection of the URL if the reader may read it (404 otherwise); with
+        ``edit``, 403 to a reader of a public collection who may not edit it."""
+        if not hasattr(self, "_collection"):
+            collection = (
+                collections.readable_by(self.request.user)
+                .filter(pk=self.kwargs["collection_id"])
+                .first()
+            )
+            if collection is None:
+                raise NotFound("No such collection.")
+            self._collection = collection
+        if edit and not collections.can_edit(self.request.user, self._collection):
+            raise PermissionDenied("Only the collection's owner and editors can change it.")
+        return self._collection
+
+    def get_queryset(self):
+        return (
+            Entry.objects.filter(collection=self.collection())
+            .select_related("paper", "added_by")
+            .only(*ENTRY_COLUMNS)
+            .order_by("position", "id")
+        )
+
+    def get_object(self):
+        entry = self.get_queryset().filter(paper_id=self.kwargs["paper_id"]).first()
+        if entry is None:
+            raise NotFound("This paper is not in the collection.")
+        entry.collection = self.collection()
+        return entry
+
+    def create(self, request, *args, **kwargs):
+        collection = self.collection(edit=True)
+        form = AddEntrySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        by = request.user
+        with transaction.atomic():
+            added = collections.add_papers(collection=collection, papers=[data["paper"]], by=by)
+            entry = self.get_queryset().get(paper_id=data["paper"].pk)
+            entry.collection = collection
+            if "note" in data:
+                collections.set_entry_note(entry=entry, note=data["note"], by=by)
+            if "state" in data:
+                collections.mark(entry=entry, state=data["state"], by=by)
+        return Response(
+            self.get_serializer(entry).data,
+            status=status.HTTP_201_CREATED if added else status.HTTP_200_OK,
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        self.collection(edit=True)
+        entry = self.get_object()
+        form = ChangeEntrySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        by = request.user
+        with transaction.atomic():
+            if "note" in data:
+                collections.set_entry_note(entry=entry, note=data["note"], by=by)
+            if "state" in data:
+                collections.mark(entry=entry, state=data["state"], by=by)
+            if "position" in data:
+                collections.move_entry(entry=entry, position=data["position"], by=by)
+        return Response(self.get_serializer(entry).data)
+
+    def destroy(self, request, *args, **kwargs):
+        collection = self.collection(edit=True)
+        entry = self.get_object()
+        collections.remove_paper(collection=collection, paper=entry.paper, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# What an entry's answer reads: the entry, its paper's id, title and DOI, who added it.
+ENTRY_COLUMNS = [
+    "id",
+    "collection_id",
+    "position",
+    "note",
+    "state",
+    "added_at",
+    "read_at",
+    "paper__id",
+    "paper__title",
+    "paper__doi",
+    "added_by__id",
+    "added_by__username",
+]
+
+router.register("collections", CollectionViewSet, basename="collection")
+router.register(
+    r"collections/(?P<collection_id>[0-9]+)/entries", EntryViewSet, basename="collection-entry"
+)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class LibraryConfig(AppConfig):
-    """A researcher's own library: private notes on papers (issue 18)."""
+    """A researcher's own library: private notes on papers, collections (issue 18)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "library"
@@ -11,6 +11,7 @@ class LibraryConfig(AppConfig):
         # accounts sits below this app: its account export asks the apps above it for their
         # part through a registry instead of importing them.
         from accounts import account_data
-        from library import notes
+        from library import collections, notes
 
         account_data.register_export_section("notes", notes.export_notes)
+        account_data.register_export_section("collections", collections.export_collections)

@@ -8,12 +8,19 @@ Who may do what (``can_read``, ``can_edit``, ``can_manage``):
 Collections hold no paper page fragment: nothing here bumps ``Paper.content_version``.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
-from library.models import READING_LIST_NAME, Collection, Entry
+from library.models import (
+    COLLECTION_DESCRIPTION_MAX_LENGTH,
+    ENTRY_NOTE_MAX_LENGTH,
+    READING_LIST_NAME,
+    Collection,
+    Entry,
+)
 
 
 def reading_list(user):
@@ -38,7 +45,30 @@ def visible_to(user):
     """Collections ``user`` may open and edit entries of: their own and those shared with them."""
     if not user.is_authenticated:
         return Collection.objects.none()
-    return Collection.objects.filter(Q(owner=user) | Q(editors=user)).distinct()
+    # A subquery rather than a join on editors: no duplicate rows, so no DISTINCT, and
+    # counts annotated on the result stay right.
+    shared = Collection.editors.through.objects.filter(user_id=user.pk).values("collection_id")
+    return Collection.objects.filter(Q(owner=user) | Q(pk__in=shared))
+
+
+def readable_by(user):
+    """Collections ``user`` may read: ``visible_to`` and every public collection."""
+    if not user.is_authenticated:
+        return Collection.objects.filter(is_public=True)
+    shared = Collection.editors.through.objects.filter(user_id=user.pk).values("collection_id")
+    return Collection.objects.filter(Q(is_public=True) | Q(owner=user) | Q(pk__in=shared))
+
+
+def for_list(queryset):
+    """``queryset`` with what a list of collections shows: the owner joined, the number
+    of entries annotated, the editors prefetched (two queries, whatever the rows)."""
+    return (
+        queryset.select_related("owner")
+        .annotate(entry_count=Count("entries"))
+        .prefetch_related(Prefetch("editors", queryset=get_user_model().objects.only("username")))
+        # Meta.ordering is not applied to a query with GROUP BY: say it again.
+        .order_by("-is_default", "name", "id")
+    )
 
 
 def can_read(user, collection):
@@ -49,7 +79,12 @@ def can_edit(user, collection):
     """Add, remove, reorder and annotate entries: the owner and the editors."""
     if not user.is_authenticated:
         return False
-    return collection.owner_id == user.pk or collection.editors.filter(pk=user.pk).exists()
+    if collection.owner_id == user.pk:
+        return True
+    prefetched = getattr(collection, "_prefetched_objects_cache", {}).get("editors")
+    if prefetched is not None:  # loaded by ``for_list``: no query
+        return any(editor.pk == user.pk for editor in prefetched)
+    return collection.editors.filter(pk=user.pk).exists()
 
 
 def can_manage(user, collection):
@@ -130,3 +165,164 @@ def mark(*, entry, state, by):
     entry.read_at = timezone.now() if state == Entry.State.READ else None
     entry.save(update_fields=["state", "read_at"])
     return entry
+
+
+def _check_manage(collection, by):
+    if not can_manage(by, collection):
+        raise PermissionDenied("Only the collection's owner can do this.")
+
+
+def rename(*, collection, name, by):
+    """Give ``collection`` a new name (owner only). The reading list keeps its name;
+    ValidationError when the name is blank, too long or another of the owner's."""
+    _check_manage(collection, by)
+    name = _check_name(name)
+    if name == collection.name:
+        return collection
+    if collection.is_default:
+        raise ValidationError(f"Your reading list is always called “{READING_LIST_NAME}”.")
+    try:
+        with transaction.atomic():
+            collection.name = name
+            collection.save(update_fields=["name", "updated_at"])
+    except IntegrityError:
+        collection.refresh_from_db(fields=["name"])
+        raise ValidationError(f"You already have a collection called “{name}”.") from None
+    return collection
+
+
+def set_description(*, collection, description, by):
+    """Change ``collection``'s description (owner only); ValidationError when too long."""
+    _check_manage(collection, by)
+    description = (description or "").strip()
+    if len(description) > COLLECTION_DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            f"A description is at most {COLLECTION_DESCRIPTION_MAX_LENGTH:,} characters long."
+        )
+    collection.description = description
+    collection.save(update_fields=["description", "updated_at"])
+    return collection
+
+
+def set_public(*, collection, is_public, by):
+    """Publish ``collection`` (anyone with its link reads it) or make it private again."""
+    _check_manage(collection, by)
+    collection.is_public = bool(is_public)
+    collection.save(update_fields=["is_public", "updated_at"])
+    return collection
+
+
+def share(*, collection, user, by):
+    """Let ``user`` edit ``collection``'s entries (owner only). Idempotent; the owner
+    cannot be their own editor, nor can an inactive account be one."""
+    _check_manage(collection, by)
+    if user.pk == collection.owner_id:
+        raise ValidationError("You own this collection already.")
+    if not user.is_active:
+        raise ValidationError(f"{user.username} cannot be given a collection to edit.")
+    collection.editors.add(user)  # adding an editor twice is a no-op
+    return collection
+
+
+def unshare(*, collection, user, by):
+    """Take back ``user``'s right to edit ``collection`` (owner only). Idempotent."""
+    _check_manage(collection, by)
+    collection.editors.remove(user)
+    return collection
+
+
+def delete_collection(*, collection, by):
+    """Delete ``collection`` and its entries (owner only); the reading list stays."""
+    _check_manage(collection, by)
+    if collection.is_default:
+        raise ValidationError("Your reading list cannot be deleted; remove its papers instead.")
+    collection.delete()
+
+
+def move_entry(*, entry, position, by):
+    """Put ``entry`` at ``position`` (0 is first; past the end is last) in its collection,
+    the others keeping their order. Positions become 0, 1, 2, ... Two queries and one
+    UPDATE per entry whose position changes, under the collection's row lock."""
+    if not can_edit(by, entry.collection):
+        raise PermissionDenied("You cannot change this collection.")
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        raise ValidationError("A position is a whole number, 0 for the first.")
+    with transaction.atomic():
+        Collection.objects.select_for_update().filter(pk=entry.collection_id).first()
+        order = list(
+            Entry.objects.filter(collection_id=entry.collection_id)
+            .order_by("position", "id")
+            .values_list("pk", "position")
+        )
+        ids = [pk for pk, _ in order if pk != entry.pk]
+        ids.insert(min(position, len(ids)), entry.pk)
+        was = dict(order)
+        moved = [Entry(pk=pk, position=index) for index, pk in enumerate(ids) if was[pk] != index]
+        Entry.objects.bulk_update(moved, ["position"], batch_size=500)
+    entry.position = ids.index(entry.pk)
+    return entry
+
+
+def set_entry_note(*, entry, note, by):
+    """Set ``entry``'s short note (blank clears it); ValidationError when too long."""
+    if not can_edit(by, entry.collection):
+        raise PermissionDenied("You cannot change this collection.")
+    note = (note or "").strip()
+    if len(note) > ENTRY_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"An entry's note is at most {ENTRY_NOTE_MAX_LENGTH:,} characters long; "
+            f"this one has {len(note):,}."
+        )
+    entry.note = note
+    entry.save(update_fields=["note"])
+    return entry
+
+
+def export_collections(user):
+    """``user``'s own collections with their entries, as plain JSON values, for the account
+    export (three queries: collections, editors, entries with their papers)."""
+    owned = (
+        Collection.objects.filter(owner=user)
+        .prefetch_related(
+            Prefetch("editors", queryset=get_user_model().objects.only("username")),
+            Prefetch(
+                "entries",
+                queryset=Entry.objects.select_related("paper")
+                .only(
+                    "collection_id",
+                    "position",
+                    "note",
+                    "state",
+                    "added_at",
+                    "read_at",
+                    "paper__id",
+                    "paper__title",
+                    "paper__doi",
+                )
+                .order_by("position", "id"),
+            ),
+        )
+        .order_by("-is_default", "name", "id")
+    )
+    return [
+        {
+            "name": collection.name,
+            "description": collection.description,
+            "is_default": collection.is_default,
+            "is_public": collection.is_public,
+            "editors": sorted(editor.username for editor in collection.editors.all()),
+            "created_at": collection.created_at.isoformat(),
+            "entries": [
+                {
+                    "paper": {"id": e.paper.pk, "title": e.paper.title, "doi": e.paper.doi},
+                    "position": e.position,
+                    "note": e.note,
+                    "state": e.state,
+                    "added_at": e.added_at.isoformat(),
+                    "read_at": e.read_at.isoformat() if e.read_at else None,
+                }
+                for e in collection.entries.all()
+            ],
+        }
+        for collection in owned
+    ]

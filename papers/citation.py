@@ -16,6 +16,9 @@ collection, a whole library) and give each a citation key unique within the list
 - ``csl_item(paper)`` / ``csl_items(papers)``: CSL-JSON, the citation style language's
   data format (Zotero, Mendeley, pandoc, citeproc), Crossref work types mapped as
   Crossref's own CSL output maps them.
+- The file writers (``bibtex_library``, ``ris_records``, ``csl_json``, ``export_papers``)
+  take ``notes``, {paper id: [text, ...]}, written where reference managers keep a
+  reader's notes: BibTeX ``annote``, RIS ``N1`` (one each), CSL-JSON ``note``.
 - ``formatted_references(papers, style)``: each paper as a reference in a style of
   ``papers.citation_styles.STYLES`` (APA, Chicago, Vancouver, ...), as text and as HTML.
 - ``meta_tags(paper)``: ``(name, content)`` pairs for Highwire-style ``citation_*`` meta
@@ -204,8 +207,10 @@ def _bibtex_name(author):
     return f"{family}, {given}" if given else family
 
 
-def bibtex_entry(paper, key=None):
-    """The paper as a ``bibtexparser`` Entry under ``key`` (default ``citation_key``).
+def bibtex_entry(paper, key=None, notes=()):
+    """The paper as a ``bibtexparser`` Entry under ``key`` (default ``citation_key``), with
+    ``notes`` (texts) in ``annote``, the field reference managers keep a reader's notes in
+    and bibliography styles do not print.
 
     Values are given unenclosed, escaped for a braced field (the writer braces them); the
     month is a macro, written bare so that styles print it in the reader's language.
@@ -248,6 +253,8 @@ def bibtex_entry(paper, key=None):
     ]
     if entry_type == "misc" and paper.work_type == "posted-content":
         fields.append(("howpublished", paper.work_type_label))
+    # One note a paragraph (each on one line, escaped like every other value).
+    fields.append(("annote", "\n\n".join(bibtex_escape(note) for note in notes if note)))
     fields = [Field(name, value) for name, value in fields if value]
     if paper.published_month and 1 <= paper.published_month <= 12:
         fields.append(Field("month", _MONTHS[paper.published_month - 1], enclosing="no-enclosing"))
@@ -262,11 +269,18 @@ def _bibtex_format():
     return bibtex_format
 
 
-def bibtex_library(papers):
-    """The papers as one BibTeX file (a str): one entry each, keys unique in the file."""
+def bibtex_library(papers, notes=None):
+    """The papers as one BibTeX file (a str): one entry each, keys unique in the file.
+    ``notes``: {paper id: [text, ...]} put in each paper's ``annote``."""
     papers = list(papers)
     keys = citation_keys(papers)
-    library = Library([bibtex_entry(paper, key) for paper, key in zip(papers, keys, strict=True)])
+    notes = notes or {}
+    library = Library(
+        [
+            bibtex_entry(paper, key, notes.get(paper.pk, ()))
+            for paper, key in zip(papers, keys, strict=True)
+        ]
+    )
     # The library is ours alone: the writer may brace its values in place, without the copy
     # it otherwise makes of every entry first.
     return bibtexparser.write_string(
@@ -317,9 +331,10 @@ def _ris_date(paper):
     return f"{paper.published_year:04d}/{paper.published_month:02d}/{day}/"
 
 
-def ris_record(paper):
+def ris_record(paper, notes=()):
     """The paper as a ``rispy`` record: a dict in tag order, empty values left out, every
-    value on one line (a newline would start a bogus tag)."""
+    value on one line (a newline would start a bogus tag). ``notes`` (texts): one ``N1``
+    each, as reference managers write a reader's notes."""
     first, last = page_range(paper)
     fields = {
         "type_of_reference": ris_type(paper),
@@ -339,6 +354,7 @@ def ris_record(paper):
         "language": paper.language,
         "abstract": paper.abstract,
         "keywords": [_plain(keyword.name) for keyword in paper.keywords.all()],
+        "notes": [_plain(note) for note in notes],
     }
     record = {}
     for name, value in fields.items():
@@ -348,9 +364,12 @@ def ris_record(paper):
     return record
 
 
-def ris_records(papers):
-    """The papers as one RIS file (a str): ``TY`` first and ``ER`` last in each record."""
-    return _RisWriter(list_tags=RIS_LIST_TAGS).formats([ris_record(paper) for paper in papers])
+def ris_records(papers, notes=None):
+    """The papers as one RIS file (a str): ``TY`` first and ``ER`` last in each record.
+    ``notes``: {paper id: [text, ...]}, one ``N1`` line each."""
+    notes = notes or {}
+    records = [ris_record(paper, notes.get(paper.pk, ())) for paper in papers]
+    return _RisWriter(list_tags=RIS_LIST_TAGS).formats(records)
 
 
 def ris(paper):
@@ -403,8 +422,9 @@ def _csl_name(author):
     return name
 
 
-def csl_item(paper, key=None):
-    """The paper as one CSL-JSON item (a dict) with id ``key`` (default ``citation_key``).
+def csl_item(paper, key=None, notes=()):
+    """The paper as one CSL-JSON item (a dict) with id ``key`` (default ``citation_key``);
+    ``notes`` (texts) go in ``note``, one a paragraph, as Zotero exports them.
 
     Empty values are left out; a paper without a date has no ``issued``, without authors no
     ``author``: every style handles both ("n.d.", the title in the author's place).
@@ -435,20 +455,26 @@ def csl_item(paper, key=None):
         "keyword": ", ".join(keyword.name for keyword in paper.keywords.all()),
         "abstract": _plain(paper.abstract),
         "genre": paper.work_type_label if paper.work_type == "posted-content" else "",
+        "note": "\n\n".join(note.strip() for note in notes if note.strip()),
     }
     return {name: value for name, value in item.items() if value}
 
 
-def csl_items(papers):
-    """The papers as a CSL-JSON list, ids unique in the list (``citation_keys``)."""
+def csl_items(papers, notes=None):
+    """The papers as a CSL-JSON list, ids unique in the list (``citation_keys``);
+    ``notes``: {paper id: [text, ...]} in each item's ``note``."""
     papers = list(papers)
     keys = citation_keys(papers)
-    return [csl_item(paper, key) for paper, key in zip(papers, keys, strict=True)]
+    notes = notes or {}
+    return [
+        csl_item(paper, key, notes.get(paper.pk, ()))
+        for paper, key in zip(papers, keys, strict=True)
+    ]
 
 
-def csl_json(papers):
+def csl_json(papers, notes=None):
     """The papers as a CSL-JSON file (a str): a JSON array of items."""
-    return json.dumps(csl_items(papers), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(csl_items(papers, notes), ensure_ascii=False, indent=2) + "\n"
 
 
 # --- formatted references and exports ---
@@ -517,10 +543,14 @@ EXPORT_FORMATS = {
 }
 
 
-def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None):
+def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None, notes=None):
     """The papers as a file in ``fmt`` (a key of ``EXPORT_FORMATS``; ``text`` is the
     formatted references in ``style``, one a paragraph, numbered in numbered styles when
-    there are several). Runs no query.
+    there are several). Runs no query, whatever the number of papers.
+
+    ``notes`` ({paper id: [text, ...]}) go with each paper in the formats that carry a
+    reader's notes (BibTeX ``annote``, RIS ``N1``, CSL-JSON ``note``); formatted
+    references never print them.
 
     The file is named ``name`` or, for a single paper, its citation key, else
     "references", with the format's extension. Raises KeyError for an unknown format or
@@ -533,7 +563,7 @@ def export_papers(papers, fmt, *, style=citation_styles.DEFAULT_STYLE, name=None
         references = formatted_references(papers, style, numbered=len(papers) > 1)
         text = "".join(f"{reference.text}\n\n" for reference in references)
     else:
-        text = write(papers)
+        text = write(papers, notes)
     if name is None:
         name = citation_key(papers[0]) if len(papers) == 1 else "references"
     return Export(

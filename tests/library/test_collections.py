@@ -71,3 +71,80 @@ def test_an_entry_is_marked_read_and_back(alice):
     assert (entry.state, entry.read_at) == ("to_read", None)
     with pytest.raises(ValidationError, match="Unknown state"):
         collections.mark(entry=entry, state="skimmed", by=alice)
+
+
+def test_the_owner_renames_describes_publishes_and_deletes(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    collections.create_collection(owner=alice, name="Taken")
+    thesis.editors.add(bob)
+
+    collections.rename(collection=thesis, name="  Chapter 2 ", by=alice)
+    collections.set_description(collection=thesis, description="GNNs", by=alice)
+    collections.set_public(collection=thesis, is_public=True, by=alice)
+    thesis.refresh_from_db()
+    assert (thesis.name, thesis.description, thesis.is_public) == ("Chapter 2", "GNNs", True)
+    with pytest.raises(ValidationError, match="already have a collection called “Taken”"):
+        collections.rename(collection=thesis, name="Taken", by=alice)
+    assert Collection.objects.get(pk=thesis.pk).name == "Chapter 2"
+    for change in (
+        lambda: collections.rename(collection=thesis, name="Bob's", by=bob),
+        lambda: collections.set_public(collection=thesis, is_public=False, by=bob),
+        lambda: collections.share(collection=thesis, user=bob, by=bob),
+        lambda: collections.delete_collection(collection=thesis, by=bob),
+    ):
+        with pytest.raises(PermissionDenied):
+            change()
+    collections.delete_collection(collection=thesis, by=alice)
+    assert not Collection.objects.filter(pk=thesis.pk).exists()
+
+
+def test_the_reading_list_keeps_its_name_and_stays(alice):
+    reading = collections.reading_list(alice)
+
+    with pytest.raises(ValidationError, match="always called"):
+        collections.rename(collection=reading, name="To read", by=alice)
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        collections.delete_collection(collection=reading, by=alice)
+
+
+def test_sharing_is_idempotent_and_not_with_oneself(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+
+    collections.share(collection=thesis, user=bob, by=alice)
+    collections.share(collection=thesis, user=bob, by=alice)
+    assert list(thesis.editors.all()) == [bob]
+    with pytest.raises(ValidationError, match="own this collection"):
+        collections.share(collection=thesis, user=alice, by=alice)
+    collections.unshare(collection=thesis, user=bob, by=alice)
+    collections.unshare(collection=thesis, user=bob, by=alice)
+    assert not thesis.editors.exists()
+
+
+def test_an_entry_moves_and_the_others_keep_their_order(alice):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    papers = PaperFactory.create_batch(4)
+    collections.add_papers(collection=thesis, papers=papers, by=alice)
+    collections.remove_paper(collection=thesis, paper=papers[1], by=alice)  # leaves a gap
+    last = thesis.entries.get(paper=papers[3])
+
+    collections.move_entry(entry=last, position=0, by=alice)
+    assert last.position == 0
+    order = list(thesis.entries.values_list("paper_id", "position"))
+    assert order == [(papers[3].pk, 0), (papers[0].pk, 1), (papers[2].pk, 2)]
+    collections.move_entry(entry=last, position=10, by=alice)
+    assert [p for p, _ in thesis.entries.values_list("paper_id", "position")][-1] == papers[3].pk
+    with pytest.raises(ValidationError, match="whole number"):
+        collections.move_entry(entry=last, position=-1, by=alice)
+
+
+def test_an_entry_note_is_set_cleared_and_bounded(alice):
+    reading = collections.reading_list(alice)
+    collections.add_papers(collection=reading, papers=[PaperFactory()], by=alice)
+    entry = reading.entries.get()
+
+    collections.set_entry_note(entry=entry, note="  Key figure 3 ", by=alice)
+    assert Entry.objects.get().note == "Key figure 3"
+    collections.set_entry_note(entry=entry, note="", by=alice)
+    assert Entry.objects.get().note == ""
+    with pytest.raises(ValidationError, match="at most 1,000 characters long; this one has 1,001"):
+        collections.set_entry_note(entry=entry, note="x" * 1001, by=alice)

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Claim
+from library import collections as library_collections
 from reviews import ratings, resources
 from tests.factories import CategoryFactory, KeywordFactory, RecommendationFactory, UserFactory
 from tests.records import import_record
@@ -97,6 +98,12 @@ def catalogue(db):
     review, _ = ratings.submit_review(user=author, paper=papers[1], rating=4, text="Clear.")
     asked = resources.ask(user=reader, paper=papers[0], kind="code", message="Is the code out?")
     RecommendationFactory(user=reader, paper=papers[2])
+    # The reader's private list (shared with the author) and the author's public one.
+    own = library_collections.create_collection(owner=reader, name="To read")
+    library_collections.share(collection=own, user=author, by=reader)
+    library_collections.add_papers(collection=own, papers=papers[:2], by=reader)
+    public = library_collections.create_collection(owner=author, name="Mine", is_public=True)
+    library_collections.add_papers(collection=public, papers=papers[1:], by=author)
     return {
         "tokens": {
             "anonymous": None,
@@ -115,6 +122,7 @@ def catalogue(db):
             "researchers": [reader.pk, author.pk],
             "recommendations": [papers[2].pk],
             "authorship": [a.pk for a in authorships[:5]],
+            "collections": [own.pk, public.pk],
         },
         "slugs": {"categories": [category.slug], "keywords": [keyword.slug]},
         "dois": [p.doi for p in papers],
@@ -143,6 +151,8 @@ def known_values(operation, catalogue):
         "journal": ids["journals"],
         "funder": ids["funders"],
         "page": [1],
+        "collection_id": ids["collections"],
+        "username": ["reader", "author", "curator"],
         "interest_categories": [catalogue["slugs"]["categories"]],
         "interest_keywords": [catalogue["slugs"]["keywords"]],
     }

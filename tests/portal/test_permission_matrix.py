@@ -54,7 +54,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
-from library import notes
+from library import collections, notes
 from papers.models import Paper, PaperCategory, PaperKeyword
 from recommendations import digests
 from recommendations.models import Digest
@@ -169,6 +169,7 @@ class World:
     asked: object
     claim: Claim
     note: object
+    collection: object
     free_authorship: object
     journal: object
     author: object
@@ -237,6 +238,11 @@ def world(settings):
     resources.answer(user=bob, resource_request=asked, text="Seconded.")
     Token.objects.create(user=alice)
     note = notes.save_note(user=alice, paper=paper, text="Mind the dormouse.")
+    # alice's private collection, shared with carol for editing: bob and the curator are
+    # strangers to it (404), carol edits its entries but may not manage it (403).
+    collection = collections.create_collection(owner=alice, name="Looking-glass")
+    collections.share(collection=collection, user=carol, by=alice)
+    collections.add_papers(collection=collection, papers=[paper], by=alice)
     Digest.objects.create(
         user=alice,
         period="weekly",
@@ -278,6 +284,7 @@ def world(settings):
         asked=asked,
         claim=claim,
         note=note,
+        collection=collection,
         free_authorship=authorships[2],
         journal=paper.journal,
         author=authorships[0].author,
@@ -630,6 +637,57 @@ MATRIX = {
         PUT=Json(lambda w: {"paper": w.paper.pk, "text": "Tea."}, row(403, 200, 404, 404, 404)),
         PATCH=Json({"text": "Tea."}, row(403, 200, 404, 404, 404)),
         DELETE=row(403, 204, 404, 404, 404),
+    ),
+    # the library: collection downloads (private: its owner and editors; 404 to the rest)
+    r"^library/collections/(?P<pk>[0-9]+)/export\.(?P<extension>bib|ris|json|txt)$": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/export.bib",
+        GET=row(404, 200, 404, 200, 404),
+    ),
+    r"^library/export\.(?P<extension>bib|ris|json|txt)$": Route(
+        lambda w: "/library/export.ris", GET=signed_in(200)
+    ),
+    # the API: collections (private: 404 to all but the owner and carol, its editor; only
+    # the owner manages it, carol gets 403)
+    "api/v1/collections/$": Route(
+        lambda w: "/api/v1/collections/",
+        GET=signed_in(200, anonymous=403),
+        POST=Json({"name": "Croquet"}, signed_in(201, anonymous=403)),
+    ),
+    "api/v1/collections/export/$": Route(
+        lambda w: "/api/v1/collections/export/", GET=signed_in(200, anonymous=403)
+    ),
+    "api/v1/collections/(?P<pk>[0-9]+)/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/",
+        GET=row(404, 200, 404, 200, 404),
+        PUT=Json(
+            {"name": "Through it", "description": "", "is_public": False},
+            row(403, 200, 404, 403, 404),
+        ),
+        PATCH=Json({"is_public": True}, row(403, 200, 404, 403, 404)),
+        DELETE=row(403, 204, 404, 403, 404),
+    ),
+    "api/v1/collections/(?P<pk>[0-9]+)/export/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/export/",
+        GET=row(404, 200, 404, 200, 404),
+    ),
+    "api/v1/collections/(?P<pk>[0-9]+)/share/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/share/",
+        POST=Json({"username": "bob"}, row(403, 200, 404, 403, 404)),
+    ),
+    "api/v1/collections/(?P<pk>[0-9]+)/unshare/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/unshare/",
+        POST=Json({"username": "carol"}, row(403, 200, 404, 403, 404)),
+    ),
+    "api/v1/collections/(?P<collection_id>[0-9]+)/entries/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/entries/",
+        GET=row(404, 200, 404, 200, 404),
+        POST=Json(lambda w: {"paper": w.other_paper.pk}, row(403, 201, 404, 201, 404)),
+    ),
+    "api/v1/collections/(?P<collection_id>[0-9]+)/entries/(?P<paper_id>[0-9]+)/$": Route(
+        lambda w: f"/api/v1/collections/{w.collection.pk}/entries/{w.paper.pk}/",
+        GET=row(404, 200, 404, 200, 404),
+        PATCH=Json({"note": "Jam tomorrow.", "state": "read"}, row(403, 200, 404, 200, 404)),
+        DELETE=row(403, 204, 404, 204, 404),
     ),
     # the API: the catalogue
     "api/v1/": Route(lambda w: "/api/v1/", GET=everyone(200)),
