@@ -35,14 +35,17 @@ from dataclasses import dataclass
 
 import bibtexparser
 import rispy
-from celery import shared_task
 from bibtexparser.middlewares import NormalizeFieldKeys
-from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from pylatexenc.latex2text import LatexNodes2Text
@@ -50,7 +53,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from library import collections
 from library.models import Collection, ImportItem, ImportJob
 from papers import limits, metadata
-from papers.models import Authorship
+from papers.models import Authorship, Paper
 from papers.records import RecordError, normalize_doi
 from papers.rows import insert_tuples
 
@@ -71,6 +74,14 @@ EXTENSIONS = {
     ".json": Format.CSL_JSON,
     ".csljson": Format.CSL_JSON,
 }
+
+
+class ImportLimitReached(ValidationError):
+    """The owner started IMPORTS_PER_HOUR imports in the last hour; ``retry_after`` seconds."""
+
+    def __init__(self, message, *, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FileRefused(Exception):
@@ -102,11 +113,7 @@ def start_import(*, owner, file_name, data, collection=None, collection_name="")
     not a format we read, the collection name is taken or blank, or the owner has started
     IMPORTS_PER_HOUR imports in the last hour. The file is read by the task, after commit.
     """
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(
-            f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000} MB "
-            f"({len(data) / 1_000_000:.1f} MB): export a part of your library at a time."
-        )
+    check_size(len(data))
     if not data.strip():
         raise ValidationError("The file is empty.")
     fmt = detect_format(file_name, data)
@@ -114,7 +121,8 @@ def start_import(*, owner, file_name, data, collection=None, collection_name="")
         ImportJob.objects.filter(owner=owner), settings.IMPORTS_PER_HOUR
     )
     if wait is not None:
-        raise ValidationError(limits.retry_message(settings.IMPORTS_PER_HOUR, "imports", wait))
+        message = limits.retry_message(settings.IMPORTS_PER_HOUR, "imports", wait)
+        raise ImportLimitReached(message, retry_after=wait)
     if collection is not None:
         if not collections.can_edit(owner, collection):
             raise PermissionDenied("You cannot change this collection.")
@@ -132,6 +140,15 @@ def start_import(*, owner, file_name, data, collection=None, collection_name="")
     )
     import_library.delay_on_commit(job.pk)
     return job
+
+
+def check_size(size):
+    """ValidationError, with the limit and the size, for a file over IMPORT_MAX_BYTES."""
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000} MB "
+            f"({size / 1_000_000:.1f} MB): export a part of your library at a time."
+        )
 
 
 def detect_format(file_name, data):
@@ -300,9 +317,7 @@ def read_csl_json(text):
     try:
         data = json.loads(text)
     except ValueError as error:
-        where = (
-            f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
-        )
+        where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
         reason = getattr(error, "msg", str(error))
         raise FileRefused(
             f"The file is not valid JSON{where} ({reason}), so nothing was imported."
@@ -577,21 +592,27 @@ def _target(job):
 
 
 def jobs_of(user):
-    """``user``'s imports, newest first, without the files' bytes."""
-    return ImportJob.objects.filter(owner=user).defer("content")
+    """``user``'s imports, newest first, without the files' bytes, each with how its new
+    DOIs' fetches stand: ``fetched``, ``waiting`` (pending or fetching) and ``not_found``
+    (no registry knows the DOI, or the fetch failed). One query for any number of jobs."""
+    Metadata = Paper.MetadataStatus
 
+    def fetches(*statuses):
+        return Count(
+            "items",
+            filter=Q(items__kind=Kind.FETCH, items__paper__metadata_status__in=statuses),
+        )
 
-def fetch_progress(job):
-    """{metadata status: count} of the papers the job asked the registries for (one
-    query)."""
-    from django.db.models import Count
-
-    rows = (
-        ImportItem.objects.filter(job=job, kind=Kind.FETCH, paper__isnull=False)
-        .values_list("paper__metadata_status")
-        .annotate(n=Count("id"))
+    return (
+        ImportJob.objects.filter(owner=user)
+        .defer("content")
+        .annotate(
+            fetched=fetches(Metadata.FETCHED, Metadata.CURATED),
+            waiting=fetches(Metadata.PENDING, Metadata.FETCHING),
+            not_found=fetches(Metadata.NOT_FOUND, Metadata.FAILED),
+        )
+        .order_by("-created_at", "-id")  # Meta.ordering does not apply to grouped queries
     )
-    return dict(rows)
 
 
 def export_imports(user):

@@ -40,8 +40,7 @@ def insert_ignoring_conflicts(model, objs):
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     rows = [
-        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-        for obj in objs
+        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
     ]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from library import collections, imports
-from library.models import Collection, Entry, ImportItem, ImportJob
+from library.models import Collection, Entry, ImportJob
 from papers.models import Paper
 from tests.factories import UserFactory
 from tests.records import FIXTURES, import_record
@@ -87,7 +87,8 @@ def test_an_export_is_read_and_matched_in_file_order(alice, catalogue, name):
     assert job.items.get(kind="unmatched").reason == (
         "no DOI; no catalogue paper has this title, year and first author"
     )
-    assert imports.fetch_progress(job) == {"pending": 1}
+    progress = imports.jobs_of(alice).get(pk=job.pk)
+    assert (progress.fetched, progress.waiting, progress.not_found) == (0, 1, 0)
     assert job.content == b""  # the file is not kept once imported
 
 
@@ -337,7 +338,7 @@ def bibtex_of(count):
             doi = ""
         parts.append(
             f"@article{{e{n},\n  title = {{A study of {{RNA}} number {n}}},\n"
-            f"  author = {{M{{\\\"u}}ller{n % 50}, Jörg and Smith, Ann}},\n  year = {{2019}},\n"
+            f'  author = {{M{{\\"u}}ller{n % 50}, Jörg and Smith, Ann}},\n  year = {{2019}},\n'
             + (f"  doi = {{{doi}}},\n" if doi else "")
             + "}\n"
         )
@@ -361,9 +362,7 @@ def seed_catalogue(count):
         [Author(family_name=f"Müller{n}", name=f"Jörg Müller{n}") for n in range(50)]
     )
     Authorship.objects.bulk_create(
-        Authorship(
-            paper=paper, author=authors[int(paper.title.rsplit(" ", 1)[1]) % 50], position=0
-        )
+        Authorship(paper=paper, author=authors[int(paper.title.rsplit(" ", 1)[1]) % 50], position=0)
         for paper in papers
         if paper.doi is None
     )
