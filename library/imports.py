@@ -486,7 +486,37 @@ def run_import(job_id):
         return _finish_failed(
             job, "The import could not be written to the database; nothing was imported."
         )
+    except Exception:
+        # A bug, or the task's soft time limit: say so on the job rather than leave it
+        # running, to be run again by the sweep and fail the same way.
+        logger.exception("Import %s failed", job_id)
+        return _finish_failed(
+            job, "The import stopped on an unexpected error; nothing was imported."
+        )
     return Status.DONE
+
+
+def enqueue_stale(*, limit=100, now=None):
+    """The beat sweep: enqueue again the imports whose task was lost (still queued after
+    METADATA_QUEUE_LEASE, as a DOI fetch would be; or running past the task's hard time
+    limit, its worker dead). A job run twice runs once (``claim``). Returns how many."""
+    now = now or timezone.now()
+    queued_before = now - timezone.timedelta(seconds=settings.METADATA_QUEUE_LEASE)
+    running_before = now - timezone.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    stale = ImportJob.objects.filter(
+        Q(status=Status.QUEUED, created_at__lt=queued_before)
+        | Q(status=Status.RUNNING, started_at__lt=running_before)
+    ).order_by("created_at", "id")
+    ids = list(stale.values_list("pk", flat=True)[:limit])
+    for job_id in ids:
+        import_library.delay(job_id)
+    return len(ids)
+
+
+@shared_task
+def requeue_stale_imports():
+    """Beat (every ten minutes): imports whose task was lost are enqueued again."""
+    return enqueue_stale()
 
 
 @shared_task
@@ -557,8 +587,10 @@ ITEM_COLUMNS = ("job_id", "number", "line", "kind", "title", "doi", "reason", "p
 def _item(job, reference):
     def item(kind, reason, paper_id=None):
         doi = reference.doi or reference.bad_doi
-        return (job.pk, reference.number, reference.line, kind, reference.title[:2000],
-                doi[:255], reason, paper_id)  # fmt: skip
+        # PostgreSQL takes no NUL in text, and a file may hold one.
+        title = reference.title[:2000].replace("\x00", "")
+        return (job.pk, reference.number, reference.line, kind, title,
+                doi[:255].replace("\x00", ""), reason.replace("\x00", ""), paper_id)  # fmt: skip
 
     return item
 

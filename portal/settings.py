@@ -393,6 +393,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.listing.refresh_home_categories",
         "schedule": crontab(minute="*/10"),
     },
+    # Imports whose task was lost (a dead worker, a message the embedded broker dropped).
+    "requeue-stale-imports": {
+        "task": "library.imports.requeue_stale_imports",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

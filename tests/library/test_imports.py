@@ -396,3 +396,31 @@ def test_a_10000_entry_file_imports_in_a_bounded_number_of_queries(alice, tmp_pa
     # chunks to read back instead of 1), and 50 names (1 chunk, as for 300 entries).
     assert queries == small_queries + 4
     assert queries < 40
+
+
+def test_the_sweep_enqueues_imports_whose_task_was_lost(alice, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    settings.METADATA_QUEUE_LEASE = 600
+    fresh, lost, dead = (
+        ImportJob.objects.create(
+            owner=alice, collection_name=f"{n}", file_name="x.bib", format="bibtex"
+        )
+        for n in range(3)
+    )
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    ImportJob.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    ImportJob.objects.filter(pk=dead.pk).update(status=Status.RUNNING, started_at=long_ago)
+
+    assert imports.enqueue_stale() == 2
+    assert imports.claim(dead.pk)  # a dead worker's job is taken again
+    assert not imports.claim(dead.pk)
+
+
+def test_a_nul_in_a_title_does_not_fail_the_import(alice):
+    job = run(alice, "x.bib", data=b"@article{a, title={Tea\x00 party}, year={2020}}")
+
+    assert job.status == Status.DONE, job.error
+    assert job.items.get().title == "Tea party"
