@@ -183,6 +183,11 @@ class StartImportSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"collection_name": ["Give a collection id, or a name for a new collection."]}
             )
+        else:
+            try:
+                data["collection_name"] = collections.check_new_name(user, data["collection_name"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"collection_name": error.messages}) from None
         return data
 
 

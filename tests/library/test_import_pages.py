@@ -176,9 +176,14 @@ def test_the_api_queues_an_import_and_reports_it(alice, catalogue, django_assert
         ({"file": SimpleUploadedFile("a.bib", b"@a{b,}")}, "collection_name"),
         ({"file": SimpleUploadedFile("a.bib", b"   "), "collection_name": "x"}, "file"),
         ({"file": SimpleUploadedFile("a.bib", b"@a{b,}"), "collection": 999999}, "collection"),
+        (
+            {"file": SimpleUploadedFile("a.bib", b"@a{b,}"), "collection_name": "Reading list"},
+            "collection_name",
+        ),
     ],
 )
 def test_the_api_refuses_a_bad_upload_with_a_reason(alice, data, field):
+    collections.reading_list(alice)
     api = APIClient()
     api.force_authenticate(alice)
 
