@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class LibraryConfig(AppConfig):
-    """A researcher's own library: private notes on papers, collections (issue 18)."""
+    """A researcher's own library: private notes on papers, collections,
+    imports from reference managers (issue 18)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "library"
@@ -11,7 +12,8 @@ class LibraryConfig(AppConfig):
         # accounts sits below this app: its account export asks the apps above it for their
         # part through a registry instead of importing them.
         from accounts import account_data
-        from library import collections, notes
+        from library import collections, imports, notes
 
         account_data.register_export_section("notes", notes.export_notes)
         account_data.register_export_section("collections", collections.export_collections)
+        account_data.register_export_section("imports", imports.export_imports)

@@ -23,3 +23,37 @@ class NoteForm(forms.Form):
             return notes.check_text(self.cleaned_data["text"])
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from None
+
+
+class ImportForm(forms.Form):
+    """A reference manager's export, and where its papers go: one of the reader's
+    collections, or a new one."""
+
+    file = forms.FileField(
+        label="Export file",
+        help_text="BibTeX (.bib), RIS (.ris) or CSL-JSON (.json), as Zotero, Mendeley, JabRef "
+        "or EndNote export it; at most 20 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.bibtex,.ris,.json,.txt"}),
+    )
+    collection = forms.ModelChoiceField(
+        label="Into the collection",
+        queryset=None,
+        required=False,
+        empty_label="A new collection (name it below)",
+    )
+    new_collection = forms.CharField(
+        label="New collection's name",
+        required=False,
+        max_length=200,
+        help_text="Only when you chose a new collection above.",
+    )
+
+    def __init__(self, *args, collections_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].queryset = collections_queryset
+
+    def clean(self):
+        data = super().clean()
+        if data.get("collection") is None and not (data.get("new_collection") or "").strip():
+            self.add_error("new_collection", "Name the new collection, or choose one above.")
+        return data

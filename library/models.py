@@ -121,3 +121,105 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"Paper {self.paper_id} in collection {self.collection_id}"
+
+
+class ImportJob(models.Model):
+    """A reference manager's export (BibTeX, RIS or CSL-JSON) brought into a collection.
+
+    Made by ``imports.start_import`` (queued, with the file's bytes), run once by
+    ``imports.run_import`` in a worker (running, then done or failed). The counts say what
+    became of the file's entries; the entries the portal could not place are ImportItem rows.
+    The file's bytes are dropped once the job is done or failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        BIBTEX = "bibtex", "BibTeX"
+        RIS = "ris", "RIS"
+        CSL_JSON = "csl-json", "CSL-JSON"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_imports"
+    )
+    # The collection the papers go into; None until the job makes the new collection it was
+    # given a name for (``collection_name``), or when the collection is deleted meanwhile.
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    collection_name = models.CharField(max_length=COLLECTION_NAME_MAX_LENGTH)
+    new_collection = models.BooleanField(
+        default=False, help_text="The job makes a new collection called collection_name."
+    )
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=10, choices=Format.choices)
+    content = models.BinaryField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Entries in the file.")
+    linked = models.PositiveIntegerField(
+        default=0, help_text="Entries whose DOI was in the catalogue already."
+    )
+    queued_for_fetch = models.PositiveIntegerField(
+        default=0, help_text="Entries with a DOI new to the catalogue: fetched in the background."
+    )
+    matched_by_title = models.PositiveIntegerField(
+        default=0, help_text="Entries without a DOI matched on title, year and first author."
+    )
+    unmatched = models.PositiveIntegerField(default=0)
+    unreadable = models.PositiveIntegerField(
+        default=0, help_text="Entries that parsed but hold nothing to match on."
+    )
+    added = models.PositiveIntegerField(
+        default=0, help_text="Papers put into the collection (not there before)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="library_import_owner")]
+
+    def __str__(self):
+        return f"Import of {self.file_name} by {self.owner_id}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("library:import", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ImportItem(models.Model):
+    """One entry of an import's file that needs the user's eye: not matched, unreadable, or a
+    DOI new to the catalogue whose metadata is fetched in the background (its ``paper``)."""
+
+    class Kind(models.TextChoices):
+        UNMATCHED = "unmatched", "Not in the catalogue"
+        UNREADABLE = "unreadable", "Nothing to match on"
+        FETCH = "fetch", "Fetched by DOI"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveIntegerField(help_text="The entry's place in the file, from 1.")
+    line = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.TextField(blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    paper = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["job", "number", "id"]
+        indexes = [models.Index(fields=["job", "kind", "number"], name="library_import_items")]
+
+    def __str__(self):
+        return f"Entry {self.number} of import {self.job_id}"

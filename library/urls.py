@@ -18,4 +18,6 @@ urlpatterns = [
         views.library_export,
         name="library-export",
     ),
+    path("library/import/", views.start_import, name="start-import"),
+    path("library/imports/<int:pk>/", views.import_progress, name="import"),
 ]

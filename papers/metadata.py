@@ -26,9 +26,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from papers import crossref, datacite, limits, openalex, records, references, registries
+from papers import crossref, datacite, limits, openalex, records, references, registries, rows
 from papers.ingest import apply_enrichment, upsert_work
 from papers.models import NEXT_VERSION, Paper
 
@@ -79,6 +80,67 @@ def add_by_doi(text, *, by=None):
         references.link_arrivals([paper])
         enqueue_fetch(paper.pk)
     return paper, True
+
+
+# DOIs read or written per statement by add_dois (well under every database's limit on
+# bound values).
+DOI_CHUNK = 2000
+
+
+def existing_dois(dois):
+    """{doi: paper id} of the normalised ``dois`` already in the catalogue; one query per
+    DOI_CHUNK DOIs, through the unique index on lower(doi)."""
+    dois = sorted(set(dois))
+    found = {}
+    for start in range(0, len(dois), DOI_CHUNK):
+        chunk = dois[start : start + DOI_CHUNK]
+        rows = Paper.objects.alias(doi_lower=Lower("doi")).filter(doi_lower__in=chunk)
+        found.update((doi.lower(), pk) for doi, pk in rows.values_list("doi", "pk"))
+    return found
+
+
+def add_dois(dois):
+    """The bulk form of ``add_by_doi``, for a list of DOIs (a reference manager's import):
+    returns {doi: paper id} for every one of the normalised ``dois``, and the ids created.
+
+    Set-based: known DOIs are read a chunk at a time, new ones inserted as pending papers in
+    one statement that skips a DOI someone added meanwhile (ON CONFLICT DO NOTHING), then read
+    back; entries waiting for them are linked (``references.link_arrivals``). Run inside the
+    caller's transaction: a rollback leaves no paper behind, and nothing is enqueued.
+
+    Fetches respect the registries' shared limits as every fetch does; so that an import of
+    thousands of new DOIs never stands in front of other readers' single adds, at most
+    METADATA_REFRESH_BATCH fetches are enqueued (after commit) and the others wait on their
+    paper as due now: the beat sweep (``refresh_due_metadata``) enqueues them a batch a
+    minute. Not counted in anyone's PAPERS_ADDED_PER_HOUR (``added_by`` stays empty): the
+    import has its own limits.
+    """
+    dois = list(dict.fromkeys(dois))
+    found = existing_dois(dois)
+    new = [doi for doi in dois if doi not in found]
+    if not new:
+        return found, []
+    now = timezone.now()
+    batch = settings.METADATA_REFRESH_BATCH
+    papers = [
+        Paper(
+            doi=doi,
+            title=doi,
+            metadata_status=Status.PENDING,
+            # Enqueued now: a lease on the message, as add_by_doi; the rest are due at once.
+            metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE) if n < batch else now,
+        )
+        for n, doi in enumerate(new)
+    ]
+    rows.insert_ignoring_conflicts(Paper, papers)
+    created = existing_dois(new)
+    found.update(created)
+    # A DOI another request added between our read and our insert is theirs to fetch.
+    ids = [created[doi] for doi in new if doi in created]
+    references.link_arrivals([Paper(pk=pk, doi=doi) for doi, pk in created.items()])
+    for paper_id in ids[:batch]:
+        enqueue_fetch(paper_id)
+    return found, ids
 
 
 def _check_add_limit(user):

@@ -111,7 +111,12 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "name"]
-        indexes = [models.Index(Lower("name"), name="papers_author_name_ci")]
+        indexes = [
+            models.Index(Lower("name"), name="papers_author_name_ci"),
+            # Imports match entries without a DOI on the first author's family name
+            # (library.imports.match_titles).
+            models.Index(Lower("family_name"), name="papers_author_family_ci"),
+        ]
 
     def __str__(self):
         return self.name

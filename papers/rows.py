@@ -28,3 +28,25 @@ def insert_tuples(model, columns, rows):
             # Table and column names are the model's own, quoted; the values are parameters.
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
     return len(rows)
+
+
+def insert_ignoring_conflicts(model, objs):
+    """Insert the unsaved instances ``objs`` of ``model`` in one statement (a prepared INSERT
+    run for every row), leaving out each row a unique constraint already holds
+    (ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike). Ids are not set: read the rows
+    back by their natural key. Values are prepared as ``save()`` would (defaults, auto_now,
+    JSON)."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    rows = [
+        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
+    ]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        # Table and column names are the model's own, quoted; the values are parameters.
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+        cursor.executemany(sql, rows)

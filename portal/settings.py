@@ -236,6 +236,10 @@ RATING_PRIOR_MEAN = env.float("RATING_PRIOR_MEAN", default=3.0)
 REVIEWS_PER_HOUR = env.int("REVIEWS_PER_HOUR", default=20)
 # Papers one user may add by DOI an hour (site form and API; each costs registry requests).
 PAPERS_ADDED_PER_HOUR = env.int("PAPERS_ADDED_PER_HOUR", default=60)
+# Reference-manager imports (library.imports): the largest file taken, and imports per user
+# and hour (each may ask the registries for thousands of DOIs).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20_000_000)
+IMPORTS_PER_HOUR = env.int("IMPORTS_PER_HOUR", default=10)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=10)
 # Resource requests (reviews.resources): per user and hour, counted in the database.
 RESOURCE_REQUESTS_PER_HOUR = env.int("RESOURCE_REQUESTS_PER_HOUR", default=5)
@@ -374,6 +378,7 @@ CELERY_IMPORTS = [
     "reviews.resources",
     "recommendations.picks",
     "recommendations.digests",
+    "library.imports",
 ]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The starting schedule; beat copies it into the database, where admins can edit it.
@@ -386,6 +391,11 @@ CELERY_BEAT_SCHEDULE = {
     # The home page's category counts (papers.listing.home_categories) are this old at most.
     "refresh-home-categories": {
         "task": "papers.listing.refresh_home_categories",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Imports whose task was lost (a dead worker, a message the embedded broker dropped).
+    "requeue-stale-imports": {
+        "task": "library.imports.requeue_stale_imports",
         "schedule": crontab(minute="*/10"),
     },
     "clear-expired-sessions": {

@@ -38,6 +38,7 @@ from django.contrib import messages
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -55,6 +56,7 @@ from rest_framework.authtoken.models import Token
 from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
 from library import collections, notes
+from library.models import ImportJob
 from papers.models import Paper, PaperCategory, PaperKeyword
 from recommendations import digests
 from recommendations.models import Digest
@@ -170,6 +172,7 @@ class World:
     claim: Claim
     note: object
     collection: object
+    import_job: object
     free_authorship: object
     journal: object
     author: object
@@ -285,6 +288,13 @@ def world(settings):
         claim=claim,
         note=note,
         collection=collection,
+        import_job=ImportJob.objects.create(
+            owner=alice,
+            collection_name="Zotero",
+            new_collection=True,
+            file_name="zotero.bib",
+            format=ImportJob.Format.BIBTEX,
+        ),
         free_authorship=authorships[2],
         journal=paper.journal,
         author=authorships[0].author,
@@ -293,6 +303,11 @@ def world(settings):
         funder=funding.funder,
         sessions=sessions,
     )
+
+
+def bib_upload():
+    """A fresh BibTeX file for each cell (an upload is read once)."""
+    return SimpleUploadedFile("refs.bib", b"@article{a, title={Tea}, year={2020}}\n")
 
 
 def unsubscribe_token(w):
@@ -385,6 +400,15 @@ MATRIX = {
         lambda w: f"/papers/{w.paper.pk}/note/",
         GET=signed_in(200),
         POST=Form({"text": "Curiouser and curiouser."}, signed_in(MOVED)),
+    ),
+    "library/import/": Route(
+        lambda w: "/library/import/",
+        GET=signed_in(200),
+        POST=Form(lambda w: {"file": bib_upload(), "new_collection": "Imported"}, signed_in(MOVED)),
+    ),
+    # An import is its owner's only.
+    "library/imports/<int:pk>/": Route(
+        lambda w: f"/library/imports/{w.import_job.pk}/", GET=row(LOGIN, 200, 404, 404, 404)
     ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
     "accounts/profile/": Route(
@@ -688,6 +712,21 @@ MATRIX = {
         GET=row(404, 200, 404, 200, 404),
         PATCH=Json({"note": "Jam tomorrow.", "state": "read"}, row(403, 200, 404, 200, 404)),
         DELETE=row(403, 204, 404, 204, 404),
+    ),
+    # the API: imports of reference managers' exports (their owner's only)
+    "api/v1/imports/$": Route(
+        lambda w: "/api/v1/imports/",
+        GET=signed_in(200, anonymous=403),
+        POST=Form(
+            lambda w: {"file": bib_upload(), "collection_name": "Imported"},
+            signed_in(202, anonymous=403),
+        ),
+    ),
+    "api/v1/imports/(?P<pk>[0-9]+)/$": Route(
+        lambda w: f"/api/v1/imports/{w.import_job.pk}/", GET=row(403, 200, 404, 404, 404)
+    ),
+    "api/v1/imports/(?P<pk>[0-9]+)/items/$": Route(
+        lambda w: f"/api/v1/imports/{w.import_job.pk}/items/", GET=row(403, 200, 404, 404, 404)
     ),
     # the API: the catalogue
     "api/v1/": Route(lambda w: "/api/v1/", GET=everyone(200)),
