@@ -229,10 +229,16 @@ def test_no_generated_request_gets_a_server_error_or_an_answer_off_the_schema(
 
     statuses = sum(by_operation.values(), collections.Counter())
     total = statuses.total()
-    succeeded = sum(n for status, n in statuses.items() if 200 <= status < 300)
+    # The share of 2xx is taken over the operations open to the role: one that refused
+    # every case with 401/403 is signed-in only (the permission matrix checks that answer).
+    open_to_role = [counts for counts in by_operation.values() if set(counts) - {401, 403}]
+    reachable = sum(counts.total() for counts in open_to_role)
+    succeeded = sum(
+        n for counts in open_to_role for status, n in counts.items() if 200 <= status < 300
+    )
     print(f"\n{role}: {total} cases, {succeeded} answered 2xx; by status {dict(statuses)}")
     for label, counts in by_operation.items():
         print(f"  {label}: {dict(counts)}")
     assert not failures, "\n\n".join(failures)
     assert total >= MIN_CASES_PER_ROLE
-    assert succeeded >= MIN_SUCCESS_SHARE * total
+    assert succeeded >= MIN_SUCCESS_SHARE * reachable

@@ -452,6 +452,12 @@ MATRIX = {
         GET=signed_in(200),
         POST=Form({"reason": "That is me."}, row(LOGIN, ERROR, MOVED, MOVED, MOVED)),
     ),
+    # Offered after a claim: the claimant's only.
+    "claims/authorship/<int:authorship_pk>/more/": Route(
+        lambda w: f"/claims/authorship/{w.claim.authorship_id}/more/",
+        GET=row(LOGIN, 200, 404, 404, 404),
+        POST=Form({}, row(LOGIN, MOVED, 404, 404, 404)),
+    ),
     "claims/<int:pk>/withdraw/": Route(
         lambda w: f"/claims/{w.claim.pk}/withdraw/",
         POST=Form({}, row(LOGIN, MOVED, 404, 404, 404)),
