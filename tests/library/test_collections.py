@@ -71,3 +71,118 @@ def test_an_entry_is_marked_read_and_back(alice):
     assert (entry.state, entry.read_at) == ("to_read", None)
     with pytest.raises(ValidationError, match="Unknown state"):
         collections.mark(entry=entry, state="skimmed", by=alice)
+
+
+def test_the_owner_renames_and_describes_but_the_reading_list_keeps_its_name(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    collections.create_collection(owner=alice, name="Taken")
+    reading = collections.reading_list(alice)
+
+    collections.describe(collection=thesis, by=alice, name=" Chapter 2 ", description=" Tea ")
+    collections.describe(collection=reading, by=alice, name="Other", description="Soon")
+
+    thesis.refresh_from_db()
+    reading.refresh_from_db()
+    assert (thesis.name, thesis.description) == ("Chapter 2", "Tea")
+    assert (reading.name, reading.description) == (READING_LIST_NAME, "Soon")
+    with pytest.raises(ValidationError, match="already have a collection called “Taken”"):
+        collections.describe(collection=thesis, by=alice, name="Taken", description="")
+    with pytest.raises(ValidationError, match="at most 2,000"):
+        collections.describe(collection=thesis, by=alice, name="X", description="x" * 2001)
+    with pytest.raises(PermissionDenied):
+        collections.describe(collection=thesis, by=bob, name="Mine", description="")
+
+
+def test_only_the_owner_publishes_shares_and_deletes(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    thesis.editors.add(bob)
+
+    for attempt in (
+        lambda: collections.set_public(collection=thesis, by=bob, is_public=True),
+        lambda: collections.share(collection=thesis, by=bob, username="bob"),
+        lambda: collections.unshare(collection=thesis, by=bob, user_id=bob.pk),
+        lambda: collections.delete(collection=thesis, by=bob),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+
+    collections.set_public(collection=thesis, by=alice, is_public=True)
+    assert Collection.objects.get(pk=thesis.pk).is_public
+    collections.unshare(collection=thesis, by=alice, user_id=bob.pk)
+    collections.unshare(collection=thesis, by=alice, user_id=bob.pk)
+    assert not thesis.editors.exists()
+    collections.delete(collection=thesis, by=alice)
+    assert not Collection.objects.filter(pk=thesis.pk).exists()
+
+
+def test_sharing_finds_the_user_by_name_once(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+
+    assert collections.share(collection=thesis, by=alice, username=" BOB ") == bob
+    collections.share(collection=thesis, by=alice, username="bob")
+    assert list(thesis.editors.all()) == [bob]
+    with pytest.raises(ValidationError, match="no user called “nobody”"):
+        collections.share(collection=thesis, by=alice, username="nobody")
+    with pytest.raises(ValidationError, match="own this collection"):
+        collections.share(collection=thesis, by=alice, username="alice")
+
+
+def test_the_reading_list_cannot_be_deleted(alice):
+    reading = collections.reading_list(alice)
+
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        collections.delete(collection=reading, by=alice)
+    assert Collection.objects.filter(pk=reading.pk).exists()
+
+
+def test_entries_move_up_and_down_and_stop_at_the_ends(alice, bob):
+    papers = PaperFactory.create_batch(3)
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    collections.add_papers(collection=thesis, papers=papers, by=alice)
+    first, second, third = thesis.entries.all()  # papers 0, 1, 2
+
+    def order():
+        return list(thesis.entries.values_list("paper_id", flat=True))
+
+    assert collections.move(entry=third, by=alice, direction="up")
+    assert order() == [papers[0].pk, papers[2].pk, papers[1].pk]
+    assert collections.move(entry=first, by=alice, direction="down")
+    assert order() == [papers[2].pk, papers[0].pk, papers[1].pk]
+    assert not collections.move(entry=third, by=alice, direction="up")  # first already
+    assert not collections.move(entry=second, by=alice, direction="down")  # last already
+    with pytest.raises(ValidationError, match="Unknown direction"):
+        collections.move(entry=first, by=alice, direction="sideways")
+    with pytest.raises(PermissionDenied):
+        collections.move(entry=first, by=bob, direction="up")
+
+
+def test_an_entry_note_is_set_cleared_and_limited(alice, bob):
+    reading = collections.reading_list(alice)
+    collections.add_papers(collection=reading, papers=[PaperFactory()], by=alice)
+    entry = reading.entries.get()
+
+    collections.set_note(entry=entry, by=alice, note="  Read section 3 ")
+    assert Entry.objects.get().note == "Read section 3"
+    collections.set_note(entry=entry, by=alice, note="")
+    assert Entry.objects.get().note == ""
+    with pytest.raises(ValidationError, match="at most 1,000"):
+        collections.set_note(entry=entry, by=alice, note="x" * 1001)
+    with pytest.raises(PermissionDenied):
+        collections.set_note(entry=entry, by=bob, note="Mine")
+
+
+def test_the_saved_state_names_the_collections_holding_the_paper(alice, bob):
+    paper = PaperFactory()
+    reading = collections.reading_list(alice)
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    shared = collections.create_collection(owner=bob, name="Group")
+    shared.editors.add(alice)
+    collections.add_papers(collection=reading, papers=[paper], by=alice)
+    collections.add_papers(collection=shared, papers=[paper], by=bob)
+
+    state = collections.saved_state(alice, paper.pk)
+
+    assert [c.pk for c in state["choices"]] == [reading.pk, shared.pk, thesis.pk]
+    assert state["saved_in"] == [READING_LIST_NAME, "Group"]
+    assert state["has_reading_list"]
+    assert collections.saved_state(bob, paper.pk)["has_reading_list"] is False
