@@ -54,7 +54,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
-from library import notes
+from library import collections, notes
 from papers.models import Paper, PaperCategory, PaperKeyword
 from recommendations import digests
 from recommendations.models import Digest
@@ -107,6 +107,10 @@ CURATOR_PERMISSIONS = {
 
 def row(anonymous, user, other, author, curator):
     return dict(zip(ROLES, (anonymous, user, other, author, curator), strict=True))
+
+
+# A private collection's owner-only forms: the editor is refused, everyone else told nothing.
+OWNER_ONLY = row(LOGIN, MOVED, 404, 403, 404)
 
 
 def everyone(expected):
@@ -169,6 +173,7 @@ class World:
     asked: object
     claim: Claim
     note: object
+    collection: object
     free_authorship: object
     journal: object
     author: object
@@ -237,6 +242,10 @@ def world(settings):
     resources.answer(user=bob, resource_request=asked, text="Seconded.")
     Token.objects.create(user=alice)
     note = notes.save_note(user=alice, paper=paper, text="Mind the dormouse.")
+    # Alice's private collection, shared for editing with Carol.
+    collection = collections.create_collection(owner=alice, name="Thesis")
+    collections.add_papers(collection=collection, papers=[paper], by=alice)
+    collection.editors.add(carol)
     Digest.objects.create(
         user=alice,
         period="weekly",
@@ -278,6 +287,7 @@ def world(settings):
         asked=asked,
         claim=claim,
         note=note,
+        collection=collection,
         free_authorship=authorships[2],
         journal=paper.journal,
         author=authorships[0].author,
@@ -378,6 +388,44 @@ MATRIX = {
         lambda w: f"/papers/{w.paper.pk}/note/",
         GET=signed_in(200),
         POST=Form({"text": "Curiouser and curiouser."}, signed_in(MOVED)),
+    ),
+    # library: pages. A private collection is 404 to all but its owner (alice) and its
+    # editor (carol); only the owner manages it.
+    "library/": Route(lambda w: "/library/", GET=signed_in(200)),
+    "library/save/<int:pk>/": Route(
+        lambda w: f"/library/save/{w.paper.pk}/", POST=Form({}, signed_in(MOVED))
+    ),
+    "library/collections/": Route(
+        lambda w: "/library/collections/",
+        GET=signed_in(200),
+        POST=Form({"name": "Croquet"}, signed_in(MOVED)),
+    ),
+    "library/collections/<int:pk>/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/", GET=row(404, 200, 404, 200, 404)
+    ),
+    "library/collections/<int:pk>/edit/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/edit/",
+        POST=Form({"name": "Chapter 2", "description": ""}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/publish/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/publish/",
+        POST=Form({"is_public": "1"}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/delete/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/delete/", POST=Form({}, OWNER_ONLY)
+    ),
+    "library/collections/<int:pk>/share/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/share/",
+        POST=Form({"username": "bob"}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/unshare/<int:user_id>/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/unshare/{w.carol.pk}/",
+        POST=Form({}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/entries/<int:entry_id>/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/entries/"
+        f"{w.collection.entries.get().pk}/",
+        POST=Form({"action": "read"}, row(LOGIN, MOVED, 404, MOVED, 404)),
     ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
     "accounts/profile/": Route(
@@ -744,6 +792,7 @@ ADMIN_MODELS = {
     "accounts.claimdecision": UNSEEN,  # shown inside the claim
     "accounts.sentemail": UNSEEN,
     "recommendations.digest": UNSEEN,
+    "library.collection": UNSEEN,  # private reading: superusers only
     "papers.paper": SEEN,
     "papers.journal": SEEN,
     "papers.author": SEEN,
