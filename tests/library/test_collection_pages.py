@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from library import collections, notes
 from library.models import READING_LIST_NAME, Collection, Entry
-from tests.factories import AuthorshipFactory, PaperFactory, UserFactory
+from tests.factories import AuthorshipFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
 

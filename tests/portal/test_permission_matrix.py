@@ -423,8 +423,9 @@ MATRIX = {
         POST=Form({}, OWNER_ONLY),
     ),
     "library/collections/<int:pk>/entries/<int:entry_id>/": Route(
-        lambda w: f"/library/collections/{w.collection.pk}/entries/"
-        f"{w.collection.entries.get().pk}/",
+        lambda w: (
+            f"/library/collections/{w.collection.pk}/entries/{w.collection.entries.get().pk}/"
+        ),
         POST=Form({"action": "read"}, row(LOGIN, MOVED, 404, MOVED, 404)),
     ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
