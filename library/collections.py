@@ -11,7 +11,7 @@ Collections hold no paper page fragment: nothing here bumps ``Paper.content_vers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from library.models import (
@@ -21,6 +21,7 @@ from library.models import (
     Collection,
     Entry,
 )
+from papers.models import CARD_AUTHORS, Authorship
 from papers.rows import insert_tuples
 
 
@@ -306,6 +307,45 @@ def set_entry_note(*, entry, note, by):
     return entry
 
 
+def describe(*, collection, name, description, by):
+    """The collection page's one form: ``rename`` and ``set_description`` together (owner
+    only), both or neither. The reading list keeps its name whatever ``name`` says."""
+    with transaction.atomic():
+        if not collection.is_default:
+            rename(collection=collection, name=name, by=by)
+        return set_description(collection=collection, description=description, by=by)
+
+
+def user_named(username):
+    """The active user called ``username`` (any case); ValidationError naming it otherwise."""
+    User = get_user_model()
+    username = (username or "").strip()
+    user = User.objects.filter(
+        **{User.USERNAME_FIELD + "__iexact": username}, is_active=True
+    ).first()
+    if user is None:
+        raise ValidationError(f"There is no user called “{username}”.")
+    return user
+
+
+def move(*, entry, direction, by):
+    """Move ``entry`` one place up or down (``move_entry``); False at either end."""
+    if direction not in ("up", "down"):
+        raise ValidationError(f"Unknown direction “{direction}”: use up or down.")
+    order = list(
+        Entry.objects.filter(collection_id=entry.collection_id)
+        .order_by("position", "id")
+        .values_list("pk", flat=True)
+    )
+    if entry.pk not in order:
+        return False
+    target = order.index(entry.pk) + (-1 if direction == "up" else 1)
+    if not 0 <= target < len(order):
+        return False
+    move_entry(entry=entry, position=target, by=by)
+    return True
+
+
 def export_collections(user):
     """``user``'s own collections with their entries, as plain JSON values, for the account
     export (three queries: collections, editors, entries with their papers)."""
@@ -354,3 +394,63 @@ def export_collections(user):
         }
         for collection in owned
     ]
+
+
+def saved_state(user, paper_id):
+    """The paper page's Save control for ``user``: ``choices`` (the collections they may add
+    to, reading list first, each with ``has_paper``), ``saved_in`` (the names of those
+    holding ``paper_id``) and ``has_reading_list``. One query; none for an anonymous reader."""
+    if not user.is_authenticated:
+        return {"choices": [], "saved_in": [], "has_reading_list": False}
+    holding = Entry.objects.filter(collection=OuterRef("pk"), paper_id=paper_id)
+    choices = list(
+        visible_to(user)
+        .annotate(has_paper=Exists(holding))
+        .only("pk", "name", "is_default", "owner_id")
+        .order_by("-is_default", "name", "pk")
+    )
+    return {
+        "choices": choices,
+        "saved_in": [c.name for c in choices if c.has_paper],
+        "has_reading_list": any(c.is_default and c.owner_id == user.pk for c in choices),
+    }
+
+
+def collections_for_library(user):
+    """``user``'s collections and those shared with them, reading list first, each with
+    ``entry_count`` and its owner: one query."""
+    return list(
+        visible_to(user)
+        .select_related("owner")
+        .annotate(entry_count=Count("entries", distinct=True))
+        .order_by("-is_default", "name", "pk")
+    )
+
+
+def entries_for_page(collection):
+    """The entries of ``collection`` in order, each with its paper and the paper's first
+    authors (``entry.paper.card_authorships``): two queries whatever the number of entries."""
+    first_authors = Authorship.objects.select_related("author").order_by("position")
+    return list(
+        Entry.objects.filter(collection=collection)
+        .select_related("paper")
+        .only(
+            "pk",
+            "position",
+            "note",
+            "state",
+            "read_at",
+            "collection_id",
+            "paper_id",
+            "paper__title",
+            "paper__doi",
+            "paper__published_year",
+        )
+        .prefetch_related(
+            Prefetch(
+                "paper__authorships",
+                queryset=first_authors[: CARD_AUTHORS + 1],
+                to_attr="card_authorships",
+            )
+        )
+    )

@@ -2,7 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from library import notes
-from library.models import NOTE_MAX_LENGTH
+from library.models import (
+    COLLECTION_DESCRIPTION_MAX_LENGTH,
+    COLLECTION_NAME_MAX_LENGTH,
+    ENTRY_NOTE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+)
 
 
 class NoteForm(forms.Form):
@@ -57,3 +62,32 @@ class ImportForm(forms.Form):
         if data.get("collection") is None and not (data.get("new_collection") or "").strip():
             self.add_error("new_collection", "Name the new collection, or choose one above.")
         return data
+
+
+class CollectionForm(forms.Form):
+    """A new collection, or a collection's name and description; library.collections checks
+    the name (blank, taken) and says why."""
+
+    name = forms.CharField(label="Name", max_length=COLLECTION_NAME_MAX_LENGTH)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=COLLECTION_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    is_public = forms.BooleanField(
+        label="Public: anyone with the link can read it",
+        required=False,
+    )
+
+
+class ShareForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="They will be able to add, remove, order and annotate papers.",
+    )
+
+
+class EntryNoteForm(forms.Form):
+    note = forms.CharField(label="Short note", required=False, max_length=ENTRY_NOTE_MAX_LENGTH)

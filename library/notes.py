@@ -7,6 +7,7 @@ bumps ``Paper.content_version``.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from library.models import NOTE_MAX_LENGTH, Note
 
@@ -57,3 +58,21 @@ def export_notes(user):
         }
         for note in Note.objects.filter(user=user).select_related("paper").order_by("id")
     ]
+
+
+# "My library" lists this many notes at most, newest first; the search box finds older ones.
+LIBRARY_NOTES_SHOWN = 100
+
+
+def notes_for_library(user, query=""):
+    """``user``'s notes, newest first, with their papers; with ``query``, only those whose
+    text or paper title contains it (any case). One query, at most LIBRARY_NOTES_SHOWN rows."""
+    notes = (
+        Note.objects.filter(user=user)
+        .select_related("paper")
+        .only("pk", "text", "updated_at", "paper_id", "paper__title", "paper__doi")
+    )
+    query = (query or "").strip()
+    if query:
+        notes = notes.filter(Q(text__icontains=query) | Q(paper__title__icontains=query))
+    return list(notes[:LIBRARY_NOTES_SHOWN])

@@ -11,8 +11,9 @@ The page is put together from two kinds of parts:
 
 Queries for a signed-in reader whose paper's fragments are cached: the session and the
 user (middleware), the paper's row (1), their review (1), their private note (1), their
-helpful votes on the shown reviews (1, when reviews are shown), their "me too"s on others'
-open requests (1, when there are some): at most seven, whatever the number of authors,
+collections with where the paper is saved (1), their helpful votes on the shown reviews (1,
+when reviews are shown), their "me too"s on others' open requests (1, when there are some):
+at most eight, whatever the number of authors,
 reviews or requests. A cold cache adds ``paper_fragments.build``'s fourteen; a page of the
 "References" or "Cited by" block other than the first adds two each. Anonymous readers are
 served a whole copy kept for a short time (``papers.page_cache``) without any query.
@@ -21,7 +22,7 @@ served a whole copy kept for a short time (``papers.page_cache``) without any qu
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from library import notes
+from library import collections, notes
 from library.models import NOTE_MAX_LENGTH
 from papers import page_cache
 from papers.models import Paper
@@ -129,6 +130,8 @@ def reader_context(request, paper, fragments):
         # Their private note: only ever rendered here, per request (library.notes).
         "my_note": notes.note_for(user, paper.pk),
         "note_max_length": NOTE_MAX_LENGTH,
+        # Their Save control and where the paper is saved: per request (library.collections).
+        "saved": collections.saved_state(user, paper.pk),
         **reviews,
         **reader_resources_context(user, others_open),
     }

@@ -137,7 +137,54 @@ def test_an_entry_moves_and_the_others_keep_their_order(alice):
         collections.move_entry(entry=last, position=-1, by=alice)
 
 
-def test_an_entry_note_is_set_cleared_and_bounded(alice):
+def test_the_owner_renames_and_describes_but_the_reading_list_keeps_its_name(alice, bob):
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    collections.create_collection(owner=alice, name="Taken")
+    reading = collections.reading_list(alice)
+
+    collections.describe(collection=thesis, by=alice, name=" Chapter 2 ", description=" Tea ")
+    collections.describe(collection=reading, by=alice, name="Other", description="Soon")
+
+    thesis.refresh_from_db()
+    reading.refresh_from_db()
+    assert (thesis.name, thesis.description) == ("Chapter 2", "Tea")
+    assert (reading.name, reading.description) == (READING_LIST_NAME, "Soon")
+    with pytest.raises(ValidationError, match="already have a collection called “Taken”"):
+        collections.describe(collection=thesis, by=alice, name="Taken", description="")
+    with pytest.raises(ValidationError, match="at most 2,000"):
+        collections.describe(collection=thesis, by=alice, name="X", description="x" * 2001)
+    with pytest.raises(PermissionDenied):
+        collections.describe(collection=thesis, by=bob, name="Mine", description="")
+
+
+def test_a_user_is_found_by_name_in_any_case(alice, bob):
+    assert collections.user_named(" BOB ") == bob
+    with pytest.raises(ValidationError, match="no user called “nobody”"):
+        collections.user_named("nobody")
+
+
+def test_entries_move_up_and_down_and_stop_at_the_ends(alice, bob):
+    papers = PaperFactory.create_batch(3)
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    collections.add_papers(collection=thesis, papers=papers, by=alice)
+    first, second, third = thesis.entries.all()  # papers 0, 1, 2
+
+    def order():
+        return list(thesis.entries.values_list("paper_id", flat=True))
+
+    assert collections.move(entry=third, by=alice, direction="up")
+    assert order() == [papers[0].pk, papers[2].pk, papers[1].pk]
+    assert collections.move(entry=first, by=alice, direction="down")
+    assert order() == [papers[2].pk, papers[0].pk, papers[1].pk]
+    assert not collections.move(entry=third, by=alice, direction="up")  # first already
+    assert not collections.move(entry=second, by=alice, direction="down")  # last already
+    with pytest.raises(ValidationError, match="Unknown direction"):
+        collections.move(entry=first, by=alice, direction="sideways")
+    with pytest.raises(PermissionDenied):
+        collections.move(entry=first, by=bob, direction="up")
+
+
+def test_an_entry_note_is_set_cleared_and_limited(alice, bob):
     reading = collections.reading_list(alice)
     collections.add_papers(collection=reading, papers=[PaperFactory()], by=alice)
     entry = reading.entries.get()
@@ -148,3 +195,22 @@ def test_an_entry_note_is_set_cleared_and_bounded(alice):
     assert Entry.objects.get().note == ""
     with pytest.raises(ValidationError, match="at most 1,000 characters long; this one has 1,001"):
         collections.set_entry_note(entry=entry, note="x" * 1001, by=alice)
+    with pytest.raises(PermissionDenied):
+        collections.set_entry_note(entry=entry, note="Mine", by=bob)
+
+
+def test_the_saved_state_names_the_collections_holding_the_paper(alice, bob):
+    paper = PaperFactory()
+    reading = collections.reading_list(alice)
+    thesis = collections.create_collection(owner=alice, name="Thesis")
+    shared = collections.create_collection(owner=bob, name="Group")
+    shared.editors.add(alice)
+    collections.add_papers(collection=reading, papers=[paper], by=alice)
+    collections.add_papers(collection=shared, papers=[paper], by=bob)
+
+    state = collections.saved_state(alice, paper.pk)
+
+    assert [c.pk for c in state["choices"]] == [reading.pk, shared.pk, thesis.pk]
+    assert state["saved_in"] == [READING_LIST_NAME, "Group"]
+    assert state["has_reading_list"]
+    assert collections.saved_state(bob, paper.pk)["has_reading_list"] is False

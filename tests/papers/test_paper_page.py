@@ -669,10 +669,11 @@ PAGE_QUERIES = 14
 # A paper that cites nothing and that no catalogue paper cites: the two counts, no rows.
 UNCITED_PAGE_QUERIES = PAGE_QUERIES - 2
 # A signed-in reader adds: the session row, the user row, their own review, their private
-# note. (Their helpful votes cost one more when reviews are shown, their "me too"s one more
-# when others' open requests are; whether they are a verified author comes with the claims
-# the page shows.)
-SIGNED_IN_QUERIES = 4
+# note, their collections with whether this paper is in each (the Save control,
+# library.collections.saved_state). (Their helpful votes cost one more when reviews are
+# shown, their "me too"s one more when others' open requests are; whether they are a
+# verified author comes with the claims the page shows.)
+SIGNED_IN_QUERIES = 5
 
 
 @pytest.mark.parametrize(("n_authors", "n_related"), [(1, 1), (300, 40)])

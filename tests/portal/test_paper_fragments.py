@@ -539,7 +539,7 @@ def busy_paper(n):
 
 
 @pytest.mark.parametrize("n", [1, 12])
-def test_a_signed_in_page_from_cached_fragments_costs_seven_queries(
+def test_a_signed_in_page_from_cached_fragments_costs_eight_queries(
     django_assert_num_queries, dave, n
 ):
     paper = busy_paper(n)
@@ -548,8 +548,9 @@ def test_a_signed_in_page_from_cached_fragments_costs_seven_queries(
     client.force_login(dave)
 
     # The session, the user, the paper's row, the reader's review, their private note,
-    # their helpful votes on the shown reviews, their "me too"s on others' open requests.
-    with django_assert_num_queries(7):
+    # their collections with the paper's saved state (the Save control), their helpful
+    # votes on the shown reviews, their "me too"s on others' open requests.
+    with django_assert_num_queries(8):
         response = client.get(paper.get_absolute_url())
 
     html = response.content.decode()
@@ -564,9 +565,9 @@ def test_the_fragments_are_kept_in_the_shared_cache_too(paper, dave, django_asse
     client = Client()
     client.force_login(dave)
 
-    # The session, the user, the paper's row, the reader's review and note: nothing is
-    # rebuilt.
-    with django_assert_num_queries(5):
+    # The session, the user, the paper's row, the reader's review and note, their
+    # collections with the paper's saved state: nothing is rebuilt.
+    with django_assert_num_queries(6):
         response = client.get(paper.get_absolute_url())
 
     assert "Tea parties considered harmful" in response.content.decode()

@@ -111,6 +111,10 @@ def row(anonymous, user, other, author, curator):
     return dict(zip(ROLES, (anonymous, user, other, author, curator), strict=True))
 
 
+# A private collection's owner-only forms: the editor is refused, everyone else told nothing.
+OWNER_ONLY = row(LOGIN, MOVED, 404, 403, 404)
+
+
 def everyone(expected):
     return row(expected, expected, expected, expected, expected)
 
@@ -409,6 +413,45 @@ MATRIX = {
     # An import is its owner's only.
     "library/imports/<int:pk>/": Route(
         lambda w: f"/library/imports/{w.import_job.pk}/", GET=row(LOGIN, 200, 404, 404, 404)
+    ),
+    # library: pages. A private collection is 404 to all but its owner (alice) and its
+    # editor (carol); only the owner manages it.
+    "library/": Route(lambda w: "/library/", GET=signed_in(200)),
+    "library/save/<int:pk>/": Route(
+        lambda w: f"/library/save/{w.paper.pk}/", POST=Form({}, signed_in(MOVED))
+    ),
+    "library/collections/": Route(
+        lambda w: "/library/collections/",
+        GET=signed_in(200),
+        POST=Form({"name": "Croquet"}, signed_in(MOVED)),
+    ),
+    "library/collections/<int:pk>/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/", GET=row(404, 200, 404, 200, 404)
+    ),
+    "library/collections/<int:pk>/edit/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/edit/",
+        POST=Form({"name": "Chapter 2", "description": ""}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/publish/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/publish/",
+        POST=Form({"is_public": "1"}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/delete/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/delete/", POST=Form({}, OWNER_ONLY)
+    ),
+    "library/collections/<int:pk>/share/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/share/",
+        POST=Form({"username": "bob"}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/unshare/<int:user_id>/": Route(
+        lambda w: f"/library/collections/{w.collection.pk}/unshare/{w.carol.pk}/",
+        POST=Form({}, OWNER_ONLY),
+    ),
+    "library/collections/<int:pk>/entries/<int:entry_id>/": Route(
+        lambda w: (
+            f"/library/collections/{w.collection.pk}/entries/{w.collection.entries.get().pk}/"
+        ),
+        POST=Form({"action": "read"}, row(LOGIN, MOVED, 404, MOVED, 404)),
     ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
     "accounts/profile/": Route(
@@ -847,6 +890,7 @@ ADMIN_MODELS = {
     "accounts.claimdecision": UNSEEN,  # shown inside the claim
     "accounts.sentemail": UNSEEN,
     "recommendations.digest": UNSEEN,
+    "library.collection": UNSEEN,  # private reading: superusers only
     "papers.paper": SEEN,
     "papers.journal": SEEN,
     "papers.author": SEEN,

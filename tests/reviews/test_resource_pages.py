@@ -269,9 +269,9 @@ def test_the_page_runs_a_constant_number_of_queries_whatever_the_requests(
 
     client.force_login(bob)
     # The page's fragments are cached now (portal.paper_fragments): the session, the user,
-    # the paper's row, the reader's own review, their private note and their "me too"s
-    # (one query).
-    with django_assert_num_queries(6):
+    # the paper's row, the reader's own review, their private note, their collections with
+    # the paper's saved state (the Save control) and their "me too"s (one query).
+    with django_assert_num_queries(7):
         html = page(client, paper)
     assert html.count("You want this too") == n
 
