@@ -142,7 +142,7 @@ def test_a_private_collection_is_404_to_others_and_a_public_one_is_read_only(
 
 def test_an_editor_changes_entries_but_not_the_collection(client, alice, bob, paper):
     thesis = collections.create_collection(owner=alice, name="Thesis")
-    collections.share(collection=thesis, by=alice, username="bob")
+    collections.share(collection=thesis, user=bob, by=alice)
     collections.add_papers(collection=thesis, papers=[paper], by=alice)
     entry = thesis.entries.get()
     client.force_login(bob)
@@ -237,7 +237,7 @@ def fill(owner, n):
         AuthorshipFactory.create_batch(5, paper=paper)
     collections.add_papers(collection=thesis, papers=papers, by=owner)
     for entry in thesis.entries.all():
-        collections.set_note(entry=entry, by=owner, note="Look at the figures")
+        collections.set_entry_note(entry=entry, note="Look at the figures", by=owner)
     return thesis, papers
 
 
