@@ -11,8 +11,8 @@ from papers import similar, vectors
 from papers.models import Paper, PaperCategory, VectorIndex
 from papers.recommend import place_paper
 from tests.factories import PaperFactory
-from tests.papers.test_vectors import catalogue_without, import_sample
 from tests.papers.test_similarity import listings
+from tests.papers.test_vectors import catalogue_without, import_sample
 
 pytestmark = pytest.mark.django_db
 
