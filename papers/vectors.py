@@ -106,12 +106,19 @@ def model_of(space):
 # --- the vectors table --------------------------------------------------------------------
 
 
-def write_vectors(space, ids, vectors, dense):
+def write_vectors(space, ids, vectors, dense, *, before_current=False):
     """Insert or replace the PaperVector rows of these papers (sparse ``vectors`` and
-    ``dense`` rows in ``ids`` order) in one transaction. Returns how many."""
+    ``dense`` rows in ``ids`` order) in one transaction. Returns how many.
+
+    ``before_current``: a rebuild writing a new space before its run is current, so no
+    placement writes into it meanwhile and the index built next holds every row: the rows
+    are dated before that build's FRESH_OVERLAP, so that searches do not scan all of them
+    exactly beside the index (``nearest``) until an hourly build comes after them."""
     vectors = sp.csr_matrix(vectors, dtype=np.float32)
     dense = np.ascontiguousarray(dense, dtype=np.float32)
     now = timezone.now()
+    if before_current:
+        now -= FRESH_OVERLAP + timedelta(seconds=1)
     rows = []
     for row, paper_id in enumerate(ids):
         start, stop = vectors.indptr[row], vectors.indptr[row + 1]
