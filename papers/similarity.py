@@ -251,7 +251,7 @@ class ContentIndex:
     def with_rows(self, ids, vectors, dense):
         """A new index of the same fitted space holding only these papers' rows (e.g. a
         placed paper and its candidates, read from the database)."""
-        return type(self)(
+        index = type(self)(
             ids=ids,
             words=self.words,
             tags=self.tags,
@@ -259,6 +259,8 @@ class ContentIndex:
             vectors=vectors,
             dense=dense,
         )
+        index._terms = self._terms  # the vocabulary as an array, when already built
+        return index
 
     def neighbours_of(self, paper_id, k=10):
         """[(other_id, score), ...] best first among this index's rows, never itself."""
