@@ -220,21 +220,27 @@ def paper_extra_columns():
 
 def plan(corpus, templates, keyword_shapes):
     """Every lookup table, and what each template and corpus row maps to."""
-    journals, journal_ids = [], {}
+    journals, journal_ids, issn_ids = [], {}, {}
     funders, funder_ids = [], {}
     for work in templates:
         if work.journal and work.journal.title not in journal_ids:
             issns = dict(work.journal.issns)
-            journal_ids[work.journal.title] = len(journals) + 1
-            journals.append(
-                (
-                    len(journals) + 1,
-                    work.journal.title,
-                    issns.get("print", ""),
-                    issns.get("electronic", ""),
-                    work.journal.publisher or work.publisher,
+            # One journal under two spellings ("PLoS ONE", "PLOS ONE"): its ISSNs are unique.
+            known = [issn_ids[i] for i in issns.values() if i in issn_ids]
+            if known:
+                journal_ids[work.journal.title] = known[0]
+            else:
+                issn_ids.update({issn: len(journals) + 1 for issn in issns.values() if issn})
+                journal_ids[work.journal.title] = len(journals) + 1
+                journals.append(
+                    (
+                        len(journals) + 1,
+                        work.journal.title,
+                        issns.get("print", ""),
+                        issns.get("electronic", ""),
+                        work.journal.publisher or work.publisher,
+                    )
                 )
-            )
         for award in work.funders:
             key = award.funder_doi or award.name
             if key not in funder_ids:

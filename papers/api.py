@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -38,7 +38,16 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from papers import citation, citation_styles, listing, metadata, recommend, records, references
+from papers import (
+    citation,
+    citation_styles,
+    listing,
+    metadata,
+    recommend,
+    records,
+    references,
+    similar,
+)
 from papers.filters import PaperFilter
 from papers.models import (
     Author,
@@ -493,6 +502,72 @@ class RelatedPaperSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+SIMILAR_FILTERS = ("year_min", "year_max", "journal", "category", "keyword", "funder", "type")
+
+
+class SimilarRequestSerializer(serializers.Serializer):
+    """What a client sends to find similar papers: a text or a paper, a limit, filters."""
+
+    text = serializers.CharField(
+        required=False,
+        trim_whitespace=False,  # papers.similar says what is wrong with blank text
+        allow_blank=True,
+        help_text=f"An abstract, a question or a draft's introduction: at most "
+        f"{similar.MAX_TEXT_CHARS:,} characters, with words the catalogue knows.",
+    )
+    paper = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The id of a paper: papers like it (never itself). Give text or paper.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        default=similar.DEFAULT_LIMIT,
+        min_value=1,
+        max_value=similar.MAX_LIMIT,
+        help_text=f"How many papers, 1 to {similar.MAX_LIMIT} (default {similar.DEFAULT_LIMIT}).",
+    )
+    year_min = serializers.IntegerField(required=False, min_value=0, max_value=9999)
+    year_max = serializers.IntegerField(required=False, min_value=0, max_value=9999)
+    journal = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    category = serializers.CharField(required=False, max_length=200, help_text="A slug.")
+    keyword = serializers.CharField(required=False, max_length=200, help_text="A slug.")
+    funder = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    type = serializers.CharField(required=False, max_length=100, help_text="A work type.")
+    has_abstract = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, data):
+        if ("text" in data) == ("paper" in data):
+            raise serializers.ValidationError(
+                'Give either "text" (papers like a text) or "paper" (papers like a paper), '
+                "not both and not neither."
+            )
+        if "text" in data:
+            try:
+                data["text"] = similar.clean_text(data["text"])
+            except similar.SimilarError as error:
+                raise serializers.ValidationError({"text": [str(error)]}) from None
+        return data
+
+    def filters(self):
+        data = self.validated_data
+        filters = {name: data[name] for name in SIMILAR_FILTERS if name in data}
+        if data.get("has_abstract") is not None:
+            filters["has_abstract"] = "true" if data["has_abstract"] else "false"
+        return filters
+
+
+class SimilarPaperSerializer(serializers.Serializer):
+    """One result: the paper, its similarity and why."""
+
+    rank = serializers.IntegerField()
+    score = serializers.FloatField(help_text="Similarity in (0, 1]: words and topics.")
+    reason = serializers.CharField(help_text='e.g. "Shares: transformer, attention, decoding".')
+    shared_words = serializers.ListField(child=serializers.CharField())
+    paper = PaperListSerializer()
+
+
 class ReferenceSerializer(serializers.ModelSerializer):
     """One entry of a paper's reference list: the cited catalogue paper when known, and
     what the record says of the cited work either way."""
@@ -869,6 +944,72 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
         paper = get_object_or_404(Paper.objects.only("pk"), pk=pk)
         rows = recommend.related_papers(paper.pk)
         return Response(RelatedPaperSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Papers like a text, or like a paper",
+        description="Find papers like this: the catalogue's papers most like a pasted "
+        "`text` (an abstract, a question, a draft's introduction) or like a `paper` (by "
+        "id), best first, ranked by the vectors of the related lists (words and topics), "
+        "each with its score and the words it shares with the text. Optional filters as "
+        "on the papers list (year_min, year_max, journal, category, keyword, funder, type, "
+        "has_abstract); retracted papers are left out. Open to everyone, read-only.\n\n"
+        "400, with the reason under the field or under non_field_errors: empty or "
+        f"whitespace text, text over {similar.MAX_TEXT_CHARS:,} characters, text with no "
+        "word the catalogue knows (only digits or punctuation), both or neither of "
+        "text and paper, a limit outside 1-100, a filter that is not understood. "
+        "404: no paper has the given id (as for every other paper URL of the API). "
+        "503: a new portal whose vectors are still being computed.",
+        request=SimilarRequestSerializer,
+        responses={
+            200: OpenApiResponse(SimilarPaperSerializer(many=True), description="Best first."),
+            400: OpenApiResponse(description="The body is not a question we can answer."),
+            404: OpenApiResponse(description="No paper has this id."),
+            503: OpenApiResponse(description="The vectors are being computed; try later."),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="similar",
+        pagination_class=None,
+        filterset_class=None,
+        permission_classes=[permissions.AllowAny],
+    )
+    def similar(self, request):
+        form = SimilarRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        options = {
+            "limit": data["limit"],
+            "filters": form.filters(),
+            "papers": Paper.objects.for_list(),
+        }
+        try:
+            if "paper" in data:
+                paper = Paper.objects.only("pk").filter(pk=data["paper"]).first()
+                if paper is None:
+                    raise NotFound(f"No paper has the id {data['paper']}.")
+                results = similar.similar_to_paper(paper, **options)
+            else:
+                results = similar.similar_to_text(data["text"], **options)
+        except similar.InvalidFilters as error:
+            raise ValidationError(error.errors) from None
+        except similar.SimilarUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except similar.SimilarError as error:
+            raise ValidationError({"text": [str(error)]}) from None
+        context = self.get_serializer_context()
+        body = [
+            {
+                "rank": rank,
+                "score": round(match.score, 4),
+                "reason": match.reason,
+                "shared_words": list(match.shared_words),
+                "paper": PaperListSerializer(match.paper, context=context).data,
+            }
+            for rank, match in enumerate(results, start=1)
+        ]
+        return Response(body)
 
     @extend_schema(
         summary="A paper's references",

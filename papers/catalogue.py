@@ -14,11 +14,22 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from papers import listing
-from papers.filters import NEWEST, ORDERINGS, RELEVANCE, SORT_CHOICES, TYPE_CHOICES, PaperFilter
+from papers import listing, similar
+from papers.filters import (
+    MAX_ID,
+    NEWEST,
+    ORDERINGS,
+    RELEVANCE,
+    SORT_CHOICES,
+    TYPE_CHOICES,
+    PaperFilter,
+    SimilarFilter,
+)
+from papers.forms import SimilarForm
 from papers.models import (
     Author,
     Authorship,
@@ -79,6 +90,60 @@ def paper_list(request):
         **page_context(request, page),
     }
     return render(request, "papers/paper_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def similar_papers(request):
+    """/papers/similar/: the papers most like a pasted text, or (``?paper=<id>``) like a
+    paper, with the filters of /papers/ (``papers.similar``).
+
+    The text is sent by POST: an abstract or an introduction (up to 20,000 characters)
+    does not fit in a URL that every proxy passes (many stop at 8 kB). Nothing is written,
+    so the results are the answer to the POST itself, not a redirect. A short text also
+    works as ``?text=`` (a link); ``?paper=<id>`` is the "More like this" link of every
+    paper. Queries: the current space, the index version, the vectors placed since it,
+    the candidates that pass the filters, their vectors, the 20 cards (3); the paper (5
+    more: it and its content) for ``?paper=``; one per linked filter to name it.
+    """
+    params = request.POST if request.method == "POST" else request.GET
+    filterset = SimilarFilter(params, queryset=Paper.objects.none())
+    form = SimilarForm(params if "text" in params else None)
+    errors = filterset.form.errors  # validates the filters: bad ones are shown and ignored
+    filters = {
+        name: params[name] for name in filterset.filters if name in params and name not in errors
+    }
+    of_paper, results, status = _similar_paper_of(params.get("paper")), None, 200
+    try:
+        if of_paper is not None:
+            results = similar.similar_to_paper(of_paper, filters=filters)
+        elif form.is_bound and form.is_valid():
+            results = similar.similar_to_text(form.cleaned_data["text"], filters=filters)
+    except similar.SimilarUnavailable as error:
+        form.add_error(None, str(error))
+        status = 503
+    except similar.SimilarError as error:
+        form.add_error("text", str(error))
+        status = 400
+    if form.is_bound and not form.is_valid() and status == 200:
+        status = 400
+    context = {
+        "form": form,
+        "filter_form": filterset.form,
+        "of_paper": of_paper,
+        "results": results,
+        "type_choices": TYPE_CHOICES,
+        "chips": linked_filter_chips(params, filterset.form.cleaned_data),
+    }
+    return render(request, "papers/similar.html", context, status=status)
+
+
+def _similar_paper_of(value):
+    """The paper of ``?paper=<id>`` (None when not given); 404 for an unknown one."""
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+        raise Http404("No paper has this id.")
+    return get_object_or_404(Paper.objects.only("pk", "title"), pk=int(value))
 
 
 @require_safe

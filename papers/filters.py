@@ -177,3 +177,25 @@ class PaperFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.exclude(abstract="") if value else queryset.filter(abstract="")
+
+
+class SimilarFilter(PaperFilter):
+    """The filters of /papers/ without its search and sort, for "Find papers like this"
+    (``papers.similar``): the similarity is the order, the text the search. Applied to a
+    bounded set of candidate papers, so every filter is a plain test per row."""
+
+    q = None
+    sort = None
+
+    def filter_queryset(self, queryset):
+        queryset = django_filters.FilterSet.filter_queryset(self, queryset)
+        for links in self._term_links():
+            queryset = queryset.filter(Exists(links.filter(paper=OuterRef("pk"))))
+        return queryset
+
+    @property
+    def is_filtered(self):
+        """Whether any filter is set (and understood)."""
+        self.form.errors  # noqa: B018 -- validates the form once, filling cleaned_data
+        data = getattr(self.form, "cleaned_data", {})
+        return any(value not in (None, "") for value in data.values())

@@ -3,6 +3,7 @@
 from django import forms
 
 from papers.records import MAX_DOI_LENGTH, RecordError, normalize_doi
+from papers.similar import MAX_TEXT_CHARS as MAX_SIMILAR_TEXT
 
 
 class AddPaperForm(forms.Form):
@@ -33,3 +34,22 @@ class AddPaperForm(forms.Form):
         except RecordError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
         return text
+
+
+class SimilarForm(forms.Form):
+    """ "Find papers like this": the text to compare, checked by ``papers.similar``."""
+
+    text = forms.CharField(
+        label="Text to compare",
+        # The length is checked by papers.similar once line breaks are counted as one
+        # character each, as the browser's maxlength counts them (a form sends them as two).
+        strip=True,
+        help_text=f"An abstract, a question or a draft's introduction: up to "
+        f"{MAX_SIMILAR_TEXT:,} characters.",
+        widget=forms.Textarea(attrs={"rows": 10, "maxlength": MAX_SIMILAR_TEXT}),
+        error_messages={"required": "Paste some text to find papers like it: the text is empty."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

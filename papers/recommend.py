@@ -117,7 +117,7 @@ def rebuild_related(*, co_rated=None, progress=None):
             # finishing rebuild never deletes the space of one still running.
             space = vectors.save_space(index, paper_count=len(documents))
             RecommendationRun.objects.filter(pk=run.pk).update(space=space)
-            vectors.write_vectors(space, index.ids, index.vectors, index.dense)
+            vectors.write_vectors(space, index.ids, index.vectors, index.dense, before_current=True)
             vectors.build_index(space)
         citations = cocitation.catalogue_neighbours()
         lists = _ListMaker(co_rated=co_rated or {}, index=index, citations=citations)

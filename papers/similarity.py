@@ -251,7 +251,7 @@ class ContentIndex:
     def with_rows(self, ids, vectors, dense):
         """A new index of the same fitted space holding only these papers' rows (e.g. a
         placed paper and its candidates, read from the database)."""
-        return type(self)(
+        index = type(self)(
             ids=ids,
             words=self.words,
             tags=self.tags,
@@ -259,6 +259,8 @@ class ContentIndex:
             vectors=vectors,
             dense=dense,
         )
+        index._terms = self._terms  # the vocabulary as an array, when already built
+        return index
 
     def scores_of(self, paper_id, other_ids):
         """[(other_id, score), ...] of these papers of the index against ``paper_id``, best
@@ -287,14 +289,45 @@ class ContentIndex:
         """Up to n words or phrases that weigh most in both papers, for the reason shown."""
         if self.words is None or paper_id not in self.row_of or other_id not in self.row_of:
             return []
-        if self._terms is None:  # built once: the vocabulary as an array is slow to make
-            self._terms = self.words.get_feature_names_out()
         # Straight from the CSR arrays: called for every row of a rebuild, and slicing the
         # matrix costs ~50x more.
-        (one_columns, one_weights), (other_columns, other_weights) = (
-            self._row(self.row_of[paper_id]),
-            self._row(self.row_of[other_id]),
-        )
+        return self._shared(self._row(self.row_of[paper_id]), self.row_of[other_id], n)
+
+    def shared_terms_with(self, vector, other_id, n=3):
+        """``shared_terms`` between a query's sparse row (``vectorize``; not in this index)
+        and a paper of this index."""
+        if self.words is None or other_id not in self.row_of:
+            return []
+        vector = sp.csr_matrix(vector)
+        return self._shared((vector.indices, vector.data), self.row_of[other_id], n)
+
+    def query_words(self, vector):
+        """The words of the vocabulary a query's sparse row holds (numbers left out)."""
+        if self.words is None:
+            return []
+        terms = self._vocabulary()
+        columns = sp.csr_matrix(vector).indices
+        return [str(terms[c]) for c in columns[columns < len(terms)] if _has_letter(terms[c])]
+
+    def rank_vectors(self, vectors, dense, *, k):
+        """[(paper_id, score), ...] best first, k at most, of this index's rows for a query
+        that is not one of them (one sparse row and its dense row, from ``vectorize``):
+        every row is scored exactly, as a neighbour is (words + topics, a shared word or
+        tag required)."""
+        if not self.ids:
+            return []
+        rows = np.arange(len(self.ids))[None, :]
+        return self._score(sp.csr_matrix(vectors), np.atleast_2d(dense), rows, k=k)[0]
+
+    def _vocabulary(self):
+        if self._terms is None:  # built once: the vocabulary as an array is slow to make
+            self._terms = self.words.get_feature_names_out()
+        return self._terms
+
+    def _shared(self, one, other_row, n):
+        """The shared words of a row given as (columns, weights) and row ``other_row``."""
+        self._vocabulary()
+        (one_columns, one_weights), (other_columns, other_weights) = one, self._row(other_row)
         columns, mine, theirs = np.intersect1d(
             one_columns, other_columns, assume_unique=True, return_indices=True
         )
@@ -396,6 +429,10 @@ def _tags(document, field):
     if field == "journal":
         return (document.journal.strip().lower(),) if document.journal.strip() else ()
     return tuple(getattr(document, field))
+
+
+def _has_letter(term):
+    return any(char.isalpha() for char in term)
 
 
 def _as_tokens(values):

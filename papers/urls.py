@@ -24,6 +24,7 @@ urlpatterns = [
     path("", catalogue.home, name="home"),
     path("papers/", catalogue.paper_list, name="list"),
     path("papers/add/", views.add_paper, name="add"),
+    path("papers/similar/", catalogue.similar_papers, name="similar"),
     path("papers/<int:pk>/cite.bib", views.paper_export, {"fmt": "bibtex"}, name="paper-bibtex"),
     path("papers/<int:pk>/cite.ris", views.paper_export, {"fmt": "ris"}, name="paper-ris"),
     path(

@@ -52,6 +52,7 @@ HNSW_EF_SEARCH = 128
 # beside it too: a placement whose transaction was still open when the read began.
 FRESH_OVERLAP = timedelta(minutes=10)
 WRITE_BATCH = 5000
+FEW_ROWS = 10000
 
 
 # --- the fitted model ---------------------------------------------------------------------
@@ -106,12 +107,19 @@ def model_of(space):
 # --- the vectors table --------------------------------------------------------------------
 
 
-def write_vectors(space, ids, vectors, dense):
+def write_vectors(space, ids, vectors, dense, *, before_current=False):
     """Insert or replace the PaperVector rows of these papers (sparse ``vectors`` and
-    ``dense`` rows in ``ids`` order) in one transaction. Returns how many."""
+    ``dense`` rows in ``ids`` order) in one transaction. Returns how many.
+
+    ``before_current``: a rebuild writing a new space before its run is current, so no
+    placement writes into it meanwhile and the index built next holds every row: the rows
+    are dated before that build's FRESH_OVERLAP, so that searches do not scan all of them
+    exactly beside the index (``nearest``) until an hourly build comes after them."""
     vectors = sp.csr_matrix(vectors, dtype=np.float32)
     dense = np.ascontiguousarray(dense, dtype=np.float32)
     now = timezone.now()
+    if before_current:
+        now -= FRESH_OVERLAP + timedelta(seconds=1)
     rows = []
     for row, paper_id in enumerate(ids):
         start, stop = vectors.indptr[row], vectors.indptr[row + 1]
@@ -145,13 +153,18 @@ def read_vectors(space, paper_ids=None, *, since=None):
     in a space, in id order. One query."""
     rows = PaperVector.objects.filter(space=space).order_by("paper_id")
     if paper_ids is not None:
-        rows = rows.filter(paper_id__in=list(paper_ids))
+        paper_ids = list(paper_ids)
+        rows = rows.filter(paper_id__in=paper_ids)
     if since is not None:
         rows = rows.filter(updated_at__gte=since)
     ids, dense, columns, weights, indptr = [], [], [], [], [0]
-    for paper_id, vector, term_columns, term_weights in rows.values_list(
-        "paper_id", "dense", "term_columns", "term_weights"
-    ).iterator(chunk_size=10000):
+    rows = rows.values_list("paper_id", "dense", "term_columns", "term_weights")
+    # A few papers' rows (a placement's or a search's candidates, those written since the
+    # index) in one round trip; all of a space's (a build) through a server-side cursor.
+    whole = since is None and (paper_ids is None or len(paper_ids) > FEW_ROWS)
+    for paper_id, vector, term_columns, term_weights in (
+        rows.iterator(chunk_size=10000) if whole else rows
+    ):
         ids.append(paper_id)
         dense.append(np.frombuffer(bytes(vector), dtype=np.float32))
         columns.append(np.frombuffer(bytes(term_columns), dtype=np.int32))

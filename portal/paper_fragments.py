@@ -51,7 +51,7 @@ from reviews.resources import requests_for_page
 
 # Part of every key: change it when the fragments' templates or shape change, so that a
 # deploy never serves the previous release's fragments from the shared cache.
-LAYOUT = 2
+LAYOUT = 3
 # The metadata states whose page does not change with the clock (see the module docstring).
 SETTLED = (Paper.MetadataStatus.FETCHED, Paper.MetadataStatus.CURATED)
 ANONYMOUS = "anonymous"

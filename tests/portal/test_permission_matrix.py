@@ -355,6 +355,12 @@ MATRIX = {
     "authors/<int:pk>/": Route(lambda w: f"/authors/{w.author.pk}/", GET=everyone(200)),
     "categories/<str:slug>/": Route(lambda w: f"/categories/{w.category.slug}/", GET=everyone(200)),
     "keywords/<str:slug>/": Route(lambda w: f"/keywords/{w.keyword.slug}/", GET=everyone(200)),
+    # Find papers like this: a read-only search, open to everyone (text by POST).
+    "papers/similar/": Route(
+        lambda w: "/papers/similar/",
+        GET=everyone(200),
+        POST=Form({"text": "Tea parties and croquet"}, everyone(200)),
+    ),
     "papers/add/": Route(
         lambda w: "/papers/add/",
         GET=signed_in(200),
@@ -783,6 +789,10 @@ MATRIX = {
         lambda w: "/api/v1/papers/",
         GET=everyone(200),
         POST=Json({"doi": "10.5555/matrix.api"}, signed_in(202, anonymous=403)),
+    ),
+    "api/v1/papers/similar/$": Route(
+        lambda w: "/api/v1/papers/similar/",
+        POST=Json({"text": "Tea parties and croquet", "limit": 5}, everyone(200)),
     ),
     "api/v1/papers/doi/(?P<doi>.+)/$": Route(
         lambda w: f"/api/v1/papers/doi/{w.paper.doi}/", GET=everyone(200)

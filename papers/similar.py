@@ -1,0 +1,213 @@
+"""Find papers like this: the papers nearest to a pasted text (an abstract, a question, a
+draft's introduction) or to a paper, by the vectors the related lists use.
+
+``similar_to_text(text, limit=, filters=)`` and ``similar_to_paper(paper, limit=, filters=)``
+turn the text (or the paper's title, abstract, keywords, categories, journal and authors)
+into vectors in the current ``VectorSpace`` (``papers.vectors.model_of``: the model the
+papers' own vectors were computed in, so nothing is refitted), ask the nearest-neighbour
+index for candidates together with an exact search of the papers placed since it was built
+(``papers.vectors.nearest``: each call sees the newest index version, so a web process loads
+a new version the first time it searches after a build), keep those that pass the filters
+of /papers/ (``papers.filters.SimilarFilter``) and are not retracted, then score each
+exactly as a related paper is scored (words + topics, at least one shared word or tag) and
+name the words they share with the text as the reason.
+
+Filters are applied to the candidates, so a narrow filter widens the candidate set
+(CANDIDATE_STEPS) until enough pass or the catalogue is exhausted.
+
+Before the first rebuild of the related lists (a new portal: no space yet) a catalogue of up
+to FIT_NOW_MAX_PAPERS papers is fitted in memory for the question; a larger one answers
+``SimilarUnavailable`` until the rebuild has run (``manage.py recompute_recommendations``).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from papers import vectors
+from papers.filters import SimilarFilter
+from papers.models import Paper
+from papers.recommend import load_documents
+from papers.similarity import ContentIndex, Document
+
+MAX_TEXT_CHARS = 20_000
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+# Candidates asked of the index, widened step by step while too few pass the filters.
+CANDIDATE_STEPS = (200, 1000, 5000)
+FIT_NOW_MAX_PAPERS = 5000
+SHARED_WORDS = 3
+
+
+class SimilarError(ValueError):
+    """A question that cannot be answered as asked; its message says why, for a person."""
+
+
+class InvalidFilters(SimilarError):
+    """Filters that are not understood: ``errors`` maps each parameter to its messages."""
+
+    def __init__(self, errors):
+        self.errors = {name: list(messages) for name, messages in errors.items()}
+        super().__init__("; ".join(f"{name}: {' '.join(m)}" for name, m in self.errors.items()))
+
+
+class SimilarUnavailable(SimilarError):
+    """No vectors yet, and too many papers to fit them for one question."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPaper:
+    """One result: the paper (rows of the ``papers`` queryset), its score in (0, 1] and the
+    words it shares with the text (or paper), weightiest first."""
+
+    paper: Paper
+    score: float
+    shared_words: tuple[str, ...]
+
+    @property
+    def reason(self):
+        if self.shared_words:
+            return "Shares: " + ", ".join(self.shared_words)
+        return "Similar topic"
+
+
+def clean_text(text):
+    """The text as searched (stripped), or SimilarError saying what is wrong with it."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise SimilarError("Paste some text to find papers like it: the text is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise SimilarError(
+            f"The text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} are "
+            "compared. Paste the abstract or the introduction only."
+        )
+    return text
+
+
+def clean_limit(limit):
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise SimilarError(f"The limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return limit
+
+
+def similar_to_text(text, *, limit=DEFAULT_LIMIT, filters=None, papers=None):
+    """The papers most like ``text``, best first: [SimilarPaper], at most ``limit``.
+
+    ``filters``: the /papers/ parameters (year_min, year_max, journal, category, keyword,
+    funder, type, has_abstract) as a mapping; ``papers``: the queryset the rows are read
+    from (default ``Paper.objects.for_cards()``). Raises SimilarError for empty, oversized
+    or unusable text (no word the catalogue knows), a bad limit or bad filters.
+    """
+    text = clean_text(text)
+    limit = clean_limit(limit)
+    filterset = _filterset(filters)
+    model, space = _model()
+    sparse, dense = model.vectorize([Document(paper_id=0, title="", abstract=text)])
+    if not model.query_words(sparse):
+        raise SimilarError(
+            "None of the words of this text appear in the catalogue's papers, so there is "
+            "nothing to compare: paste sentences in English, e.g. an abstract."
+        )
+    return _ranked(model, space, sparse, dense, limit=limit, filterset=filterset, papers=papers)
+
+
+def similar_to_paper(paper, *, limit=DEFAULT_LIMIT, filters=None, papers=None):
+    """The papers most like ``paper`` (never itself), best first, as ``similar_to_text``
+    but from all the paper's content (its authors, categories and journal count too)."""
+    limit = clean_limit(limit)
+    filterset = _filterset(filters)
+    model, space = _model()
+    sparse, dense = model.vectorize(load_documents([paper.pk]))
+    if not sparse.nnz:
+        return []
+    return _ranked(
+        model,
+        space,
+        sparse,
+        dense,
+        limit=limit,
+        filterset=filterset,
+        papers=papers,
+        exclude={paper.pk},
+    )
+
+
+def _filterset(filters):
+    filterset = SimilarFilter(filters or {}, queryset=Paper.objects.all())
+    if filterset.form.errors:
+        raise InvalidFilters(filterset.form.errors)
+    return filterset
+
+
+def _model():
+    """(the model to vectorize in, its space or None when it was fitted just now)."""
+    space = vectors.current_space()
+    model = vectors.model_of(space) if space is not None else None
+    if model is not None:
+        return model, space
+    return _fit_now(), None
+
+
+def _fit_now():
+    """The whole catalogue fitted in memory, for a portal whose lists were never built."""
+    count = Paper.objects.aggregate(n=Count("pk"))["n"]
+    if count > FIT_NOW_MAX_PAPERS:
+        raise SimilarUnavailable(
+            "Similar papers are not available yet: the catalogue's vectors are being "
+            "computed. Try again in a few minutes."
+        )
+    documents = load_documents()
+    if not documents:
+        raise SimilarUnavailable("There are no papers in the catalogue yet.")
+    return ContentIndex.fit(documents)
+
+
+def _ranked(model, space, sparse, dense, *, limit, filterset, papers, exclude=frozenset()):
+    if space is None:  # fitted now: its rows are the catalogue
+        allowed = _allowed(filterset, model.ids, exclude)
+        rows = [model.row_of[paper_id] for paper_id in allowed]
+        index = model.with_rows(allowed, model.vectors[rows], model.dense[rows])
+    else:
+        index = vectors.local_index(
+            model, space, _candidates(model, space, dense, limit, filterset, exclude)
+        )
+    best = index.rank_vectors(sparse, dense, k=limit)
+    found = {
+        paper.pk: paper
+        for paper in (papers if papers is not None else Paper.objects.for_cards()).filter(
+            pk__in=[pk for pk, _ in best]
+        )
+    }
+    return [
+        SimilarPaper(
+            paper=found[paper_id],
+            score=score,
+            shared_words=tuple(index.shared_terms_with(sparse, paper_id, n=SHARED_WORDS)),
+        )
+        for paper_id, score in best
+        if paper_id in found
+    ]
+
+
+def _candidates(model, space, dense, limit, filterset, exclude):
+    """Ids of the papers to score: the index's nearest (with the exact search of papers
+    placed since it was built) that pass the filters, widened until enough do; without
+    topics (a small catalogue), every paper that passes them."""
+    if not model.has_topics:
+        return _allowed(filterset, vectors.all_paper_ids(space), exclude)
+    for step in CANDIDATE_STEPS:
+        wanted = max(step, limit * 5)
+        near = vectors.nearest(space, dense[0], wanted, exclude=exclude)
+        allowed = _allowed(filterset, near, exclude)
+        if len(allowed) >= limit * 2 or len(near) < wanted:
+            break
+    return allowed
+
+
+def _allowed(filterset, paper_ids, exclude):
+    """Those of these papers that pass the filters and are not retracted (one query)."""
+    paper_ids = [pk for pk in paper_ids if pk not in exclude]
+    if not paper_ids:
+        return []
+    passing = filterset.filter_queryset(Paper.objects.filter(pk__in=paper_ids))
+    return sorted(passing.filter(is_retracted=False).values_list("pk", flat=True))
