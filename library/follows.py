@@ -25,8 +25,16 @@ from django.utils import timezone
 
 from library.models import FOLLOW_NAME_MAX_LENGTH, FOLLOW_QUERY_MAX_LENGTH, Follow
 from papers.filters import PaperFilter
-from papers.models import Author, Authorship, Category, Journal, Keyword, Paper, PaperCategory
-from papers.models import PaperKeyword
+from papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Journal,
+    Keyword,
+    Paper,
+    PaperCategory,
+    PaperKeyword,
+)
 
 Kind = Follow.Kind
 # The model of each followed thing, and how a page or the API names it (id or slug).
