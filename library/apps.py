@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class LibraryConfig(AppConfig):
-    """A researcher's own library: private notes on papers (issue 18)."""
+    """A researcher's own library: private notes on papers, collections,
+    follows and their feeds (issue 18)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "library"
@@ -11,6 +12,7 @@ class LibraryConfig(AppConfig):
         # accounts sits below this app: its account export asks the apps above it for their
         # part through a registry instead of importing them.
         from accounts import account_data
-        from library import notes
+        from library import follows, notes
 
         account_data.register_export_section("notes", notes.export_notes)
+        account_data.register_export_section("follows", follows.export_follows)
