@@ -131,7 +131,7 @@ def follow(*, user, kind, target=None, query="", name=""):
     fields = {"user": user, "kind": kind}
     if kind == Kind.SEARCH:
         fields["query"] = normalise_query(query)
-        name = _check_name(name) or default_name(fields["query"])
+        name = _check_name(name)
     elif kind in Follow.TARGET_FIELDS:
         if target is None:
             raise ValidationError(f"Say which {kind} to follow.")
@@ -146,9 +146,8 @@ def follow(*, user, kind, target=None, query="", name=""):
         return existing, False
     try:
         with transaction.atomic():
-            created = Follow.objects.create(
-                **fields, name=name if kind == Kind.SEARCH else "", alerted_until=timezone.now()
-            )
+            name = (name or default_name(fields["query"])) if kind == Kind.SEARCH else ""
+            created = Follow.objects.create(**fields, name=name, alerted_until=timezone.now())
     except IntegrityError:  # a concurrent request followed it between our read and insert
         return Follow.objects.get(**fields), False
     return created, True

@@ -89,6 +89,10 @@ def test_a_saved_search_keeps_its_query_normalised_and_can_be_renamed(alice):
     assert saved.reason == "New in your saved search “graph neural networks”"
     follows.rename(follow=saved, name="  GNNs  ", by=alice)
     assert Follow.objects.get(pk=saved.pk).name == "GNNs"
+    follows.follow(user=alice, kind=Kind.SEARCH, query=saved.query)
+    assert Follow.objects.get(pk=saved.pk).name == "GNNs"  # saved again without a name
+    follows.follow(user=alice, kind=Kind.SEARCH, query=saved.query, name="G")
+    assert Follow.objects.get(pk=saved.pk).name == "G"
     follows.rename(follow=saved, name="", by=alice)
     assert Follow.objects.get(pk=saved.pk).name == "graph neural networks"
 
