@@ -67,6 +67,7 @@ def export_account(user):
             "paper_activity_frequency": profile.paper_activity_frequency,
             "request_answers_frequency": profile.request_answers_frequency,
             "claim_decisions_frequency": profile.claim_decisions_frequency,
+            "follow_alerts_frequency": profile.follow_alerts_frequency,
             "review_notices": profile.review_notices,
         },
         "claims": [

@@ -96,6 +96,7 @@ class MyProfileSerializer(serializers.ModelSerializer):
             "paper_activity_frequency",
             "request_answers_frequency",
             "claim_decisions_frequency",
+            "follow_alerts_frequency",
             "review_notices",
         ]
         read_only_fields = ["orcid_proven"]

@@ -37,6 +37,7 @@ FREQUENCY_FIELDS = [
     "paper_activity_frequency",
     "request_answers_frequency",
     "claim_decisions_frequency",
+    "follow_alerts_frequency",
 ]
 EMAIL_FIELDS = [*FREQUENCY_FIELDS, "review_notices"]
 

@@ -90,6 +90,14 @@ class Profile(models.Model):
         choices=Frequency,
         default=Frequency.INSTANT,
     )
+    follow_alerts_frequency = models.CharField(
+        "new papers from what I follow",
+        max_length=10,
+        choices=DIGEST_ONLY,
+        default=Frequency.WEEKLY,
+        help_text="New papers by the authors, in the journals, categories and keywords you "
+        "follow, and new matches of your saved searches: they come in your digest.",
+    )
     review_notices = models.BooleanField(
         "notices about my reviews",
         default=True,
@@ -133,6 +141,7 @@ class EmailKind(models.TextChoices):
     PAPER_ACTIVITY = "paper_activity", "Activity on my papers"
     REQUEST_ANSWERS = "request_answers", "Answers to my resource requests"
     CLAIM_DECISIONS = "claim_decisions", "Decisions on my author claims"
+    FOLLOW_ALERTS = "follow_alerts", "New papers from what I follow"
     REVIEW_NOTICES = "review_notices", "Notices about my reviews"
 
 
@@ -142,6 +151,7 @@ EMAIL_KIND_FIELDS = {
     EmailKind.PAPER_ACTIVITY: "paper_activity_frequency",
     EmailKind.REQUEST_ANSWERS: "request_answers_frequency",
     EmailKind.CLAIM_DECISIONS: "claim_decisions_frequency",
+    EmailKind.FOLLOW_ALERTS: "follow_alerts_frequency",
 }
 
 

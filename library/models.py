@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -223,3 +225,153 @@ class ImportItem(models.Model):
 
     def __str__(self):
         return f"Entry {self.number} of import {self.job_id}"
+
+
+# A saved search's name and its /papers/ query string, as the forms and the API allow them.
+FOLLOW_NAME_MAX_LENGTH = 200
+FOLLOW_QUERY_MAX_LENGTH = 2_000
+
+
+def new_feed_token():
+    return secrets.token_urlsafe(24)
+
+
+class Follow(models.Model):
+    """A reader follows an author, a journal, a category, a keyword or a saved search (any
+    ``/papers/`` query): new papers matching it come in their digest, with the reason, and
+    in the follow's own Atom feed. Private: only the reader sees it; the feed is read
+    without a session at a URL holding ``feed_token``, an unguessable secret.
+
+    Exactly the field of its ``kind`` is set (a check constraint): ``author``, ``journal``,
+    ``category`` or ``keyword``, or ``query`` (the normalised query string, see
+    ``follows.normalise_query``) and ``name`` for a search. One follow per reader and thing.
+
+    ``alerted_until`` is the watermark: papers added to the catalogue (``Paper.created_at``)
+    up to it have been alerted; a digest moves it forward in the transaction that logs it.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author"
+        JOURNAL = "journal", "Journal"
+        CATEGORY = "category", "Category"
+        KEYWORD = "keyword", "Keyword"
+        SEARCH = "search", "Saved search"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    author = models.ForeignKey(
+        "papers.Author", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    journal = models.ForeignKey(
+        "papers.Journal", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "papers.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    keyword = models.ForeignKey(
+        "papers.Keyword", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    query = models.CharField(max_length=FOLLOW_QUERY_MAX_LENGTH, blank=True)
+    name = models.CharField(max_length=FOLLOW_NAME_MAX_LENGTH, blank=True)
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    alerted_until = models.DateTimeField(
+        help_text="Papers added to the catalogue up to this time have been alerted."
+    )
+
+    TARGET_FIELDS = {
+        Kind.AUTHOR: "author",
+        Kind.JOURNAL: "journal",
+        Kind.CATEGORY: "category",
+        Kind.KEYWORD: "keyword",
+    }
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="library_follow_target_of_its_kind",
+                condition=(
+                    models.Q(
+                        kind="author",
+                        author__isnull=False,
+                        journal=None,
+                        category=None,
+                        keyword=None,
+                        query="",
+                    )
+                    | models.Q(
+                        kind="journal",
+                        journal__isnull=False,
+                        author=None,
+                        category=None,
+                        keyword=None,
+                        query="",
+                    )
+                    | models.Q(
+                        kind="category",
+                        category__isnull=False,
+                        author=None,
+                        journal=None,
+                        keyword=None,
+                        query="",
+                    )
+                    | models.Q(
+                        kind="keyword",
+                        keyword__isnull=False,
+                        author=None,
+                        journal=None,
+                        category=None,
+                        query="",
+                    )
+                    | (
+                        models.Q(
+                            kind="search", author=None, journal=None, category=None, keyword=None
+                        )
+                        & ~models.Q(query="")
+                    )
+                ),
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["user", field],
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                    name=f"library_follow_one_{field}",
+                )
+                for field in ("author", "journal", "category", "keyword")
+            ),
+            models.UniqueConstraint(
+                fields=["user", "query"],
+                condition=models.Q(kind="search"),
+                name="library_follow_one_search",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.label}"
+
+    @property
+    def target(self):
+        """The followed row (author, journal, category, keyword), or None for a search."""
+        field = self.TARGET_FIELDS.get(self.kind)
+        return getattr(self, field) if field else None
+
+    @property
+    def label(self):
+        """What is followed, as a reader names it: "Ada Lovelace", "cs.LG", "“gnn”"."""
+        if self.kind == self.Kind.SEARCH:
+            return f"“{self.name or self.query}”"
+        return str(self.target)
+
+    @property
+    def reason(self):
+        """Why a paper is alerted, as the digest and the feed say it."""
+        if self.kind == self.Kind.SEARCH:
+            return f"New in your saved search {self.label}"
+        if self.kind == self.Kind.AUTHOR:
+            return f"New paper by {self.target}"
+        if self.kind == self.Kind.KEYWORD:
+            return f"New with keyword {self.target}"
+        return f"New in {self.target}"

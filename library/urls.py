@@ -1,6 +1,7 @@
 from django.urls import path, re_path
+from django.views.decorators.http import require_safe
 
-from library import exports, views
+from library import exports, feeds, views
 
 app_name = "library"
 # The file extensions (bib, ris, json, txt) are part of the route: any other is a 404.
@@ -37,5 +38,21 @@ urlpatterns = [
         "library/collections/<int:pk>/entries/<int:entry_id>/",
         views.change_entry,
         name="entry",
+    ),
+    path("library/follows/", views.follow_list, name="follows"),
+    path("library/follows/new/", views.follow, name="follow"),
+    path("library/follows/<int:pk>/unfollow/", views.unfollow, name="unfollow"),
+    path("library/follows/<int:pk>/rename/", views.rename_search, name="rename-search"),
+    # Read by feed readers without a session: the token is the secret (library.feeds). The
+    # syndication view answers any method; a feed is read only.
+    path(
+        "library/follows/<str:token>/feed.atom",
+        require_safe(feeds.FollowFeed()),
+        name="follow-feed",
+    ),
+    path(
+        "library/collections/<int:pk>/feed.atom",
+        require_safe(feeds.CollectionFeed()),
+        name="collection-feed",
     ),
 ]

@@ -1,9 +1,9 @@
 """The library's pages: the private-note form of the paper page, the Save control, the
 collection pages and "My library", the downloads of a collection and of the whole library
-(``library.exports``), and imports from reference managers. Every form works without
-JavaScript (a plain POST, then a redirect with a message); the Save control also answers
-JSON to static/library/save.js. The views parse and check rights, then call
-library.collections / library.notes / library.imports.
+(``library.exports``), imports from reference managers, and the follow, unfollow and "Save
+this search" buttons. Every form works without JavaScript (a plain POST, then a redirect
+with a message); the Save control also answers JSON to static/library/save.js. The views
+parse and check rights, then call library.collections / notes / imports / follows.
 
 Rights: a collection the reader may not read is 404 (as if it did not exist); a public
 collection read by someone who may not change it is 403 on every POST.
@@ -12,8 +12,15 @@ collection read by someone who may not change it is 403 on every POST.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import (
     require_GET,
@@ -22,9 +29,9 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from library import collections, exports, imports, notes
+from library import collections, exports, follows, imports, notes
 from library.forms import CollectionForm, EntryNoteForm, ImportForm, NoteForm, ShareForm
-from library.models import Collection, Entry, ImportItem, ImportJob
+from library.models import Collection, Entry, Follow, ImportItem, ImportJob
 from papers.models import Paper
 
 # Rows of unmatched entries a job's page lists; the API gives all of them.
@@ -96,6 +103,14 @@ def _back(request, default):
     ):
         return target
     return default
+
+
+# --- follows: buttons on the author, journal, category, keyword and /papers/ pages ----------
+
+
+def _refused(request, error, fallback):
+    messages.error(request, " ".join(error.messages))
+    return HttpResponseRedirect(_back(request, fallback), status=303)
 
 
 @login_required
@@ -180,6 +195,64 @@ def start_import(request):
     recent = list(imports.jobs_of(request.user)[:10])
     context = {"form": form, "jobs": recent}
     return render(request, "library/import_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def follow(request):
+    """Follow what the page shows: ``kind`` and ``target`` (an author's or journal's id, a
+    category's or keyword's slug), or save a search: kind "search", ``query`` (the
+    ``/papers/`` query string) and an optional ``name``. Then back to the page (303) with a
+    message; a bad kind, an unknown target or a query that cannot be saved is a message too
+    (the page redisplays as it was)."""
+    kind = request.POST.get("kind", "")
+    home = reverse("library:follows")
+    try:
+        if kind == Follow.Kind.SEARCH:
+            found, created = follows.follow(
+                user=request.user,
+                kind=kind,
+                query=request.POST.get("query", ""),
+                name=request.POST.get("name", ""),
+            )
+        else:
+            target = follows.target_of(kind, request.POST.get("target", ""))
+            found, created = follows.follow(user=request.user, kind=kind, target=target)
+    except ValidationError as error:
+        return _refused(request, error, home)
+    if kind == Follow.Kind.SEARCH:
+        text = "Search saved" if created else "You have saved this search already"
+        messages.success(request, f"{text}: {found.label}. New papers will be in your digest.")
+        fallback = reverse("papers:list") + "?" + found.query
+    else:
+        text = "You now follow" if created else "You follow"
+        messages.success(request, f"{text} {found.label}. New papers will be in your digest.")
+        fallback = found.target.get_absolute_url()
+    return HttpResponseRedirect(_back(request, fallback), status=303)
+
+
+@login_required
+@require_POST
+def unfollow(request, pk):
+    """Stop a follow of the reader's; another reader's is 404."""
+    found = get_object_or_404(Follow, pk=pk, user=request.user)
+    label = found.label
+    follows.unfollow(user=request.user, follow_id=found.pk)
+    messages.success(request, f"You no longer follow {label}.")
+    return HttpResponseRedirect(_back(request, reverse("library:follows")), status=303)
+
+
+@login_required
+@require_POST
+def rename_search(request, pk):
+    """Rename a saved search of the reader's (blank: its text again); another's is 404."""
+    found = get_object_or_404(Follow, pk=pk, user=request.user)
+    try:
+        follows.rename(follow=found, name=request.POST.get("name", ""), by=request.user)
+    except ValidationError as error:
+        return _refused(request, error, reverse("library:follows"))
+    messages.success(request, f"Saved search renamed {found.label}.")
+    return HttpResponseRedirect(_back(request, reverse("library:follows")), status=303)
 
 
 @login_required
@@ -401,3 +474,11 @@ def my_library(request):
         "query": query,
     }
     return render(request, "library/my_library.html", context)
+
+
+@login_required
+@require_safe
+def follow_list(request):
+    """ "My follows": the reader's follows with their feeds and unfollow buttons (the same
+    include the My library page shows). One query besides the session's."""
+    return render(request, "library/follow_list.html", follows.follows_context(request.user))

@@ -69,8 +69,11 @@ def home(request):
     return render(request, "papers/home.html", {"newest": newest, "categories": categories})
 
 
-@require_safe
-def paper_list(request):
+# The pages below are views of portal.catalogue_pages, which adds the reader's follow
+# buttons (library, an app above this one) to the context each ``*_page`` function returns.
+
+
+def paper_list_page(request):
     """/papers/: search, filter, sort and page through the catalogue (GET only, no JS)."""
     filterset = PaperFilter(request.GET, queryset=Paper.objects.for_cards())
     papers = filterset.qs
@@ -89,7 +92,7 @@ def paper_list(request):
         "ranked_capped": sort == RELEVANCE and page.paginator.count >= RANKED_CANDIDATES,
         **page_context(request, page),
     }
-    return render(request, "papers/paper_list.html", context)
+    return context
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -146,18 +149,16 @@ def _similar_paper_of(value):
     return get_object_or_404(Paper.objects.only("pk", "title"), pk=int(value))
 
 
-@require_safe
-def journal_detail(request, pk):
+def journal_page(request, pk):
+    """A journal's page's context: its papers, newest first."""
     journal = get_object_or_404(Journal, pk=pk)
     # The journal's range of its own newest index (Paper.Meta.indexes).
     papers = Paper.objects.filter(journal=journal).for_cards().order_by(*ORDERINGS[NEWEST])
     page = paginate(request, papers)
-    context = {"journal": journal, **page_context(request, page)}
-    return render(request, "papers/journal_detail.html", context)
+    return {"journal": journal, **page_context(request, page)}
 
 
-@require_safe
-def author_detail(request, pk):
+def author_page(request, pk):
     """The author's papers, newest first, each with the affiliations given on that paper."""
     author = get_object_or_404(Author, pk=pk)
     own = Authorship.objects.filter(author=author)
@@ -180,13 +181,12 @@ def author_detail(request, pk):
             for affiliation in authorship.affiliations
         ]
         affiliations += [a for a in paper.author_affiliations if a not in affiliations]
-    context = {
+    return {
         "author": author,
         "affiliations": affiliations,
         "co_authors": co_authors(author),
         **page_context(request, page),
     }
-    return render(request, "papers/author_detail.html", context)
 
 
 # Co-authors shown on an author's page, most shared papers first.
@@ -207,19 +207,18 @@ def co_authors(author, limit=CO_AUTHORS_SHOWN):
     return [(row["author_id"], row["author__name"], row["shared"]) for row in rows[:limit]]
 
 
-@require_safe
-def category_detail(request, slug):
+def category_page(request, slug):
     return term_page(request, Category, PaperCategory, slug, parameter="category")
 
 
-@require_safe
-def keyword_detail(request, slug):
+def keyword_page(request, slug):
     return term_page(request, Keyword, PaperKeyword, slug, parameter="keyword")
 
 
 def term_page(request, model, link_model, slug, *, parameter):
-    """A category's or keyword's papers, newest first (``parameter`` is the list's filter;
-    ``link_model`` the table linking papers to terms, read from its (term, paper) index)."""
+    """A category's or keyword's page's context: its papers, newest first (``parameter`` is
+    the list's filter; ``link_model`` the table linking papers to terms, read from its
+    (term, paper) index). ``term`` is the category or keyword."""
     term = get_object_or_404(model, slug=slug)
     term_field = model._meta.model_name  # "category" / "keyword"
     links = link_model.objects.filter(**{term_field: term})
@@ -230,13 +229,13 @@ def term_page(request, model, link_model, slug, *, parameter):
         ordering=ORDERINGS[NEWEST],
     )
     page = paginate(request, papers)
-    context = {
+    return {
+        "term": term,
         "heading": term.name,
         "kind": model._meta.verbose_name.capitalize(),
         "filter_query": urlencode({parameter: term.slug}),
         **page_context(request, page),
     }
-    return render(request, "papers/category_detail.html", context)
 
 
 def paginate(request, papers):

@@ -17,12 +17,12 @@ class DoiConverter:
 
 register_converter(DoiConverter, "doi")
 
-# The paper page itself ("papers:paper", "papers:paper-by-doi") combines every app, so
-# portal/urls.py adds it to this namespace (portal.paper_page).
+# The paper page itself ("papers:paper", "papers:paper-by-doi") combines every app, and the
+# list, journal, author, category and keyword pages carry the reader's follow buttons, so
+# portal/urls.py adds them to this namespace (portal.paper_page, portal.catalogue_pages).
 app_name = "papers"
 urlpatterns = [
     path("", catalogue.home, name="home"),
-    path("papers/", catalogue.paper_list, name="list"),
     path("papers/add/", views.add_paper, name="add"),
     path("papers/similar/", catalogue.similar_papers, name="similar"),
     path("papers/<int:pk>/cite.bib", views.paper_export, {"fmt": "bibtex"}, name="paper-bibtex"),
@@ -30,8 +30,4 @@ urlpatterns = [
     path(
         "papers/<int:pk>/cite.json", views.paper_export, {"fmt": "csl-json"}, name="paper-csl-json"
     ),
-    path("journals/<int:pk>/", catalogue.journal_detail, name="journal"),
-    path("authors/<int:pk>/", catalogue.author_detail, name="author"),
-    path("categories/<str:slug>/", catalogue.category_detail, name="category"),
-    path("keywords/<str:slug>/", catalogue.keyword_detail, name="keyword"),
 ]

@@ -466,7 +466,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Three profile fields share one set of email frequencies: one name in the schema.
-    "ENUM_NAME_OVERRIDES": {"EmailFrequencyEnum": "accounts.models.Profile.Frequency"},
+    "ENUM_NAME_OVERRIDES": {
+        "EmailFrequencyEnum": "accounts.models.Profile.Frequency",
+        # Recommendations and follow alerts come only in a digest: the same choices.
+        "DigestFrequencyEnum": "accounts.models.Profile.DIGEST_ONLY",
+    },
     # The default hook, then the 4xx error answer every operation may give.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -8,7 +8,7 @@ from accounts.urls import urlpatterns as accounts_urlpatterns
 from library.api import router as library_api
 from papers import urls as papers_urls
 from papers.api import router as papers_api
-from portal import paper_api, paper_page, profile_page, views
+from portal import catalogue_pages, paper_api, paper_page, profile_page, views
 from recommendations.api import router as recommendations_api
 from reviews.api import router as reviews_api
 
@@ -17,6 +17,11 @@ from reviews.api import router as reviews_api
 paper_pages = [
     path("papers/<int:pk>/", paper_page.paper_detail, name="paper"),
     path("doi/<doi:doi>", paper_page.paper_by_doi, name="paper-by-doi"),
+    path("papers/", catalogue_pages.paper_list, name="list"),
+    path("journals/<int:pk>/", catalogue_pages.journal_detail, name="journal"),
+    path("authors/<int:pk>/", catalogue_pages.author_detail, name="author"),
+    path("categories/<str:slug>/", catalogue_pages.category_detail, name="category"),
+    path("keywords/<str:slug>/", catalogue_pages.keyword_detail, name="keyword"),
 ]
 accounts_pages = [
     path("researchers/<int:pk>/", profile_page.profile_detail, name="profile"),

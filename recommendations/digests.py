@@ -8,7 +8,10 @@ A digest goes to a user per period (daily, weekly or monthly) and holds the kind
   "at once" the requests were emailed as asked, and the ratings ride in the
   recommendation digest;
 - answers to their resource requests, and status changes of those requests;
-- decisions on their author claims.
+- decisions on their author claims;
+- new papers from what they follow (library.follows: authors, journals, categories,
+  keywords, saved searches), each with its reason; each follow's watermark moves in the
+  transaction that logs the digest, so a paper is alerted once per follow.
 
 Each kind covers what happened since the end of the last digest that carried it (or one
 period back). A user with nothing new gets no email.
@@ -40,6 +43,8 @@ from django.utils import timezone
 
 from accounts import emails, signing
 from accounts.models import Claim, ClaimDecision, EmailKind, Profile, SentEmail
+from library import follows
+from library.models import Follow
 from papers.models import LIST_DEFERRED, Authorship, Paper
 from recommendations import picks
 from recommendations.models import Digest, EmailedPaper, Recommendation
@@ -92,11 +97,15 @@ def kinds_due(profile, period):
         kinds.append(EmailKind.REQUEST_ANSWERS)
     if profile.claim_decisions_frequency == period:
         kinds.append(EmailKind.CLAIM_DECISIONS)
+    # Last: collect() drops the alerts of papers the picks already carry.
+    if profile.follow_alerts_frequency == period:
+        kinds.append(EmailKind.FOLLOW_ALERTS)
     return kinds
 
 
 def users_due(period, key):
-    """Ids of active users with an address, some kind of email at ``period``, and no digest
+    """Ids of active users with an address, some kind of email at ``period`` (follow alerts:
+    when they follow something), and no digest
     for ``key`` yet, in id order (a values_list queryset: iterate it in batches)."""
     wanted = Q()
     for name in (
@@ -106,6 +115,10 @@ def users_due(period, key):
         "claim_decisions_frequency",
     ):
         wanted |= Q(**{f"profile__{name}": period})
+    # Follow alerts only for readers who follow something.
+    wanted |= Q(profile__follow_alerts_frequency=period) & Q(
+        Exists(Follow.objects.filter(user=OuterRef("pk")))
+    )
     already = Digest.objects.filter(user=OuterRef("pk"), period=period, period_key=key)
     return (
         get_user_model()
@@ -148,6 +161,7 @@ class Content:
     answers: list = field(default_factory=list)
     status_changes: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
+    alerts: list = field(default_factory=list)
 
     @property
     def kinds(self):
@@ -157,6 +171,7 @@ class Content:
             EmailKind.PAPER_ACTIVITY: self.ratings or self.requests,
             EmailKind.REQUEST_ANSWERS: self.answers or self.status_changes,
             EmailKind.CLAIM_DECISIONS: self.decisions,
+            EmailKind.FOLLOW_ALERTS: self.alerts,
         }
         return [kind for kind in self.windows if found[kind]]
 
@@ -203,7 +218,7 @@ def collect(user, period, *, end=None, windows=None, items=None):
     Queries: 1 for the windows (unless given), then per kind carried — recommendations:
     2 (picks with paper and journal, their authors); activity: 1 (the user's verified
     papers), plus ratings and requests for an author; answers: 2 (answers, status
-    changes); claim decisions: 1.
+    changes); claim decisions: 1; follow alerts: see ``library.follows.alerts_for``.
     """
     end = end or timezone.now()
     if windows is None:
@@ -223,6 +238,9 @@ def collect(user, period, *, end=None, windows=None, items=None):
             content.answers, content.status_changes = _request_answers(user, start, end)
         elif kind == EmailKind.CLAIM_DECISIONS:
             content.decisions = _claim_decisions(user, start, end)
+        elif kind == EmailKind.FOLLOW_ALERTS:
+            picked = {pick.paper_id for pick in content.picks}
+            content.alerts = [a for a in _alerts(user, end, items) if a.paper_id not in picked]
     return content
 
 
@@ -235,8 +253,21 @@ def _authorships():
     )
 
 
+def _logged_papers(items):
+    """The logged items' papers, with journals and authors (three queries)."""
+    return (
+        Paper.objects.filter(pk__in=[item["paper"] for item in items])
+        .select_related("journal")
+        .defer(*LIST_DEFERRED)
+        .prefetch_related(_authorships())
+        .in_bulk()
+    )
+
+
 def _picks(user, items):
     """The user's best picks never emailed before (or, for a retry, the logged ones)."""
+    if items is not None:
+        items = [item for item in items if not item.get("alert")]
     if items is None:
         recommendations = list(
             Recommendation.objects.for_user(user)
@@ -247,18 +278,24 @@ def _picks(user, items):
         )
         rows = [(r.paper, r.reason_display) for r in recommendations]
     else:
-        papers = (
-            Paper.objects.filter(pk__in=[item["paper"] for item in items])
-            .select_related("journal")
-            .defer(*LIST_DEFERRED)
-            .prefetch_related(_authorships())
-            .in_bulk()
-        )
+        papers = _logged_papers(items)
         rows = [(papers[i["paper"]], i["reason"]) for i in items if i["paper"] in papers]
     return [_pick(user, paper, reason) for paper, reason in rows]
 
 
-def _pick(user, paper, reason):
+def _alerts(user, end, items):
+    """New papers from what ``user`` follows, up to ``end``, each with its reason (or, for
+    a retry, the logged ones). Not "not relevant": that link is about recommendations."""
+    if items is None:
+        rows = follows.alerts_for(user, until=end)
+    else:
+        items = [item for item in items if item.get("alert")]
+        papers = _logged_papers(items)
+        rows = [(papers[i["paper"]], i["reason"]) for i in items if i["paper"] in papers]
+    return [_pick(user, paper, reason, not_relevant=False) for paper, reason in rows]
+
+
+def _pick(user, paper, reason, *, not_relevant=True):
     names = [a.author.name for a in paper.authorships.all()]
     authors = ", ".join(names[:AUTHORS_SHOWN]) + (" et al." if len(names) > AUTHORS_SHOWN else "")
     if paper.rating_count >= settings.RATINGS_MIN_SHOWN and paper.rating_average is not None:
@@ -274,7 +311,7 @@ def _pick(user, paper, reason):
         rating=rating,
         reason=reason,
         url=settings.SITE_URL + paper.get_absolute_url(),
-        not_relevant_url=not_relevant_url(user.pk, paper.pk),
+        not_relevant_url=not_relevant_url(user.pk, paper.pk) if not_relevant else "",
     )
 
 
@@ -373,6 +410,9 @@ def subject_of(content):
         parts.append("news on your resource requests")
     if content.decisions:
         parts.append("claim decisions")
+    if content.alerts:
+        n = len(content.alerts)
+        parts.append(f"{n} new paper{'s' if n != 1 else ''} from what you follow")
     return f"[{settings.SITE_NAME}] Your {content.period} digest: " + ", ".join(parts)
 
 
@@ -388,6 +428,8 @@ def message_for(content):
         "answers": content.answers,
         "status_changes": content.status_changes,
         "decisions": content.decisions,
+        "alerts": content.alerts,
+        "follows_url": settings.SITE_URL + reverse("library:follows"),
         "site_url": settings.SITE_URL,
     }
     return emails.message_to(
@@ -477,13 +519,19 @@ def _log(content, key, row):
                 kinds={kind: start.isoformat() for kind, start in windows.items()},
                 window_start=min(windows.values()),
                 window_end=content.end,
-                items=[{"paper": p.paper_id, "reason": p.reason} for p in content.picks],
+                items=[{"paper": p.paper_id, "reason": p.reason} for p in content.picks]
+                + [
+                    {"paper": a.paper_id, "reason": a.reason, "alert": True} for a in content.alerts
+                ],
                 email=row,
             )
             EmailedPaper.objects.bulk_create(
                 EmailedPaper(user=content.user, paper_id=p.paper_id, digest=digest)
                 for p in content.picks
             )
+            if EmailKind.FOLLOW_ALERTS in content.windows:
+                # The alerted papers are logged: each follow's next window starts here.
+                follows.mark_alerted(content.user, content.end)
     except IntegrityError:
         return False
     return True

@@ -55,8 +55,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
-from library import collections, notes
-from library.models import ImportJob
+from library import collections, follows, notes
+from library.models import Follow, ImportJob
 from papers.models import Paper, PaperCategory, PaperKeyword
 from recommendations import digests
 from recommendations.models import Digest
@@ -177,6 +177,8 @@ class World:
     note: object
     collection: object
     import_job: object
+    follow: object
+    public_collection: object
     free_authorship: object
     journal: object
     author: object
@@ -250,6 +252,8 @@ def world(settings):
     collection = collections.create_collection(owner=alice, name="Looking-glass")
     collections.share(collection=collection, user=carol, by=alice)
     collections.add_papers(collection=collection, papers=[paper], by=alice)
+    follow, _ = follows.follow(user=alice, kind=Follow.Kind.CATEGORY, target=category)
+    public_collection = collections.create_collection(owner=alice, name="Tea", is_public=True)
     Digest.objects.create(
         user=alice,
         period="weekly",
@@ -299,6 +303,8 @@ def world(settings):
             file_name="zotero.bib",
             format=ImportJob.Format.BIBTEX,
         ),
+        follow=follow,
+        public_collection=public_collection,
         free_authorship=authorships[2],
         journal=paper.journal,
         author=authorships[0].author,
@@ -458,6 +464,28 @@ MATRIX = {
             f"/library/collections/{w.collection.pk}/entries/{w.collection.entries.get().pk}/"
         ),
         POST=Form({"action": "read"}, row(LOGIN, MOVED, 404, MOVED, 404)),
+    ),
+    # library: follows (private: 404 to everyone else) and feeds (the token is the
+    # credential: the same answer whoever is signed in)
+    "library/follows/": Route(lambda w: "/library/follows/", GET=signed_in(200)),
+    "library/follows/new/": Route(
+        lambda w: "/library/follows/new/",
+        POST=Form(lambda w: {"kind": "keyword", "target": w.keyword.slug}, signed_in(MOVED)),
+    ),
+    "library/follows/<int:pk>/unfollow/": Route(
+        lambda w: f"/library/follows/{w.follow.pk}/unfollow/",
+        POST=Form({}, row(LOGIN, MOVED, 404, 404, 404)),
+    ),
+    "library/follows/<int:pk>/rename/": Route(
+        lambda w: f"/library/follows/{w.follow.pk}/rename/",
+        # Only a saved search has a name: alice's category follow refuses with a message.
+        POST=Form({"name": "Tea"}, row(LOGIN, ERROR, 404, 404, 404)),
+    ),
+    "library/follows/<str:token>/feed.atom": Route(
+        lambda w: f"/library/follows/{w.follow.feed_token}/feed.atom", GET=everyone(200)
+    ),
+    "library/collections/<int:pk>/feed.atom": Route(
+        lambda w: f"/library/collections/{w.public_collection.pk}/feed.atom", GET=everyone(200)
     ),
     "researchers/<int:pk>/": Route(lambda w: f"/researchers/{w.alice.pk}/", GET=everyone(200)),
     "accounts/profile/": Route(
@@ -782,6 +810,21 @@ MATRIX = {
     ),
     "api/v1/imports/(?P<pk>[0-9]+)/items/$": Route(
         lambda w: f"/api/v1/imports/{w.import_job.pk}/items/", GET=row(403, 200, 404, 404, 404)
+    ),
+    # the API: follows (only their reader sees them: 404 to everyone else); following
+    # again what one follows is 200, a new follow 201
+    "api/v1/follows/$": Route(
+        lambda w: "/api/v1/follows/",
+        GET=signed_in(200, anonymous=403),
+        POST=Json(
+            lambda w: {"kind": "keyword", "target": w.keyword.slug},
+            signed_in(201, anonymous=403),
+        ),
+    ),
+    "api/v1/follows/(?P<pk>[0-9]+)/$": Route(
+        lambda w: f"/api/v1/follows/{w.follow.pk}/",
+        GET=row(403, 200, 404, 404, 404),
+        DELETE=row(403, 204, 404, 404, 404),
     ),
     # the API: the catalogue
     "api/v1/": Route(lambda w: "/api/v1/", GET=everyone(200)),

@@ -135,8 +135,9 @@ def test_sending_a_digest_costs_the_same_queries_for_one_or_many_papers(
 
     # 1 the user with profile; 2-3 SAVEPOINT/RELEASE of the transaction (BEGIN/COMMIT in a
     # task); the claim: 4 INSERT SentEmail in its own savepoint (5-6); collect: 7 earlier
-    # digests, 8 picks, 9 their authors, 10 verified papers; what it held, in a savepoint
-    # (11-12): 13 INSERT Digest, 14 INSERT EmailedPaper (all papers at once); after the
-    # commit, 15 UPDATE SentEmail "sent".
-    with django_assert_num_queries(15):
+    # digests, 8 picks, 9 their authors, 10 verified papers, 11 their follows (none: no
+    # more); what it held, in a savepoint (12-13): 14 INSERT Digest, 15 INSERT EmailedPaper
+    # (all papers at once), 16 UPDATE the follows' watermarks; after the commit, 17 UPDATE
+    # SentEmail "sent".
+    with django_assert_num_queries(17):
         assert digests.send(reader.pk, "weekly", WEEK) == "sent"
