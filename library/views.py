@@ -34,6 +34,8 @@ from library.forms import CollectionForm, EntryNoteForm, ImportForm, NoteForm, S
 from library.models import Collection, Entry, Follow, ImportItem, ImportJob
 from papers.models import Paper
 
+# Imports listed on My library (the import page lists them too).
+MY_LIBRARY_IMPORTS = 10
 # Rows of unmatched entries a job's page lists; the API gives all of them.
 ITEMS_SHOWN = 200
 # Papers of the collection the page lists.
@@ -472,6 +474,8 @@ def my_library(request):
         "notes": notes.notes_for_library(request.user, query),
         "notes_shown": notes.LIBRARY_NOTES_SHOWN,
         "query": query,
+        "jobs": list(imports.jobs_of(request.user)[:MY_LIBRARY_IMPORTS]),
+        **follows.follows_context(request.user),
     }
     return render(request, "library/my_library.html", context)
 

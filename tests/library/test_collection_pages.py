@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from library import collections, notes
-from library.models import READING_LIST_NAME, Collection, Entry
-from tests.factories import AuthorshipFactory, PaperFactory
+from library import collections, follows, notes
+from library.models import READING_LIST_NAME, Collection, Entry, Follow, ImportJob
+from tests.factories import AuthorshipFactory, KeywordFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -261,8 +261,9 @@ def test_the_collection_page_runs_a_constant_number_of_queries(
 
 
 # The session and the user (middleware), the collections with their counts and owners,
-# the notes with their papers.
-LIBRARY_PAGE_QUERIES = 4
+# the notes with their papers, the imports with their fetches, the follows with their
+# targets.
+LIBRARY_PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [1, 30])
@@ -273,8 +274,15 @@ def test_my_library_runs_a_constant_number_of_queries(
     shared = collections.create_collection(owner=bob, name="Group")
     shared.editors.add(alice)
     collections.reading_list(alice)
-    for paper in papers:
+    for number, paper in enumerate(papers):
         notes.save_note(user=alice, paper=paper, text="Useful")
+        follows.follow(user=alice, kind=Follow.Kind.KEYWORD, target=KeywordFactory())
+        ImportJob.objects.create(
+            owner=alice,
+            collection_name="Zotero",
+            file_name=f"zotero-{number}.bib",
+            format=ImportJob.Format.BIBTEX,
+        )
     client.force_login(alice)
 
     with django_assert_num_queries(LIBRARY_PAGE_QUERIES):
@@ -283,3 +291,5 @@ def test_my_library_runs_a_constant_number_of_queries(
     page = response.content.decode()
     assert f"{n} paper" in page and READING_LIST_NAME in page and "shared by bob" in page
     assert page.count("Useful") == n
+    assert page.count('class="follow"') == n
+    assert page.count("zotero-") == min(n, 10)
