@@ -37,7 +37,8 @@ def test_a_reader_searches_filters_and_opens_a_paper(page, live_server, demo):
     expect(page.get_by_label("Type")).to_have_value("journal-article")
     expect(results).to_have_count(1)
     expect(page.locator(".result-count")).to_contain_text("1 paper")
-    link = page.get_by_role("link", name=re.compile(PAPER, re.IGNORECASE))
+    # Anchored: each card also has "More like this: <title>", a link naming the paper too.
+    link = page.get_by_role("link", name=re.compile("^" + PAPER, re.IGNORECASE))
 
     link.click()
 
