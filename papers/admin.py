@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from papers import curation, merge, metadata, references
+from papers import curation, merge, metadata, references, version_groups
 from papers.models import (
     Author,
     Authorship,
@@ -30,6 +30,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
     Reference,
+    VersionLink,
 )
 from papers.records import RecordError, normalize_doi
 
@@ -441,14 +442,18 @@ class PaperAdmin(admin.ModelAdmin):
         if not change or "doi" in form.changed_data:
             # Reference lists stored earlier that cite this DOI link the paper.
             references.link_arrivals([form.instance])
+            # Version links stored earlier that name this DOI join its group.
+            version_groups.link_arrivals([form.instance])
 
     def delete_model(self, request, obj):
-        # The pages citing it, and those it cites, stop showing it.
+        # The pages citing it, and those it cites, stop showing it; its versions regroup.
         references.bump_pages_linked([obj.pk])
+        version_groups.regroup_after_delete([obj.pk])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         references.bump_pages_linked(queryset.values("pk"))
+        version_groups.regroup_after_delete(list(queryset.values_list("pk", flat=True)))
         super().delete_queryset(request, queryset)
 
 
@@ -647,3 +652,94 @@ class FunderAdmin(CountedAdmin):
     search_fields = ["name", "funder_doi"]
     paper_count_of = "fundings__paper"
     paper_lookup = "fundings__funder"
+
+
+# --- versions ---
+
+
+class VersionLinkForm(forms.ModelForm):
+    """A curator links two catalogue papers as versions of one work."""
+
+    other_doi = forms.CharField(
+        label="DOI of the other version",
+        max_length=500,
+        help_text="The paper must be in the catalogue (import it first).",
+    )
+
+    class Meta:
+        model = VersionLink
+        fields = ["paper", "relation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        paper = cleaned.get("paper")
+        try:
+            doi = normalize_doi(cleaned.get("other_doi") or "")
+        except RecordError as error:
+            raise forms.ValidationError({"other_doi": str(error)}) from error
+        other = Paper.objects.with_doi(doi).first()
+        if other is None:
+            raise forms.ValidationError({"other_doi": "No paper in the catalogue has this DOI."})
+        if paper is not None:
+            try:
+                version_groups.check_pair(paper, other)
+            except version_groups.VersionRefused as error:
+                raise forms.ValidationError(str(error)) from error
+        cleaned["other"] = other
+        return cleaned
+
+
+@admin.register(VersionLink)
+class VersionLinkAdmin(admin.ModelAdmin):
+    """Version links as records and curators stated them. Add one to link two papers; the
+    actions unlink (for good: the link stays, marked removed, so that no import links the
+    two again) or link again. Deleting a link forgets it: a later import may state it again.
+    """
+
+    form = VersionLinkForm
+    list_display = ["paper", "relation", "doi", "related", "source", "removed", "created_at"]
+    list_select_related = ["paper", "related"]
+    list_filter = ["relation", "source", "removed"]
+    search_fields = ["doi", "paper__doi", "paper__title"]
+    search_help_text = "DOI of either paper, or the title of the paper stating the link."
+    raw_id_fields = ["paper"]
+    actions = ["unlink_selected", "link_selected_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["paper", "relation", "doi", "related", "source", "removed", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["paper", "relation", "other_doi"]
+        return self.get_readonly_fields(request, obj)
+
+    def delete_model(self, request, obj):
+        version_groups.forget_links([obj])
+
+    def delete_queryset(self, request, queryset):
+        version_groups.forget_links(list(queryset))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # every field is read-only: the actions change links
+        link = version_groups.link(
+            form.cleaned_data["paper"], form.cleaned_data["other"], relation=obj.relation
+        )
+        obj.pk, obj.doi, obj.related, obj.source = link.pk, link.doi, link.related, link.source
+        obj._state.adding = False
+
+    @admin.action(description="Unlink: not versions of one work", permissions=["change"])
+    def unlink_selected(self, request, queryset):
+        links = list(queryset.select_related("paper", "related"))
+        for version_link in links:
+            version_groups.remove_link(version_link)
+        self.message_user(request, f"Unlinked {len(links)} version link(s).", messages.SUCCESS)
+
+    @admin.action(description="Link again", permissions=["change"])
+    def link_selected_again(self, request, queryset):
+        links = list(queryset.select_related("paper", "related"))
+        for version_link in links:
+            version_groups.restore_link(version_link)
+        self.message_user(request, f"Linked {len(links)} version link(s) again.", messages.SUCCESS)

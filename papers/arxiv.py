@@ -20,7 +20,9 @@ the same title, abstract, authors and categories: the papers are stored with sou
 "datacite", so that a later DataCite refresh of the same DOI replaces these values and
 category links instead of adding a second set. A snapshot record's ``doi`` is the published
 (journal) version's DOI, a different work: the paper keeps its arXiv DOI, and the published
-DOI is read by ``published_doi`` (the catalogue has no place to link versions yet).
+DOI becomes the paper's ``is-preprint-of`` version relation (``papers.version_groups`` links
+the two when both are in the catalogue). ``journal-ref`` without a DOI is not linked: it names
+no record the catalogue could hold.
 """
 
 import email.utils
@@ -30,6 +32,7 @@ from papers.jats import clean_abstract, clean_text
 from papers.links import safe_link
 from papers.models import LinkSource
 from papers.records import (
+    IS_PREPRINT_OF,
     Contributor,
     PartialDate,
     RecordError,
@@ -39,6 +42,7 @@ from papers.records import (
     normalize_doi,
     split_personal_name,
     unique_values,
+    version_relations,
 )
 
 SOURCE = LinkSource.DATACITE
@@ -102,6 +106,7 @@ def parse_snapshot(record):
         categories=categories,
         authors=authors,
         license_url=safe_link(record.get("license")),
+        versions=_published_version(arxiv_id, published_doi(record)),
     )
 
 
@@ -128,7 +133,15 @@ def _id_and_title(record, kind):
     return re.sub(r"v\d+$", "", arxiv_id), title  # the DOI names the paper, not a version
 
 
-def _work(arxiv_id, *, title, abstract, published, categories, authors, license_url):
+def _published_version(arxiv_id, doi):
+    """The snapshot's published DOI as the paper's one version relation, or None."""
+    if not doi:
+        return None
+    own_doi = normalize_doi(f"10.48550/arXiv.{arxiv_id}")
+    return version_relations([(IS_PREPRINT_OF, doi)], own_doi=own_doi)
+
+
+def _work(arxiv_id, *, title, abstract, published, categories, authors, license_url, versions=None):
     return Work(
         doi=normalize_doi(f"10.48550/arXiv.{arxiv_id}"),
         title=title,
@@ -154,6 +167,7 @@ def _work(arxiv_id, *, title, abstract, published, categories, authors, license_
         funders=(),
         updates=(),
         isbns=(),
+        versions=versions,
     )
 
 

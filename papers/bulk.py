@@ -46,7 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import curation, references
+from papers import curation, references, version_groups
 from papers.models import (
     NEXT_VERSION,
     Author,
@@ -369,6 +369,9 @@ def _store(pairs, *, source):
     _write_references(plans, stored_cited)
     # Entries stored earlier that cite the batch's new papers (or newly known OpenAlex ids).
     references.link_arrivals([p.paper for p in changed if p.created or "openalex_id" in p.changed])
+    # The versions the records name, and the links waiting for the batch's new papers.
+    version_groups.store_links([(p.paper, p.work) for p in plans], source=source)
+    version_groups.link_arrivals([p.paper for p in changed if p.created])
 
     listed = [
         plan.paper.pk

@@ -64,7 +64,9 @@ def home(request):
     authors, their categories. The categories with their counts come from the cache that
     a beat task refreshes (papers.listing.home_categories; one query more on a miss).
     """
-    newest = list(Paper.objects.for_cards().order_by(*ORDERINGS[NEWEST])[:HOME_PAPERS])
+    newest = list(
+        Paper.objects.one_per_version_group().for_cards().order_by(*ORDERINGS[NEWEST])[:HOME_PAPERS]
+    )
     categories = listing.home_categories()
     return render(request, "papers/home.html", {"newest": newest, "categories": categories})
 
@@ -75,7 +77,8 @@ def home(request):
 
 def paper_list_page(request):
     """/papers/: search, filter, sort and page through the catalogue (GET only, no JS)."""
-    filterset = PaperFilter(request.GET, queryset=Paper.objects.for_cards())
+    # One card per work: a preprint whose published version is here is left out.
+    filterset = PaperFilter(request.GET, queryset=Paper.objects.one_per_version_group().for_cards())
     papers = filterset.qs
     sort = filterset.sort_key()
     page = paginate(request, papers)
@@ -153,7 +156,12 @@ def journal_page(request, pk):
     """A journal's page's context: its papers, newest first."""
     journal = get_object_or_404(Journal, pk=pk)
     # The journal's range of its own newest index (Paper.Meta.indexes).
-    papers = Paper.objects.filter(journal=journal).for_cards().order_by(*ORDERINGS[NEWEST])
+    papers = (
+        Paper.objects.filter(journal=journal)
+        .one_per_version_group()
+        .for_cards()
+        .order_by(*ORDERINGS[NEWEST])
+    )
     page = paginate(request, papers)
     return {"journal": journal, **page_context(request, page)}
 
@@ -163,7 +171,9 @@ def author_page(request, pk):
     author = get_object_or_404(Author, pk=pk)
     own = Authorship.objects.filter(author=author)
     papers = listing.narrow(
-        Paper.objects.for_cards().prefetch_related(
+        Paper.objects.one_per_version_group()
+        .for_cards()
+        .prefetch_related(
             # The author's own place on each paper, wherever it is in the author list.
             Prefetch("authorships", queryset=own.order_by("position"), to_attr="own_authorships")
         ),
@@ -223,7 +233,7 @@ def term_page(request, model, link_model, slug, *, parameter):
     term_field = model._meta.model_name  # "category" / "keyword"
     links = link_model.objects.filter(**{term_field: term})
     papers = listing.narrow(
-        Paper.objects.for_cards(),
+        Paper.objects.one_per_version_group().for_cards(),
         matching_ids=links.values_list("paper_id", flat=True),
         row_test=listing.linked(links),
         ordering=ORDERINGS[NEWEST],

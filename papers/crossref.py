@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from papers.jats import clean_abstract, clean_text
 from papers.links import safe_link
 from papers.records import (
+    VERSION_RELATIONS,
     Contributor,
     FunderAward,
     Journal,
@@ -23,6 +24,7 @@ from papers.records import (
     RecordError,
     ReferenceEntry,
     UpdateNotice,
+    VersionRelation,
     Work,
     as_int,
     as_list,
@@ -32,6 +34,7 @@ from papers.records import (
     normalize_orcid,
     unique_values,
     untitled_title,
+    version_relations,
 )
 
 
@@ -119,6 +122,7 @@ def parse_work(data: object) -> Work:
         updates=_parse_updates(data),
         isbns=_parse_isbns(data),
         references=_parse_references(data.get("reference")),
+        versions=_parse_versions(data.get("relation"), own_doi=doi),
     )
 
 
@@ -333,6 +337,21 @@ def _reference_text(value: object, limit: int | None = None) -> str:
     # No NUL (PostgreSQL refuses it in text); a reference is shown, not searched.
     text = (as_text(value) or "").replace("\x00", "")
     return text[:limit] if limit else text
+
+
+def _parse_versions(value: object, *, own_doi: str) -> tuple[VersionRelation, ...] | None:
+    """The versions a ``relation`` object names by DOI (``is-preprint-of``, ``has-preprint``,
+    ``is-version-of``, ``has-version``, ``is-identical-to``); None when the record has no
+    ``relation`` object (Crossref gives ``{}`` for a work without relations: none)."""
+    if not isinstance(value, dict):
+        return None
+    pairs = [
+        (name, entry.get("id"))
+        for name in VERSION_RELATIONS
+        for entry in as_list(value.get(name))
+        if isinstance(entry, dict) and str(entry.get("id-type", "")).lower() == "doi"
+    ]
+    return version_relations(pairs, own_doi=own_doi)
 
 
 def _parse_references(value: object) -> tuple[ReferenceEntry, ...] | None:

@@ -15,6 +15,11 @@ import re
 from papers.jats import clean_abstract, clean_text
 from papers.links import safe_link
 from papers.records import (
+    HAS_PREPRINT,
+    HAS_VERSION,
+    IS_IDENTICAL_TO,
+    IS_PREPRINT_OF,
+    IS_VERSION_OF,
     Contributor,
     FunderAward,
     Journal,
@@ -28,6 +33,7 @@ from papers.records import (
     normalize_orcid,
     unique_values,
     untitled_title,
+    version_relations,
 )
 
 
@@ -130,6 +136,7 @@ def parse_work(data: object) -> Work:
         # of a dataset does not update a paper's findings: nothing to record here.
         updates=(),
         isbns=_parse_isbns(attributes),
+        versions=_parse_versions(attributes.get("relatedIdentifiers"), own_doi=doi),
     )
 
 
@@ -461,3 +468,31 @@ def _funder_doi(entry: dict) -> str | None:
     except RecordError:
         return None
     return doi if doi.startswith("10.13039/") else None
+
+
+# DataCite ``relationType``s that make two DOIs versions of one work, as Crossref names them.
+VERSION_RELATION_TYPES = {
+    "IsPreprintOf": IS_PREPRINT_OF,
+    "HasPreprint": HAS_PREPRINT,
+    "IsVersionOf": IS_VERSION_OF,
+    "HasVersion": HAS_VERSION,
+    "IsNewVersionOf": IS_VERSION_OF,
+    "IsPreviousVersionOf": IS_VERSION_OF,
+    "IsIdenticalTo": IS_IDENTICAL_TO,
+}
+
+
+def _parse_versions(value, *, own_doi):
+    """The versions ``relatedIdentifiers`` names by DOI (IsVersionOf, HasVersion,
+    IsPreprintOf, HasPreprint, IsNewVersionOf, IsPreviousVersionOf, IsIdenticalTo);
+    None when the record has no ``relatedIdentifiers``."""
+    if value is None:
+        return None
+    pairs = [
+        (VERSION_RELATION_TYPES[entry.get("relationType")], entry.get("relatedIdentifier"))
+        for entry in as_list(value)
+        if isinstance(entry, dict)
+        and entry.get("relationType") in VERSION_RELATION_TYPES
+        and entry.get("relatedIdentifierType") == "DOI"
+    ]
+    return version_relations(pairs, own_doi=own_doi)

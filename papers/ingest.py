@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import bulk, crossref, curation, references
+from papers import bulk, crossref, curation, references, version_groups
 from papers.bulk import (  # what a record means as rows, shared by both paths
     CREATED,
     KEPT_FROM_ENRICHMENT,
@@ -112,6 +112,10 @@ def _upsert_locked(work, *, source):
     if created or "openalex_id" in changed:
         # Entries stored earlier that cite this paper now link it.
         references.link_arrivals([paper])
+    # The versions the record names, and the links waiting for a new paper.
+    version_groups.store_links([(paper, work)], source=source)
+    if created:
+        version_groups.link_arrivals([paper])
 
     if settle_retraction(paper, created=created):
         changed.add("is_retracted")

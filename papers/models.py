@@ -298,6 +298,11 @@ class PaperQuerySet(models.QuerySet):
         served from its cached fragments needs. ``page_prefetches()`` loads the rest."""
         return self.select_related("journal", "rating_summary")
 
+    def one_per_version_group(self):
+        """Leave out the papers another version of the same work stands for in lists (a
+        preprint whose published version is in the catalogue): one card per work."""
+        return self.filter(Q(version_group__isnull=True) | Q(version_group=F("pk")))
+
     def bump_version(self):
         """Add one to ``content_version`` of every paper in this queryset, in ONE UPDATE;
         returns the number of papers. See ``Paper.content_version``."""
@@ -378,6 +383,12 @@ class Paper(models.Model):
     # The OpenAlex work id ("W2121398592") once an OpenAlex import or enrichment gave it:
     # OpenAlex reference lists name the works they cite by it (papers.references).
     openalex_id = models.CharField("OpenAlex id", max_length=20, blank=True, editable=False)
+    # The paper that stands for this one's version group (papers.version_groups): its
+    # published version first; the same for every member, itself included. NULL while the
+    # catalogue holds no other version of the work. Lists show one card per group.
+    version_group = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     title = models.TextField()
     subtitle = models.TextField(blank=True)
     work_type = models.CharField(max_length=50, default="journal-article", db_index=True)
@@ -869,6 +880,48 @@ class Reference(models.Model):
         return ". ".join(parts) or self.doi or self.openalex_id
 
 
+class VersionLink(models.Model):
+    """A record's (or a curator's) statement that another DOI is a version of the same work:
+    "<paper> <relation> <doi>" (papers.version_groups).
+
+    ``related`` is that DOI's catalogue paper, set when the link is stored or later, when
+    the paper arrives. A link a curator unlinked stays as a row with ``removed`` set, so that
+    no later import of either record links the two again.
+    """
+
+    class Relation(models.TextChoices):
+        IS_PREPRINT_OF = "is-preprint-of", "is a preprint of"
+        HAS_PREPRINT = "has-preprint", "has the preprint"
+        IS_VERSION_OF = "is-version-of", "is a version of"
+        HAS_VERSION = "has-version", "has the version"
+        IS_IDENTICAL_TO = "is-identical-to", "is identical to"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="version_links")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    doi = models.CharField("DOI", max_length=MAX_DOI_LENGTH)  # lower case, like Paper.doi
+    related = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=LinkSource.choices)
+    removed = models.BooleanField(
+        default=False, help_text="Unlinked by a curator: no import links the two again."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint("paper", "doi", name="papers_versionlink_unique")]
+        indexes = [
+            # A paper that arrives finds the links waiting for it.
+            models.Index(
+                fields=["doi"], name="papers_versionlink_waiting", condition=Q(related__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} {self.relation} {self.doi}"
+
+
 class RecommendationRun(models.Model):
     """One full computation of related-paper lists.
 
@@ -912,13 +965,21 @@ class RelatedPaperQuerySet(models.QuerySet):
         return self.filter(run=models.Subquery(newest))
 
     def for_paper(self, paper_id):
-        """The shown list of one paper: current run, no retracted paper, best first.
+        """The shown list of one paper: current run, no retracted paper, best first; never
+        another version of the paper's own work, and of another work only the version that
+        stands for it (papers.version_groups).
 
         One query: the rows with their papers and journals joined.
         """
+        own_group = Paper.objects.filter(pk=paper_id, version_group__isnull=False)
         return (
             self.current()
             .filter(paper_id=paper_id, related__is_retracted=False)
+            .filter(
+                Q(related__version_group__isnull=True)
+                | Q(related__version_group=F("related_id"))
+            )
+            .exclude(related__version_group__in=own_group.values("version_group"))
             .select_related("related", "related__journal")
             .defer(*(f"related__{name}" for name in LIST_DEFERRED))
             .order_by("rank")

@@ -106,6 +106,38 @@ class ReferenceEntry:
     first_page: str = ""
 
 
+# How a record relates another DOI to itself as a version of one work (Crossref's relation
+# names; DataCite's and arXiv's are mapped onto them): "this is a preprint of that", ...
+IS_PREPRINT_OF = "is-preprint-of"
+HAS_PREPRINT = "has-preprint"
+IS_VERSION_OF = "is-version-of"
+HAS_VERSION = "has-version"
+IS_IDENTICAL_TO = "is-identical-to"
+VERSION_RELATIONS = (IS_PREPRINT_OF, HAS_PREPRINT, IS_VERSION_OF, HAS_VERSION, IS_IDENTICAL_TO)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRelation:
+    """Another DOI the record names as a version of the same work, and how."""
+
+    relation: str  # one of VERSION_RELATIONS, read "<this work> <relation> <doi>"
+    doi: str
+
+
+def version_relations(pairs, *, own_doi: str) -> tuple[VersionRelation, ...]:
+    """``VersionRelation``s from (relation, raw DOI) pairs: DOIs normalised, invalid ones and
+    the record's own DOI dropped, each DOI once (its first relation), sorted by DOI."""
+    found = {}
+    for relation, raw in pairs:
+        try:
+            doi = normalize_doi(as_text(raw) or "")
+        except RecordError:
+            continue
+        if doi.lower() != own_doi.lower():
+            found.setdefault(doi.lower(), VersionRelation(relation, doi.lower()))
+    return tuple(found[key] for key in sorted(found))
+
+
 @dataclass(frozen=True, slots=True)
 class Work:
     """One work, from any registry, in Crossref's vocabulary (types, update kinds).
@@ -140,6 +172,9 @@ class Work:
     # registry gives one, nor every publisher deposits one), () when it says "none".
     references: tuple[ReferenceEntry, ...] | None = None
     openalex_id: str | None = None  # an OpenAlex work's own id, "W2121398592"
+    # Other versions of the same work (preprint, published version, identical copies); None
+    # when the record says nothing about them.
+    versions: tuple[VersionRelation, ...] | None = None
 
     @property
     def is_retracted(self) -> bool:

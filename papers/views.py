@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods, require_safe
 
-from papers import citation, metadata, recommend, references
+from papers import citation, metadata, recommend, references, version_groups
 from papers.forms import AddPaperForm
 from papers.models import Paper
 from papers.records import RecordError, normalize_doi
@@ -133,6 +133,9 @@ def paper_context(request, paper):
         "landing_host": _host(paper.url),
         # The "Recommended" list with each paper and journal: one query.
         "related_papers": recommend.related_papers(paper.pk),
+        # The other versions of the work (preprint, published version): one query when the
+        # paper is in a version group, none otherwise.
+        "versions": version_groups.versions_of(paper),
         **metadata_status_context(paper),
     }
 

@@ -167,7 +167,8 @@ def build(request, paper):
             "report_url": reverse("reviews:report", args=[review.pk]),
             "html": _render("reviews/_written_review.html", {"review": review}),
         }
-        for review in written_reviews(paper)
+        # Reviews of the work's other versions too, each saying which version it rated.
+        for review in written_reviews(paper, context["versions"])
     ]
     requests = requests_for_page(paper, _NOBODY)
     resource_requests = [

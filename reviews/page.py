@@ -38,15 +38,23 @@ def reviews_context(paper, user):
     return context
 
 
-def written_reviews(paper):
+def written_reviews(paper, versions=()):
     """The written reviews the page shows, most helpful first, then newest, with their
-    users' profiles. One query."""
-    return list(
-        Review.objects.filter(paper=paper, is_hidden=False)
+    users' profiles: the paper's own, and those of its other ``versions``
+    (``papers.version_groups.versions_of``), each of these marked with the version it
+    rated (``review.version`` and ``review.version_label``, "preprint"). One query."""
+    other = {version.paper.pk: version for version in versions}
+    reviews = list(
+        Review.objects.filter(paper_id__in=[paper.pk, *other], is_hidden=False)
         .exclude(text="")
         .select_related("user__profile")
         .order_by("-helpful_count", "-created_at", "-id")[:REVIEWS_SHOWN]
     )
+    for review in reviews:
+        version = other.get(review.paper_id)
+        review.version = version.paper if version else None
+        review.version_label = version.label.lower() if version else ""
+    return reviews
 
 
 def reader_reviews_context(paper, user, *, shown_review_ids, verified_author):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.claims import is_verified_author
 from accounts.models import Profile
+from papers import version_groups
 from papers.curation import bump_version
 from papers.models import NEXT_VERSION, Paper
 from papers.signals import send_on_commit
@@ -150,6 +151,7 @@ def mark_helpful(*, user, review):
             count = HelpfulVote.objects.filter(review=review).count()
             Review.objects.filter(pk=review.pk).update(helpful_count=count)
             bump_version([review.paper_id])  # the page shows the count
+            version_groups.bump_other_versions_on_commit(review.paper_id)
     return created
 
 
@@ -202,6 +204,8 @@ def refresh_summary(paper_id):
         # Every review change ends here: the page's summary and review list are new.
         content_version=NEXT_VERSION,
     )
+    # The pages of the work's other versions show this one's rating and reviews.
+    version_groups.bump_other_versions_on_commit(paper_id)
     return summary
 
 

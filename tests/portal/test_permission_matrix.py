@@ -57,7 +57,7 @@ from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
 from library import collections, follows, notes
 from library.models import Follow, ImportJob
-from papers.models import Paper, PaperCategory, PaperKeyword
+from papers.models import Paper, PaperCategory, PaperKeyword, VersionLink
 from recommendations import digests
 from recommendations.models import Digest
 from reviews import resources
@@ -102,7 +102,7 @@ CURATOR_PERMISSIONS = {
     "papers": [
         f"{action}_{model}"
         for action in ("view", "change")
-        for model in ("paper", "journal", "author", "keyword", "category", "funder")
+        for model in ("paper", "journal", "author", "keyword", "category", "funder", "versionlink")
     ],
 }
 
@@ -239,6 +239,13 @@ def world(settings):
     PaperKeyword.objects.create(paper=paper, keyword=keyword)
     funding = FundingFactory(paper=paper)
     other_paper = PaperFactory(title="Croquet with flamingos")
+    # A published version whose preprint the catalogue does not hold yet (its admin pages).
+    VersionLink.objects.create(
+        paper=other_paper,
+        doi="10.5555/croquet-preprint",
+        relation="has-preprint",
+        source="crossref",
+    )
     RecommendationFactory(user=alice, paper=other_paper)
 
     review, _ = submit_review(user=alice, paper=paper, rating=4, text="Clear and careful.")
@@ -950,6 +957,7 @@ ADMIN_MODELS = {
     "papers.keyword": SEEN,
     "papers.category": SEEN,
     "papers.funder": SEEN,
+    "papers.versionlink": SEEN,
     "reviews.review": SEEN,
     "reviews.ratingsummary": UNSEEN,
     "reviews.resourcerequest": SEEN,
