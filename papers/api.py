@@ -47,6 +47,7 @@ from papers import (
     records,
     references,
     similar,
+    version_groups,
 )
 from papers.filters import PaperFilter
 from papers.models import (
@@ -391,6 +392,24 @@ class PaperListSerializer(serializers.ModelSerializer):
         }
 
 
+class VersionSerializer(serializers.Serializer):
+    """Another version of the paper's work in the catalogue (papers.version_groups)."""
+
+    id = serializers.IntegerField(source="paper.pk", read_only=True)
+    doi = serializers.CharField(source="paper.doi", read_only=True, allow_null=True)
+    title = serializers.CharField(source="paper.title", read_only=True)
+    label = serializers.CharField(
+        read_only=True,
+        help_text='What it is to this paper: "Published version", "Preprint" or "Other version".',
+    )
+    url = serializers.SerializerMethodField(help_text="Its API URL.")
+
+    def get_url(self, version) -> str:
+        url = reverse("paper-detail", args=[version.paper.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
 class PaperDetailSerializer(PaperListSerializer):
     """Everything the catalogue knows about a paper: reads only what ``for_page()`` loads.
 
@@ -411,6 +430,10 @@ class PaperDetailSerializer(PaperListSerializer):
     )
     metadata_status_label = serializers.CharField(
         source="get_metadata_status_display", read_only=True
+    )
+    versions = serializers.SerializerMethodField(
+        help_text="The other versions of this work in the catalogue (preprint, published "
+        "version), the one that stands for the work in lists first."
     )
     # Every declared field, the generic way (the list's shortcut covers only its own fields).
     to_representation = serializers.ModelSerializer.to_representation
@@ -442,8 +465,15 @@ class PaperDetailSerializer(PaperListSerializer):
             "metadata_fetched_at",
             "metadata_retry_at",
             "metadata_error",
+            "versions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(VersionSerializer(many=True))
+    def get_versions(self, paper):
+        """No query for a paper alone, one for a paper in a version group."""
+        versions = version_groups.versions_of(paper)
+        return VersionSerializer(versions, many=True, context=self.context).data
 
 
 class AddPaperSerializer(serializers.Serializer):

@@ -976,8 +976,7 @@ class RelatedPaperQuerySet(models.QuerySet):
             self.current()
             .filter(paper_id=paper_id, related__is_retracted=False)
             .filter(
-                Q(related__version_group__isnull=True)
-                | Q(related__version_group=F("related_id"))
+                Q(related__version_group__isnull=True) | Q(related__version_group=F("related_id"))
             )
             .exclude(related__version_group__in=own_group.values("version_group"))
             .select_related("related", "related__journal")

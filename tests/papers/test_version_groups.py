@@ -360,3 +360,16 @@ def test_a_curator_deleting_a_link_splits_the_group_until_a_record_states_it_aga
     assert group_of(PREPRINT) is None and not VersionLink.objects.exists()
     single_import(work(PUBLISHED))
     assert group_of(PREPRINT) == group_of(PUBLISHED) == paper(PUBLISHED).pk
+
+
+def test_the_api_detail_lists_the_other_versions(client):
+    single_import(work(PREPRINT), work(PUBLISHED))
+
+    response = client.get(reverse("paper-detail", args=[paper(PREPRINT).pk]))
+    alone = client.get(reverse("paper-detail", args=[PaperFactory().pk]))
+
+    assert response.status_code == 200
+    [version] = response.json()["versions"]
+    assert (version["doi"], version["label"]) == (PUBLISHED, "Published version")
+    assert version["url"].endswith(reverse("paper-detail", args=[paper(PUBLISHED).pk]))
+    assert alone.json()["versions"] == []
