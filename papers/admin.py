@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from papers import curation, merge, metadata, references, version_groups
 from papers.models import (
     Author,
+    AuthorAlias,
     Authorship,
     Category,
     Funder,
@@ -588,6 +589,15 @@ class JournalAdmin(CountedAdmin):
         )
 
 
+class AuthorAliasInline(admin.TabularInline):
+    """The other names a merge left (read by ingest's match); a wrong one can be deleted."""
+
+    model = AuthorAlias
+    fields = ["kind", "value"]
+    extra = 0
+    verbose_name_plural = "Other names (from merges), matched by later imports"
+
+
 @admin.register(Author)
 class AuthorAdmin(CountedAdmin):
     list_display = ["name", "family_name", "given_name", "orcid", "is_organization", "paper_count"]
@@ -595,7 +605,50 @@ class AuthorAdmin(CountedAdmin):
     search_fields = ["name", "=orcid"]
     paper_count_of = "authorships__paper"
     paper_lookup = "authorships__author"
-    actions = ["merge_authors"]
+    actions = ["merge_authors", "split_author"]
+    inlines = [AuthorAliasInline]
+
+    @admin.action(
+        description="Split one author's papers off to a new author", permissions=["change"]
+    )
+    def split_author(self, request, queryset):
+        """A page listing the author's papers; those ticked go to a new author of the
+        same name (``merge.split_author``)."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one author to split.", messages.WARNING)
+            return None
+        author = queryset.get()
+        if "apply" in request.POST:
+            try:
+                new = merge.split_author(author, request.POST.getlist("paper"))
+            except (merge.MergeRefused, ValueError) as error:
+                self.message_user(request, f"Not split: {error}", messages.ERROR)
+                return None
+            count = Authorship.objects.filter(author=new).count()
+            self.message_user(
+                request,
+                f"{_papers(count)} of “{author}” now belong to a new author (id {new.pk}).",
+                messages.SUCCESS,
+            )
+            return None
+        papers = (
+            Paper.objects.filter(authorships__author=author)
+            .distinct()
+            .select_related("journal")
+            .order_by("-published_year", "pk")
+            .only("pk", "doi", "title", "published_year", "journal__title")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Split {author}",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "author": author,
+            "papers": papers,
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/papers/split_author.html", context)
 
     @admin.action(description="Merge selected authors into one", permissions=["merge"])
     def merge_authors(self, request, queryset):

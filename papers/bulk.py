@@ -46,7 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import curation, references, version_groups
+from papers import authors, curation, references, version_groups
 from papers.models import (
     NEXT_VERSION,
     Author,
@@ -321,6 +321,8 @@ class _Plan:
 
 def _store(pairs, *, source):
     """One batch in the caller's transaction; returns [(where, outcome)]."""
+    # First, before any row: two imports of the same new author never both create it.
+    authors.lock_names([work for _, work in pairs])
     existing = _lock_papers([work.doi for _, work in pairs])
     plans = []
     for where, work in pairs:
@@ -698,14 +700,16 @@ def earlier_authors(contributors, stored):
     name (by position); contributors beyond the stored ones of their name are new authors.
     So two different authors of the same name on one paper (arXiv 2603.15726 has two
     "L. Wang") stay two and keep their order when others move, and an author a curator
-    merged into an ORCID-bearing one stays merged.
+    merged into an ORCID-bearing one stays merged. Names compare as ``authors.name_key``
+    writes them: an author matched on another paper, where it was written "José", is the
+    earlier author of this paper's "Jose".
     """
     by_name = defaultdict(list)
     for position in sorted(stored, reverse=True):
-        by_name[stored[position].name].append(stored[position])
+        by_name[authors.name_key(stored[position].name)].append(stored[position])
     found = {}
     for contributor in sorted(contributors, key=lambda c: c.position):
-        namesakes = by_name.get(contributor.display_name)
+        namesakes = by_name.get(authors.name_key(contributor.display_name))
         if not contributor.orcid and namesakes:
             found[contributor.position] = namesakes.pop()
     return found
@@ -714,8 +718,11 @@ def earlier_authors(contributors, stored):
 def _plan_authorships(plans, current):
     """Each plan's authorships, as ``ingest._author_for`` picks the authors: by ORCID (one
     row per ORCID, its names those of the record last read), else the paper's earlier author
-    of that name (``earlier_authors``), else a new author. Queries: ORCID authors read,
-    created, read again, and renamed (at most four); new authors without ORCID created (one)."""
+    of that name (``earlier_authors``), else the author the conservative match finds
+    (``papers.authors.Matcher``, against the catalogue and the batch), else a new author.
+    Queries: ORCID authors read, created, read again, and renamed (at most four); the
+    match's candidates and their papers' authorships (none, one or three); new authors
+    without ORCID created (one)."""
     wanted = {}
     for plan in plans:
         for contributor in plan.work.authors:
@@ -746,19 +753,34 @@ def _plan_authorships(plans, current):
                 Authorship.objects.filter(author__in=renamed).values_list("paper_id", flat=True)
             )
     new_authors = []
-    for plan in plans:
-        earlier = earlier_authors(
+    earlier_of = {
+        plan.paper.pk: earlier_authors(
             plan.work.authors, {a.position: a.author for a in current.authorships[plan.paper.pk]}
         )
+        for plan in plans
+    }
+    # The contributors left for the conservative match: no ORCID, no earlier author.
+    matcher = authors.Matcher(
+        [
+            (
+                plan.work,
+                [c for c in plan.work.authors if c.position not in earlier_of[plan.paper.pk]],
+            )
+            for plan in plans
+        ]
+    )
+    for plan in plans:
+        earlier = earlier_of[plan.paper.pk]
         plan.authorships = []
         for contributor in plan.work.authors:
             if contributor.orcid:
                 author = by_orcid[contributor.orcid]
             else:
-                author = earlier.get(contributor.position)
+                author = earlier.get(contributor.position) or matcher.match(contributor, plan.work)
                 if author is None:
                     author = _NewAuthor(**_author_names(contributor))
                     new_authors.append(author)
+                    matcher.remember(author, contributor, plan.work)
             plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
     _insert_new_authors(new_authors)
 
@@ -1115,9 +1137,9 @@ def delete_notices_superseded(wanted):
 def _search_document(plan, current):
     paper = plan.paper
     if plan.authorships is not None:
-        authors = [author.name for _, author, _ in sorted(plan.authorships, key=lambda a: a[0])]
+        author_names = [a.name for _, a, _ in sorted(plan.authorships, key=lambda a: a[0])]
     else:
-        authors = [a.author.name for a in current.authorships[paper.pk]]
+        author_names = [a.author.name for a in current.authorships[paper.pk]]
     categories = plan.categories
     if categories is None:
         categories = [name for _, name in current.category_links[paper.pk]]
@@ -1125,7 +1147,7 @@ def _search_document(plan, current):
         doi=paper.doi,
         subtitle=paper.subtitle,
         journal=paper.journal.title if paper.journal else "",
-        authors=authors,
+        authors=author_names,
         keywords=current.keywords[paper.pk],
         categories=categories,
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import bulk, crossref, curation, references, version_groups
+from papers import authors, bulk, crossref, curation, references, version_groups
 from papers.bulk import (  # what a record means as rows, shared by both paths
     CREATED,
     KEPT_FROM_ENRICHMENT,
@@ -59,6 +59,8 @@ def upsert_work(work, *, source="crossref"):
 
 
 def _upsert_locked(work, *, source):
+    # First, before any row: two imports of the same new author never both create it.
+    authors.lock_names([work])
     paper = Paper.objects.select_for_update().with_doi(work.doi).first()
     created = paper is None
     if created:
@@ -252,9 +254,10 @@ def find_or_create_journal(data):
     return journal
 
 
-def _author_for(contributor, earlier):
+def _author_for(contributor, earlier, matcher, work):
     """The Author row for a contributor: by ORCID, else the paper's earlier author it stands
-    for (``earlier``: {position: Author} from ``bulk.earlier_authors``), else a new one."""
+    for (``earlier``: {position: Author} from ``bulk.earlier_authors``), else the author the
+    conservative match finds (``papers.authors``), else a new one."""
     names = {
         "given_name": contributor.given or "",
         "family_name": contributor.family or "",
@@ -272,7 +275,11 @@ def _author_for(contributor, earlier):
         return author
     # An earlier author of this name on this paper, even one a curator merged into an
     # ORCID-bearing author: a re-import must not undo the merge.
-    return earlier.get(contributor.position) or Author.objects.create(**names)
+    author = earlier.get(contributor.position) or matcher.match(contributor, work)
+    if author is None:
+        author = Author.objects.create(**names)
+        matcher.remember(author, contributor, work)
+    return author
 
 
 def _sync_authors(paper, work):
@@ -281,9 +288,10 @@ def _sync_authors(paper, work):
     earlier = bulk.earlier_authors(
         work.authors, {position: a.author for position, a in existing.items()}
     )
+    matcher = authors.Matcher([(work, [c for c in work.authors if c.position not in earlier])])
     changed = False
     for contributor in work.authors:
-        author = _author_for(contributor, earlier)
+        author = _author_for(contributor, earlier, matcher, work)
         affiliations = list(contributor.affiliations)
         current = existing.pop(contributor.position, None)
         if current is None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.db.models import Q
 
+from papers.authors import add_name_aliases
 from papers.curation import bump_version, pages_listing, refresh_search_documents
 from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
 
@@ -57,6 +58,8 @@ def merge_authors(*, keep, others):
       e.g. author claims) is moved with one queryset ``.update()`` per relation (duplicate
       many-to-many links are dropped). A one-to-one held by both sides is refused.
     - ``keep``'s empty ORCID, given name and family name are filled from the others.
+    - the others' names become ``keep``'s name aliases (``AuthorAlias``), which ingest's
+      conservative match reads (papers.authors): a merge survives every later import.
 
     Refused (MergeRefused, nothing changed) when the authors carry two different ORCIDs.
     """
@@ -71,6 +74,8 @@ def merge_authors(*, keep, others):
         other_ids = [a.pk for a in others]
         moved, duplicates, paper_ids = _move_authorships(keep, other_ids)
         _move_relations(Author, keep, other_ids, skip={Authorship})
+        # A later paper naming the author the way one of the others was named finds ``keep``.
+        add_name_aliases(keep, [other.name for other in others])
         fills = _fills(keep, others, ["orcid", "given_name", "family_name"])
         Author.objects.filter(pk__in=other_ids).delete()
         # After the delete: the ORCID is unique, and may have been one of the others'.
@@ -79,6 +84,39 @@ def merge_authors(*, keep, others):
         # The moved papers, and keep's own (an ORCID may have been filled).
         bump_version(Authorship.objects.filter(author=keep).values("paper_id"))
     return MergeResult(keep, len(others), moved, "authorship", duplicates, paper_ids)
+
+
+def split_author(author, paper_ids):
+    """Give ``author``'s authorships on ``paper_ids`` to a new author of the same names (a
+    curator found two people under one row); returns the new Author.
+
+    The ORCID stays with ``author``. The split survives later imports: a re-import of a
+    moved paper keeps the author it finds at that place under that name
+    (``bulk.earlier_authors``), and a new paper goes to whichever of the two it shares
+    most with, or to a new author (``papers.authors``). Only a record carrying the
+    ORCID puts a paper back on ``author``. Refused (MergeRefused, nothing changed) when the
+    papers are none, or all, of the author's."""
+    wanted = {int(pk) for pk in paper_ids}
+    with transaction.atomic():
+        author = Author.objects.select_for_update().get(pk=author.pk)
+        own = set(Authorship.objects.filter(author=author).values_list("paper_id", flat=True))
+        moving = wanted & own
+        if not moving:
+            raise MergeRefused("Choose papers of this author to give to the new author.")
+        if moving == own:
+            raise MergeRefused(
+                "Leave at least one paper with this author: to rename the author, edit it."
+            )
+        new = Author.objects.create(
+            given_name=author.given_name,
+            family_name=author.family_name,
+            name=author.name,
+            is_organization=author.is_organization,
+        )
+        Authorship.objects.filter(author=author, paper_id__in=moving).update(author=new)
+        # Their author links now lead to the new author's page.
+        bump_version(sorted(moving))
+    return new
 
 
 def merge_journals(*, keep, others):

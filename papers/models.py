@@ -129,6 +129,26 @@ class Author(models.Model):
         return f"https://orcid.org/{self.orcid}" if self.orcid else ""
 
 
+class AuthorAlias(models.Model):
+    """Another name under which an author is known: left by a curator's merge (the folded
+    authors' names), read by ingest's conservative match (papers.authors), so that a later
+    paper naming the author the folded way finds the kept author."""
+
+    class Kind(models.TextChoices):
+        NAME = "name", "Name"
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="aliases")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME)
+    # A name as papers.authors.name_key writes it.
+    value = models.CharField(max_length=600)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="papers_authoralias_value")]
+
+    def __str__(self):
+        return f"{self.author_id}: {self.value}"
+
+
 class Keyword(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)

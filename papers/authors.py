@@ -1,0 +1,261 @@
+"""Author identity: which stored ``Author`` a record's contributor without an ORCID is.
+
+Both ingest paths ask, in this order: the author with the contributor's ORCID (one row per
+ORCID); the paper's earlier author of that name (a re-import: ``bulk.earlier_authors``);
+then a conservative match (``Matcher``); else a new author.
+
+The conservative match takes an author of the same normalised name (``name_key``: case,
+accents, punctuation and spacing ignored; or a name alias a curator's merge left,
+``AuthorAlias``) only when it shares evidence with the contributor:
+
+- a co-author: someone of the same normalised name on one of the author's papers and on
+  the record;
+- an affiliation: one of the author's affiliations and one of the contributor's have nearly
+  the same words (``AFFILIATION_OVERLAP`` of their word sets, at least three words).
+
+Exactly one such author is taken; two with evidence, or none, give a new author: keeping two
+people apart is preferred to merging two into one (a curator merges in the admin; an
+author page lists a person's papers only if they were matched). Names given as initials
+("J. Smith") are never matched, and a name borne by more than ``MAX_CANDIDATES`` authors is
+not either: such names are too common to tell people apart by these clues.
+
+A batch's contributors are matched against the catalogue and against each other (two papers
+of one new author in one batch get one row). On PostgreSQL, a batch first takes a
+transaction-level advisory lock on each of its names, so that two imports running at once
+never both create the same person (``lock_names``).
+"""
+
+import re
+import unicodedata
+import zlib
+from collections import defaultdict
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from papers.models import Author, AuthorAlias, Authorship, Reference
+
+# Share of the smaller word set two affiliations must have in common to count as one place.
+AFFILIATION_OVERLAP = 0.75
+AFFILIATION_MIN_WORDS = 3
+# What the match reads of each candidate author (the row ingest links and names).
+AUTHOR_COLUMNS = ("pk", "name", "given_name", "family_name", "orcid", "is_organization")
+# Authors of one name beyond which the name is not matched at all (too common).
+MAX_CANDIDATES = 50
+
+_NOT_WORD = re.compile(r"[^\w\s]")
+_SPACES = re.compile(r"\s+")
+# Words of an affiliation that say nothing of the place.
+_STOP_WORDS = frozenset({"of", "the", "and", "for", "in", "at", "amp", "dept", "department"})
+
+
+def name_key(name):
+    """A name for matching: lower case, without accents or punctuation, single spaces."""
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _NOT_WORD.sub(" ", text.casefold())
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_matchable(contributor):
+    """Only people with a full given name (not initials) and a family name are matched."""
+    if contributor.is_organization or contributor.orcid:
+        return False
+    given = name_key(contributor.given)
+    return bool(name_key(contributor.family)) and any(len(part) > 1 for part in given.split())
+
+
+def affiliation_words(text):
+    words = set(name_key(text).split()) - _STOP_WORDS
+    return frozenset(words) if len(words) >= AFFILIATION_MIN_WORDS else None
+
+
+def same_place(one, other):
+    return len(one & other) >= AFFILIATION_OVERLAP * min(len(one), len(other))
+
+
+class _Profile:
+    """What the matcher knows of one candidate author: co-author names, affiliations, the
+    DOIs of their papers and the DOIs those papers cite."""
+
+    __slots__ = ("author", "co_authors", "places", "papers", "cited")
+
+    def __init__(self, author):
+        self.author = author
+        self.co_authors = set()
+        self.places = set()
+        self.papers = set()
+        self.cited = set()
+
+    def learn(self, contributor, work):
+        self.co_authors |= _co_author_keys(contributor, work)
+        self.places |= _places(contributor)
+        self.papers.add(work.doi.lower())
+        self.cited |= _cited_dois(work)
+
+    def evidence(self, contributor, work):
+        """How much this author and the contributor share, 0 for nothing: co-author names;
+        places (each of the author's affiliations matching one of the contributor's); and
+        citations between the record and the author's papers (either way)."""
+        theirs = _places(contributor)
+        places = sum(1 for mine in self.places if any(same_place(mine, t) for t in theirs))
+        citations = len(_cited_dois(work) & self.papers) + (work.doi.lower() in self.cited)
+        return len(self.co_authors & _co_author_keys(contributor, work)) + places + citations
+
+
+def _co_author_keys(contributor, work):
+    return {name_key(c.display_name) for c in work.authors if c is not contributor} - {""}
+
+
+def _places(contributor):
+    return {words for words in map(affiliation_words, contributor.affiliations) if words}
+
+
+def _cited_dois(work):
+    return {entry.doi.lower() for entry in work.references or () if entry.doi}
+
+
+class Matcher:
+    """Matches contributors of a batch of records against the catalogue's authors and
+    against each other. ``wanted``: (``records.Work``, its contributors to match) pairs.
+    Three queries when some contributor can be matched (the authors of those names, their
+    papers' authorships, the DOIs those papers cite), none otherwise."""
+
+    def __init__(self, wanted):
+        matchable = [c for _, contributors in wanted for c in contributors if is_matchable(c)]
+        self.profiles = defaultdict(list)  # name key -> [_Profile]
+        self.crowded = set()  # name keys borne by too many authors to match
+        keys = {name_key(c.display_name) for c in matchable}
+        if keys:
+            # Lower-cased family names find the candidates through their index.
+            self._load(keys, sorted({(c.family or "").lower() for c in matchable}))
+
+    def _load(self, keys, families):
+        candidates = (
+            Author.objects.alias(family_lower=Lower("family_name"))
+            .filter(
+                Q(family_lower__in=families)
+                | Q(aliases__kind=AuthorAlias.Kind.NAME, aliases__value__in=keys)
+            )
+            .filter(is_organization=False)
+            .values_list(*AUTHOR_COLUMNS, "aliases__value")
+            .distinct()
+        )
+        by_key, rows = defaultdict(set), {}
+        for *columns, alias in candidates:
+            row = dict(zip(AUTHOR_COLUMNS, columns, strict=True))
+            rows[row["pk"]] = row
+            for key in (name_key(row["name"]), alias):
+                if key in keys:
+                    by_key[key].add(row["pk"])
+        profiles = {}
+        for key, pks in by_key.items():
+            if len(pks) > MAX_CANDIDATES:
+                self.crowded.add(key)
+                continue
+            for pk in sorted(pks):
+                profile = profiles.setdefault(pk, _Profile(Author(**rows[pk])))
+                self.profiles[key].append(profile)
+        if profiles:
+            self._read_papers(profiles)
+
+    def _read_papers(self, profiles):
+        papers = Authorship.objects.filter(author_id__in=list(profiles)).values("paper_id")
+        authorships = Authorship.objects.filter(paper_id__in=papers).values_list(
+            "paper_id", "paper__doi", "author_id", "author__name", "affiliations"
+        )
+        names_on, dois, own = defaultdict(set), {}, []
+        for paper_id, doi, author_id, name, affiliations in authorships:
+            names_on[paper_id].add((author_id, name_key(name)))
+            dois[paper_id] = (doi or "").lower()
+            if author_id in profiles:
+                own.append((paper_id, author_id, affiliations))
+        authors_of = defaultdict(set)
+        for paper_id, author_id, affiliations in own:
+            profile = profiles[author_id]
+            profile.co_authors |= {key for pk, key in names_on[paper_id] if pk != author_id}
+            profile.places |= {w for w in map(affiliation_words, affiliations or []) if w}
+            profile.papers.add(dois[paper_id])
+            authors_of[paper_id].add(author_id)
+        cited = Reference.objects.filter(citing_id__in=list(authors_of)).exclude(doi="")
+        for paper_id, doi in cited.values_list("citing_id", "doi"):
+            for author_id in authors_of[paper_id]:
+                profiles[author_id].cited.add(doi.lower())
+
+    def match(self, contributor, work):
+        """The author already known (stored, or created earlier in the batch) that the
+        contributor of ``work`` is, or None for a new author (then call ``remember``).
+
+        The candidate of the same name that shares most with the contributor; None when
+        none shares anything, or when two share as much (no guess)."""
+        if not is_matchable(contributor):
+            return None
+        key = name_key(contributor.display_name)
+        if key in self.crowded:
+            return None
+        scored = sorted(
+            (
+                (profile.evidence(contributor, work), n, profile)
+                for n, profile in enumerate(self.profiles.get(key, ()))
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+        if not scored or scored[0][0] == 0:
+            return None
+        if len(scored) > 1 and scored[1][0] == scored[0][0]:
+            return None
+        best = scored[0][2]
+        best.learn(contributor, work)
+        return best.author
+
+    def remember(self, author, contributor, work):
+        """A new author the batch creates for ``contributor``: later records may match it."""
+        if not is_matchable(contributor):
+            return
+        profile = _Profile(author)
+        profile.learn(contributor, work)
+        self.profiles[name_key(contributor.display_name)].append(profile)
+
+
+def add_name_aliases(author, names):
+    """Record ``names`` (of authors merged into ``author``) as its name aliases, those it
+    does not bear already; returns how many were added (two queries, none without names)."""
+    keys = {name_key(name) for name in names} - {name_key(author.name), ""}
+    if not keys:
+        return 0
+    known = set(author.aliases.filter(kind=AuthorAlias.Kind.NAME).values_list("value", flat=True))
+    new = sorted(keys - known)
+    AuthorAlias.objects.bulk_create(
+        [AuthorAlias(author=author, kind=AuthorAlias.Kind.NAME, value=key) for key in new]
+    )
+    return len(new)
+
+
+def lock_names(works):
+    """On PostgreSQL, take a transaction-level advisory lock on each name of the batch that
+    may be matched, in one query, in a fixed order (so two batches never wait on each other
+    in a circle). Call it first in the batch's transaction, before any row is locked or
+    written: another import of the same names then waits for this one to commit and finds
+    its authors. Nothing elsewhere (SQLite has one writer at a time)."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {
+            zlib.crc32(name_key(c.display_name).encode())
+            for work in works
+            for c in work.authors
+            if is_matchable(c)
+        }
+    )
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, key) "
+                "FROM unnest(%s::integer[]) AS key ORDER BY key",
+                [NAME_LOCK_SPACE, [key - 2**31 for key in keys]],
+            )
+
+
+# The first half of the advisory lock keys: names of authors (the second is a name's CRC).
+NAME_LOCK_SPACE = 7301

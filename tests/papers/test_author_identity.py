@@ -1,0 +1,288 @@
+"""Author identity (papers.authors): one person across papers without an ORCID, matched
+conservatively, through both ingest paths; merges that survive later imports.
+
+Records are real Crossref list items, taken verbatim from
+../shared/data/crossref-lists/crossref_work_list_items.jsonl.gz into
+tests/fixtures/crossref-lists/author_identity.jsonl: 18 papers by Carl Boettiger (UC
+Berkeley; 12 with his ORCID), two by different people named Rong Chen and two by
+different people named Yi Yang (each with their own ORCID). ORCIDs are hidden here
+(``without_orcids``), as the conservative match must do without them.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import TestCase
+from django.urls import reverse
+
+from papers import authors, crossref
+from papers.ingest import ImportReport, import_works, read_records, upsert_work
+from papers.merge import merge_authors
+from papers.models import Author, AuthorAlias, Authorship, Paper
+from papers.records import Contributor
+from tests.factories import UserFactory
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+RECORDS = FIXTURES / "crossref-lists" / "author_identity.jsonl"
+# Two of his papers with the same co-author (Marcus Lapeyrolerie) and affiliation.
+WITH_LAPEYROLERIE = ("10.1111/2041-210x.13954", "10.1111/2041-210x.14013")
+# Two of his papers with neither a shared co-author nor an affiliation (none given).
+NO_CLUE = ("10.1007/s12080-013-0192-6", "10.32614/cran.package.rfishbase")
+RONG_CHENS = ("10.1155/2017/1021432", "10.1155/2021/5531736")
+YI_YANGS = ("10.1155/2018/6958476", "10.1155/2021/5781753")
+
+pytestmark = pytest.mark.django_db
+
+
+def without_orcids(work):
+    hidden = tuple(dataclasses.replace(c, orcid=None) for c in work.authors)
+    return dataclasses.replace(work, authors=hidden)
+
+
+def works(*dois):
+    records = {record["DOI"].lower(): record for _, record in read_records(RECORDS)}
+    return [without_orcids(crossref.parse_work(records[doi])) for doi in dois]
+
+
+def bulk_import(items):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        report = import_works(
+            [(item.doi, item) for item in items], report=ImportReport(), source="crossref"
+        )
+    assert not report.rejected, report.rejected
+
+
+def single_import(items):
+    for item in items:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            upsert_work(item, source="crossref")
+
+
+def one_by_one_in_batches(items):
+    for item in items:
+        bulk_import([item])
+
+
+PATHS = pytest.mark.parametrize(
+    "store", [single_import, bulk_import, one_by_one_in_batches], ids=["single", "batch", "batches"]
+)
+
+
+def authors_named(name):
+    return Author.objects.filter(name=name)
+
+
+def papers_of(author):
+    return set(Authorship.objects.filter(author=author).values_list("paper__doi", flat=True))
+
+
+# --- names ---
+
+
+def test_names_compare_without_case_accents_punctuation_or_spacing():
+    assert authors.name_key("  José  García-López ") == "jose garcia lopez"
+    assert authors.name_key("Kari E. A. Norman") == authors.name_key("kari e a  norman")
+
+
+def test_initials_and_organisations_are_never_matched():
+    person = Contributor("Carl", "Boettiger", None, False, None, False, (), "first", 0)
+    assert authors.is_matchable(person)
+    assert not authors.is_matchable(dataclasses.replace(person, given="C."))
+    assert not authors.is_matchable(dataclasses.replace(person, given="C. A."))
+    assert not authors.is_matchable(dataclasses.replace(person, is_organization=True))
+    assert not authors.is_matchable(dataclasses.replace(person, given=None))
+
+
+def test_affiliations_written_differently_are_one_place():
+    berkeley = authors.affiliation_words(
+        "Department of Environmental Science, Policy, and Management University of California"
+        " Berkeley Berkeley CA USA"
+    )
+    also = authors.affiliation_words(
+        "Dept of Environmental Science, Policy, and Management University of California "
+        "Berkeley Berkeley CA 94720\u20103114 USA"
+    )
+    elsewhere = authors.affiliation_words("Department of Hematology, First Affiliated Hospital")
+    assert authors.same_place(berkeley, also)
+    assert not authors.same_place(berkeley, elsewhere)
+    assert authors.affiliation_words("Berkeley") is None  # too short to tell
+
+
+# --- matching, through every path ---
+
+
+@PATHS
+def test_a_shared_co_author_and_affiliation_make_one_person(store):
+    store(works(*WITH_LAPEYROLERIE))
+
+    [boettiger] = authors_named("Carl Boettiger")
+    [lapeyrolerie] = authors_named("Marcus Lapeyrolerie")
+    assert papers_of(boettiger) == papers_of(lapeyrolerie) == set(WITH_LAPEYROLERIE)
+
+
+@PATHS
+def test_the_same_name_without_a_shared_clue_stays_two_people(store):
+    store(works(*NO_CLUE))
+
+    assert authors_named("Carl Boettiger").count() == 2
+
+
+@PATHS
+def test_namesakes_with_their_own_colleagues_and_places_stay_apart(store):
+    store(works(*RONG_CHENS, *YI_YANGS))
+
+    assert authors_named("Rong Chen").count() == 2
+    assert authors_named("Yi Yang").count() == 2
+
+
+@PATHS
+def test_every_paper_with_a_clue_joins_the_author(store):
+    store(works(*[doi for _, record in read_records(RECORDS) for doi in [record["DOI"].lower()]]))
+
+    by_papers = sorted(
+        (len(papers_of(author)) for author in authors_named("Carl Boettiger")), reverse=True
+    )
+    # 20 papers: those sharing his Berkeley affiliation, a co-author or a citation end up on
+    # one author (15); the rest (no affiliation, nothing shared with those) stay apart,
+    # whatever the path and the batches.
+    assert by_papers == [15, 2, 1, 1, 1]
+
+
+def stored_namesake(doi, *, with_co_author):
+    """A stored "Carl Boettiger" on a paper of their own, at Berkeley, and (or not) with a
+    co-author named Marcus Lapeyrolerie."""
+    [later] = works(WITH_LAPEYROLERIE[1])
+    berkeley = list(later.authors[1].affiliations)
+    paper = Paper.objects.create(doi=doi, title=f"A paper {doi}")
+    author = Author.objects.create(
+        name="Carl Boettiger", given_name="Carl", family_name="Boettiger"
+    )
+    Authorship.objects.create(paper=paper, author=author, position=0, affiliations=berkeley)
+    if with_co_author:
+        co_author = Author.objects.create(name="Marcus Lapeyrolerie")
+        Authorship.objects.create(paper=paper, author=co_author, position=1, affiliations=[])
+    return author
+
+
+def test_two_candidates_sharing_as_much_give_a_new_author_rather_than_a_guess():
+    stored_namesake("10.5555/one", with_co_author=True)
+    stored_namesake("10.5555/two", with_co_author=True)
+    [later] = works(WITH_LAPEYROLERIE[1])
+    boettiger = next(c for c in later.authors if c.family == "Boettiger")
+
+    assert authors.Matcher([(later, later.authors)]).match(boettiger, later) is None
+
+
+def test_the_candidate_sharing_most_is_taken():
+    stronger = stored_namesake("10.5555/one", with_co_author=True)
+    stored_namesake("10.5555/two", with_co_author=False)  # the same place only
+    [later] = works(WITH_LAPEYROLERIE[1])
+    boettiger = next(c for c in later.authors if c.family == "Boettiger")
+
+    assert authors.Matcher([(later, later.authors)]).match(boettiger, later) == stronger
+
+
+def test_a_re_import_keeps_every_author_and_changes_nothing():
+    items = works(*WITH_LAPEYROLERIE, *NO_CLUE)
+    bulk_import(items)
+    before = sorted(Authorship.objects.values_list("paper_id", "position", "author_id"))
+
+    single_import(items)
+    bulk_import(items)
+
+    assert sorted(Authorship.objects.values_list("paper_id", "position", "author_id")) == before
+
+
+def test_matching_costs_two_queries_for_a_batch_whatever_its_size(django_assert_num_queries):
+    bulk_import(works(WITH_LAPEYROLERIE[0]))
+    batch = [works(doi)[0] for doi in WITH_LAPEYROLERIE * 20]
+
+    # The candidates of the batch's names, their papers' authorships, what those papers cite.
+    with django_assert_num_queries(3):
+        matcher = authors.Matcher([(work, work.authors) for work in batch])
+    with django_assert_num_queries(0):
+        found = {matcher.match(c, work) for work in batch for c in work.authors}
+    assert {"Carl Boettiger", "Marcus Lapeyrolerie"} <= {a.name for a in found if a}
+
+
+# --- merges ---
+
+
+def test_a_merge_survives_later_imports_through_its_name_alias():
+    bulk_import(works(WITH_LAPEYROLERIE[0]))
+    [kept] = authors_named("Carl Boettiger")
+    variant = Author.objects.create(
+        name="Carl A. Boettiger", given_name="Carl A.", family_name="Boettiger"
+    )
+
+    merge_authors(keep=kept, others=[variant])
+
+    assert list(kept.aliases.values_list("value", flat=True)) == ["carl a boettiger"]
+    # A later paper naming him "Carl A. Boettiger", with his co-author: the kept author.
+    [later] = works(WITH_LAPEYROLERIE[1])
+    renamed = tuple(
+        dataclasses.replace(c, given="Carl A.") if c.family == "Boettiger" else c
+        for c in later.authors
+    )
+    bulk_import([dataclasses.replace(later, authors=renamed)])
+    assert papers_of(kept) == set(WITH_LAPEYROLERIE)
+    assert AuthorAlias.objects.count() == 1
+
+
+def test_name_locks_are_one_query_on_postgresql_and_none_on_sqlite(django_assert_num_queries):
+    batch = works(*WITH_LAPEYROLERIE)
+    # SQLite has one writer at a time: nothing to lock.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 0):
+        authors.lock_names(batch)
+
+
+# --- splits ---
+
+
+@pytest.fixture
+def curator(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_a_curator_splits_an_author_and_later_imports_keep_the_split(curator):
+    items = works(*WITH_LAPEYROLERIE)
+    bulk_import(items)
+    [boettiger] = authors_named("Carl Boettiger")
+    moved = Paper.objects.with_doi(WITH_LAPEYROLERIE[1]).get()
+    changelist = reverse("admin:papers_author_changelist")
+    selected = {"action": "split_author", "_selected_action": [boettiger.pk]}
+
+    page = curator.post(changelist, selected)
+    assert page.status_code == 200 and "Give the ticked papers to a new author" in page.text
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = curator.post(changelist, {**selected, "apply": "1", "paper": [moved.pk]})
+
+    assert response.status_code == 302
+    first, second = authors_named("Carl Boettiger").order_by("pk")
+    assert (papers_of(first), papers_of(second)) == ({WITH_LAPEYROLERIE[0]}, {moved.doi})
+    single_import(items)
+    bulk_import(items)
+    assert (papers_of(first), papers_of(second)) == ({WITH_LAPEYROLERIE[0]}, {moved.doi})
+    assert curator.get(second.get_absolute_url()).status_code == 200
+
+
+def test_a_split_of_none_or_all_of_the_papers_is_refused(curator):
+    bulk_import(works(*WITH_LAPEYROLERIE))
+    [boettiger] = authors_named("Carl Boettiger")
+    changelist = reverse("admin:papers_author_changelist")
+    selected = {"action": "split_author", "_selected_action": [boettiger.pk], "apply": "1"}
+    all_papers = list(
+        Authorship.objects.filter(author=boettiger).values_list("paper_id", flat=True)
+    )
+
+    none = curator.post(changelist, selected, follow=True)
+    every = curator.post(changelist, {**selected, "paper": all_papers}, follow=True)
+    malformed = curator.post(changelist, {**selected, "paper": ["x"]}, follow=True)
+
+    assert "Not split: Choose papers of this author" in none.text
+    assert "Not split: Leave at least one paper" in every.text
+    assert "Not split:" in malformed.text
+    assert authors_named("Carl Boettiger").count() == 1
