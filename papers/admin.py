@@ -785,14 +785,14 @@ class VersionLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unlink: not versions of one work", permissions=["change"])
     def unlink_selected(self, request, queryset):
-        links = list(queryset.select_related("paper", "related"))
-        for version_link in links:
-            version_groups.remove_link(version_link)
-        self.message_user(request, f"Unlinked {len(links)} version link(s).", messages.SUCCESS)
+        self._each_link(request, queryset, version_groups.remove_link, "Unlinked")
 
     @admin.action(description="Link again", permissions=["change"])
     def link_selected_again(self, request, queryset):
+        self._each_link(request, queryset, version_groups.restore_link, "Linked again")
+
+    def _each_link(self, request, queryset, change, done):
         links = list(queryset.select_related("paper", "related"))
         for version_link in links:
-            version_groups.restore_link(version_link)
-        self.message_user(request, f"Linked {len(links)} version link(s) again.", messages.SUCCESS)
+            change(version_link)
+        self.message_user(request, f"{done}: {len(links)} version link(s).", messages.SUCCESS)
