@@ -1,8 +1,11 @@
 """Author identity: which stored ``Author`` a record's contributor without an ORCID is.
 
 Both ingest paths ask, in this order: the author with the contributor's ORCID (one row per
-ORCID); the paper's earlier author of that name (a re-import: ``bulk.earlier_authors``);
-then a conservative match (``Matcher``); else a new author.
+ORCID); the author with its OpenAlex author id (OpenAlex works; one row per id; an author
+picked otherwise is given the id, ``give_openalex_id``); the paper's earlier author of that
+name (a re-import: ``bulk.earlier_authors``); then a conservative match (``Matcher``); else
+a new author. An OpenAlex enrichment names the stored authors of a paper by their ids
+(``link_openalex_authors``).
 
 The conservative match takes an author of the same normalised name (``name_key``: case,
 accents, punctuation and spacing ignored; or a name alias a curator's merge left,
@@ -40,7 +43,15 @@ from papers.models import Author, AuthorAlias, Authorship, Reference
 AFFILIATION_OVERLAP = 0.75
 AFFILIATION_MIN_WORDS = 3
 # What the match reads of each candidate author (the row ingest links and names).
-AUTHOR_COLUMNS = ("pk", "name", "given_name", "family_name", "orcid", "is_organization")
+AUTHOR_COLUMNS = (
+    "pk",
+    "name",
+    "given_name",
+    "family_name",
+    "orcid",
+    "openalex_id",
+    "is_organization",
+)
 # Authors of one name beyond which the name is not matched at all (too common).
 MAX_CANDIDATES = 50
 
@@ -216,6 +227,47 @@ class Matcher:
         profile = _Profile(author)
         profile.learn(contributor, work)
         self.profiles[name_key(contributor.display_name)].append(profile)
+
+
+def give_openalex_id(author, openalex_id):
+    """Give ``author`` the OpenAlex author id a record names it by, when it has none and
+    no other author has it (one row per id); returns True if given. No query without an id
+    to give."""
+    if not openalex_id or author.openalex_id:
+        return False
+    if Author.objects.filter(openalex_id=openalex_id).exists():
+        return False
+    Author.objects.filter(pk=author.pk, openalex_id__isnull=True).update(openalex_id=openalex_id)
+    author.openalex_id = openalex_id
+    return True
+
+
+def link_openalex_authors(paper, contributors):
+    """Enrichment: OpenAlex's authors of ``paper`` (``contributors``, with their OpenAlex
+    author ids) name the paper's stored authors, place by place where the family names
+    agree. An authorship whose id belongs to another stored author moves to that author
+    (OpenAlex says they are one person); an author without an id is given it. Returns how
+    many authorships moved (two queries, and the writes)."""
+    by_position = {c.position: c for c in contributors if c.openalex_id and c.family}
+    if not by_position:
+        return 0
+    authorships = list(paper.authorships.select_related("author").order_by("position"))
+    ids = sorted({c.openalex_id for c in by_position.values()})
+    known = {a.openalex_id: a for a in Author.objects.filter(openalex_id__in=ids)}
+    changed = 0
+    for authorship in authorships:
+        contributor = by_position.get(authorship.position)
+        if contributor is None or authorship.author.is_organization:
+            continue
+        if name_key(contributor.family) != name_key(authorship.author.family_name):
+            continue
+        owner = known.get(contributor.openalex_id)
+        if owner is not None and owner.pk != authorship.author_id:
+            Authorship.objects.filter(pk=authorship.pk).update(author=owner)
+            changed += 1
+        elif owner is None and give_openalex_id(authorship.author, contributor.openalex_id):
+            known[contributor.openalex_id] = authorship.author
+    return changed
 
 
 def add_name_aliases(author, names):

@@ -720,9 +720,12 @@ def _plan_authorships(plans, current):
     row per ORCID, its names those of the record last read), else the paper's earlier author
     of that name (``earlier_authors``), else the author the conservative match finds
     (``papers.authors.Matcher``, against the catalogue and the batch), else a new author.
-    Queries: ORCID authors read, created, read again, and renamed (at most four); the
-    match's candidates and their papers' authorships (none, one or three); new authors
-    without ORCID created (one)."""
+    An OpenAlex work's contributors carry OpenAlex author ids: the author with that id comes
+    first (after the ORCID), and an author picked otherwise is given the id it lacked.
+    Queries: ORCID authors read, created, read again, and renamed (at most four); authors by
+    OpenAlex id (none or one); the match's candidates, their papers' authorships and what
+    those cite (none, one or three); new authors without ORCID created (one); OpenAlex ids
+    given (none or one)."""
     wanted = {}
     for plan in plans:
         for contributor in plan.work.authors:
@@ -752,7 +755,8 @@ def _plan_authorships(plans, current):
             curation.bump_version_on_commit(
                 Authorship.objects.filter(author__in=renamed).values_list("paper_id", flat=True)
             )
-    new_authors = []
+    by_openalex = _authors_by_openalex_id(plans)
+    new_authors, given_ids = [], []
     earlier_of = {
         plan.paper.pk: earlier_authors(
             plan.work.authors, {a.position: a.author for a in current.authorships[plan.paper.pk]}
@@ -776,13 +780,38 @@ def _plan_authorships(plans, current):
             if contributor.orcid:
                 author = by_orcid[contributor.orcid]
             else:
-                author = earlier.get(contributor.position) or matcher.match(contributor, plan.work)
+                author = (
+                    by_openalex.get(contributor.openalex_id)
+                    or earlier.get(contributor.position)
+                    or matcher.match(contributor, plan.work)
+                )
                 if author is None:
-                    author = _NewAuthor(**_author_names(contributor))
+                    author = _NewAuthor(
+                        **_author_names(contributor), openalex_id=contributor.openalex_id
+                    )
                     new_authors.append(author)
                     matcher.remember(author, contributor, plan.work)
+            openalex_id = contributor.openalex_id
+            if openalex_id and openalex_id not in by_openalex and not author.openalex_id:
+                # The person's OpenAlex id, given to the author it names: one row per id.
+                author.openalex_id = openalex_id
+                if isinstance(author, Author):
+                    given_ids.append(author)
+            if openalex_id:
+                by_openalex.setdefault(openalex_id, author)
             plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
     _insert_new_authors(new_authors)
+    if given_ids:
+        Author.objects.bulk_update(given_ids, ["openalex_id"])
+
+
+def _authors_by_openalex_id(plans):
+    """{OpenAlex author id: Author} of the ids the batch's contributors carry (one query,
+    none when no record gives one: only OpenAlex works do)."""
+    ids = {c.openalex_id for plan in plans for c in plan.work.authors if c.openalex_id}
+    if not ids:
+        return {}
+    return {a.openalex_id: a for a in Author.objects.filter(openalex_id__in=sorted(ids))}
 
 
 @dataclass(slots=True)
@@ -796,6 +825,7 @@ class _NewAuthor:
     family_name: str
     name: str
     is_organization: bool
+    openalex_id: str | None = None
     pk: int | None = None
 
 
@@ -804,7 +834,7 @@ def _insert_new_authors(new):
     for the ids; one INSERT elsewhere)."""
     if not new:
         return
-    columns = ("given_name", "family_name", "name", "is_organization")
+    columns = ("given_name", "family_name", "name", "is_organization", "openalex_id")
     if connection.vendor != "postgresql":
         rows = Author.objects.bulk_create(
             [Author(**{name: getattr(a, name) for name in columns}) for a in new]
@@ -817,7 +847,10 @@ def _insert_new_authors(new):
     insert_links(
         Author,
         ("id", *columns),
-        [(a.pk, a.given_name, a.family_name, a.name, a.is_organization) for a in new],
+        [
+            (a.pk, a.given_name, a.family_name, a.name, a.is_organization, a.openalex_id)
+            for a in new
+        ],
     )
 
 

@@ -255,9 +255,10 @@ def find_or_create_journal(data):
 
 
 def _author_for(contributor, earlier, matcher, work):
-    """The Author row for a contributor: by ORCID, else the paper's earlier author it stands
-    for (``earlier``: {position: Author} from ``bulk.earlier_authors``), else the author the
-    conservative match finds (``papers.authors``), else a new one."""
+    """The Author row for a contributor: by ORCID, else by OpenAlex author id, else the
+    paper's earlier author it stands for (``earlier``: {position: Author} from
+    ``bulk.earlier_authors``), else the author the conservative match finds
+    (``papers.authors``), else a new one."""
     names = {
         "given_name": contributor.given or "",
         "family_name": contributor.family or "",
@@ -272,13 +273,21 @@ def _author_for(contributor, earlier, matcher, work):
             curation.bump_version_on_commit(
                 Authorship.objects.filter(author=author).values_list("paper_id", flat=True)
             )
+        authors.give_openalex_id(author, contributor.openalex_id)
         return author
+    if contributor.openalex_id:
+        # The person OpenAlex named: one row per OpenAlex author id.
+        known = Author.objects.filter(openalex_id=contributor.openalex_id).first()
+        if known is not None:
+            return known
     # An earlier author of this name on this paper, even one a curator merged into an
     # ORCID-bearing author: a re-import must not undo the merge.
     author = earlier.get(contributor.position) or matcher.match(contributor, work)
     if author is None:
-        author = Author.objects.create(**names)
+        author = Author.objects.create(**names, openalex_id=contributor.openalex_id)
         matcher.remember(author, contributor, work)
+    else:
+        authors.give_openalex_id(author, contributor.openalex_id)
     return author
 
 
@@ -534,6 +543,11 @@ def apply_enrichment(enrichment, *, source=LinkSource.OPENALEX):
         if enrichment.openalex_id and paper.openalex_id != enrichment.openalex_id:
             paper.openalex_id = enrichment.openalex_id
             changed.add("openalex_id")
+        if not curation.is_locked(paper, "authors", source=source):
+            # OpenAlex's author ids: the paper's authors are the people OpenAlex names (an
+            # authorship moved to the author OpenAlex's id already names changes the paper).
+            if authors.link_openalex_authors(paper, enrichment.authors):
+                changed.add("authors")
         paper.enrichment_status = Paper.EnrichmentStatus.ENRICHED
         paper.enriched_at, paper.enrichment_error = timezone.now(), ""
         # The enrichment's own outcome is saved with the fields, stamped in no provenance.

@@ -108,6 +108,11 @@ class Author(models.Model):
     name = models.CharField(max_length=600)
     is_organization = models.BooleanField(default=False)
     orcid = models.CharField("ORCID", max_length=19, null=True, blank=True, unique=True)
+    # OpenAlex's id of the person ("A5023888391"), from OpenAlex works and enrichment: one
+    # row per id, like the ORCID (papers.authors).
+    openalex_id = models.CharField(  # noqa: DJ001 (NULL: many authors have none, unique)
+        "OpenAlex author id", max_length=20, null=True, blank=True, unique=True
+    )
 
     class Meta:
         ordering = ["family_name", "given_name", "name"]

@@ -75,6 +75,8 @@ class Enrichment:
     abstract: str  # "" when OpenAlex has none
     is_retracted: bool
     openalex_id: str | None  # the short form, "W2121398592"
+    # The authors as OpenAlex disambiguated them, with their ids ("A5023888391").
+    authors: tuple = ()
 
 
 def parse_enrichment(data):
@@ -96,6 +98,7 @@ def parse_enrichment(data):
         abstract=rebuild_abstract(data.get("abstract_inverted_index")),
         is_retracted=data.get("is_retracted") is True,
         openalex_id=_short_id(data.get("id")),
+        authors=_authorships(data.get("authorships")),
     )
 
 
@@ -146,6 +149,15 @@ def _pick_open_access_url(data):
     access = access if isinstance(access, dict) else {}
     urls = (best.get("landing_page_url"), best.get("pdf_url"), access.get("oa_url"))
     return next(filter(None, map(safe_link, urls)), None)
+
+
+_AUTHOR_ID = re.compile(r"^A\d{1,15}$")
+
+
+def _author_id(value):
+    """An OpenAlex author id in short form ("A5023888391"), or None."""
+    short = _short_id(value)
+    return short if short and _AUTHOR_ID.match(short) else None
 
 
 def _short_id(value):
@@ -335,6 +347,7 @@ def _authorships(entries):
                 affiliations=unique_values(raw or institutions),
                 sequence="first" if not authors else "additional",
                 position=len(authors),
+                openalex_id=_author_id(author.get("id")),
             )
         )
     return tuple(authors)

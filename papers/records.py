@@ -66,6 +66,7 @@ class Contributor:
     affiliations: tuple[str, ...]
     sequence: str | None
     position: int
+    openalex_id: str | None = None  # OpenAlex's author id, "A5023888391"
 
     @property
     def display_name(self) -> str:

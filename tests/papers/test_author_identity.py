@@ -10,6 +10,7 @@ different people named Yi Yang (each with their own ORCID). ORCIDs are hidden he
 """
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,19 @@ from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
-from papers import authors, crossref
-from papers.ingest import ImportReport, import_works, read_records, upsert_work
+from papers import authors, crossref, openalex
+from papers.ingest import (
+    ImportReport,
+    apply_enrichment,
+    import_works,
+    read_records,
+    upsert_work,
+)
 from papers.merge import merge_authors
 from papers.models import Author, AuthorAlias, Authorship, Paper
 from papers.records import Contributor
 from tests.factories import UserFactory
+from tests.records import import_record
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RECORDS = FIXTURES / "crossref-lists" / "author_identity.jsonl"
@@ -286,3 +294,60 @@ def test_a_split_of_none_or_all_of_the_papers_is_refused(curator):
     assert "Not split: Leave at least one paper" in every.text
     assert "Not split:" in malformed.text
     assert authors_named("Carl Boettiger").count() == 1
+
+
+# --- OpenAlex author ids ---
+
+PLOS = "10.1371/journal.pone.0000030"
+RALSER = "A5070892021"  # OpenAlex's id of Markus Ralser, first author of PLOS
+
+
+def openalex_work_json():
+    return json.loads((FIXTURES / "openalex" / "W1982728624.json").read_text())
+
+
+def test_openalex_works_carry_their_authors_ids():
+    work = openalex.parse_work(openalex_work_json())
+    enrichment = openalex.parse_enrichment(openalex_work_json())
+
+    assert work.authors[0].openalex_id == RALSER
+    assert [c.openalex_id for c in enrichment.authors] == [c.openalex_id for c in work.authors]
+
+
+@pytest.mark.parametrize("store", [single_import, bulk_import], ids=["single", "batch"])
+def test_an_openalex_author_id_is_one_person_whatever_the_name(store):
+    first = openalex.parse_work(openalex_work_json())
+    # A later OpenAlex work by the same people, its first author written with an initial.
+    renamed = tuple(
+        dataclasses.replace(c, given="M.") if c.openalex_id == RALSER else c for c in first.authors
+    )
+    later = dataclasses.replace(first, doi="10.5555/ralser-later", authors=renamed)
+
+    store([first])
+    store([later])
+
+    [ralser] = Author.objects.filter(openalex_id=RALSER)
+    assert papers_of(ralser) == {PLOS, "10.5555/ralser-later"}
+    assert Author.objects.filter(openalex_id__isnull=False).count() == len(first.authors)
+
+
+def test_enrichment_gives_the_papers_authors_their_openalex_ids():
+    import_record("10.1371_journal.pone.0000030.json")
+
+    apply_enrichment(openalex.parse_enrichment(openalex_work_json()))
+
+    first = Authorship.objects.get(paper__doi=PLOS, position=0).author
+    assert (first.family_name, first.openalex_id) == ("Ralser", RALSER)
+
+
+def test_enrichment_moves_an_authorship_to_the_author_openalex_names():
+    known = Author.objects.create(
+        name="Markus Ralser", given_name="Markus", family_name="Ralser", openalex_id=RALSER
+    )
+    paper = import_record("10.1371_journal.pone.0000030.json")
+    before = Authorship.objects.get(paper=paper, position=0).author
+
+    apply_enrichment(openalex.parse_enrichment(openalex_work_json()))
+
+    assert before != known
+    assert Authorship.objects.get(paper=paper, position=0).author == known
