@@ -10,7 +10,8 @@ journals, keywords and categories: paper counts (annotated, one query per page) 
 from django import forms
 from django.contrib import admin, messages
 from django.db import IntegrityError, models
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Lower
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -589,6 +590,27 @@ class JournalAdmin(CountedAdmin):
         )
 
 
+class NamesakeFilter(admin.SimpleListFilter):
+    """Authors whose name another author bears too: the ones to look at for a merge (the
+    conservative match keeps namesakes apart when nothing ties them; papers.authors)."""
+
+    title = "namesakes"
+    parameter_name = "namesakes"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Another author has the same name")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        same_name = Author.objects.alias(lower_name=Lower("name")).filter(
+            lower_name=Lower(OuterRef("name"))
+        )
+        return queryset.filter(Exists(same_name.exclude(pk=OuterRef("pk")))).order_by(
+            Lower("name"), "pk"
+        )
+
+
 class AuthorAliasInline(admin.TabularInline):
     """The other names a merge left (read by ingest's match); a wrong one can be deleted."""
 
@@ -600,9 +622,17 @@ class AuthorAliasInline(admin.TabularInline):
 
 @admin.register(Author)
 class AuthorAdmin(CountedAdmin):
-    list_display = ["name", "family_name", "given_name", "orcid", "is_organization", "paper_count"]
-    list_filter = ["is_organization"]
-    search_fields = ["name", "=orcid"]
+    list_display = [
+        "name",
+        "family_name",
+        "given_name",
+        "orcid",
+        "openalex_id",
+        "is_organization",
+        "paper_count",
+    ]
+    list_filter = ["is_organization", NamesakeFilter]
+    search_fields = ["name", "=orcid", "=openalex_id"]
     paper_count_of = "authorships__paper"
     paper_lookup = "authorships__author"
     actions = ["merge_authors", "split_author"]

@@ -351,3 +351,13 @@ def test_enrichment_moves_an_authorship_to_the_author_openalex_names():
 
     assert before != known
     assert Authorship.objects.get(paper=paper, position=0).author == known
+
+
+def test_curators_list_the_namesakes_to_look_at_for_a_merge(curator):
+    bulk_import(works(*NO_CLUE, *RONG_CHENS))
+
+    response = curator.get(reverse("admin:papers_author_changelist"), {"namesakes": "yes"})
+
+    assert response.status_code == 200
+    shown = [author.name for author in response.context["cl"].result_list]
+    assert shown == ["Carl Boettiger", "Carl Boettiger", "Rong Chen", "Rong Chen"]
