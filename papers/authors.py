@@ -123,6 +123,13 @@ def _places(contributor):
     return {words for words in map(affiliation_words, contributor.affiliations) if words}
 
 
+def _lowered(family):
+    """The forms of a family name the database's LOWER() may give: Python's, and ASCII-only
+    (SQLite's LOWER leaves "Å" as it is)."""
+    family = family or ""
+    return {family.lower(), "".join(ch.lower() if ch.isascii() else ch for ch in family)}
+
+
 def _cited_dois(work):
     return {entry.doi.lower() for entry in work.references or () if entry.doi}
 
@@ -140,7 +147,7 @@ class Matcher:
         keys = {name_key(c.display_name) for c in matchable}
         if keys:
             # Lower-cased family names find the candidates through their index.
-            self._load(keys, sorted({(c.family or "").lower() for c in matchable}))
+            self._load(keys, sorted({form for c in matchable for form in _lowered(c.family)}))
 
     def _load(self, keys, families):
         candidates = (

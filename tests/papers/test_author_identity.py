@@ -361,3 +361,22 @@ def test_curators_list_the_namesakes_to_look_at_for_a_merge(curator):
     assert response.status_code == 200
     shown = [author.name for author in response.context["cl"].result_list]
     assert shown == ["Carl Boettiger", "Carl Boettiger", "Rong Chen", "Rong Chen"]
+
+
+def test_a_family_name_with_a_non_ascii_capital_is_matched_on_every_database():
+    [first, second] = works(*WITH_LAPEYROLERIE)
+
+    def accented(work):
+        return dataclasses.replace(
+            work,
+            authors=tuple(
+                dataclasses.replace(c, family="Åström") if c.family == "Boettiger" else c
+                for c in work.authors
+            ),
+        )
+
+    bulk_import([accented(first)])
+    bulk_import([accented(second)])
+
+    [astrom] = Author.objects.filter(family_name="Åström")
+    assert papers_of(astrom) == set(WITH_LAPEYROLERIE)
