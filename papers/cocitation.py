@@ -46,10 +46,11 @@ class CitationLink:
         return "; ".join(parts)
 
 
-def neighbours_from_links(links, *, per_paper=PER_PAPER):
+def neighbours_from_links(links, *, per_paper=PER_PAPER, only=None):
     """{paper id: {other id: CitationLink}} of every paper in ``links``, an iterable of
-    (citing id, cited id) pairs (duplicates and self-citations ignored); ``per_paper`` best
-    kept per paper. Pure: the rebuild passes the catalogue's links, the bench a corpus's."""
+    (citing id, cited id) pairs (duplicates and self-citations ignored), or of the papers
+    in ``only`` (a rebuild's chunk); ``per_paper`` best kept per paper. Pure: the rebuild
+    passes the catalogue's links, the bench a corpus's."""
     pairs = {(a, b) for a, b in links if a != b}
     if not pairs:
         return {}
@@ -62,13 +63,13 @@ def neighbours_from_links(links, *, per_paper=PER_PAPER):
     ct = c.T.tocsr()
     out_degree = np.asarray(c.sum(axis=1)).ravel()
     in_degree = np.asarray(c.sum(axis=0)).ravel()
+    wanted = np.arange(n) if only is None else np.array(sorted(row[p] for p in only if p in row))
     result = {}
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        coupled = (c[start:stop] @ ct).tocsr()  # shared references
-        cocited = (ct[start:stop] @ c).tocsr()  # shared citing papers
-        for offset in range(stop - start):
-            i = start + offset
+    for start in range(0, len(wanted), CHUNK):
+        rows = wanted[start : start + CHUNK]
+        coupled = (c[rows] @ ct).tocsr()  # shared references
+        cocited = (ct[rows] @ c).tocsr()  # shared citing papers
+        for offset, i in enumerate(rows.tolist()):
             links_of = _row_links(
                 i, coupled, cocited, offset, out_degree, in_degree, ids, per_paper
             )
@@ -91,11 +92,12 @@ def _row_links(i, coupled, cocited, offset, out_degree, in_degree, ids, per_pape
     return {ids[j]: CitationLink(s, t, round(score, 6)) for j, (s, t, score) in best}
 
 
-def catalogue_neighbours():
-    """Every catalogue paper's citation neighbours (``neighbours_from_links`` over the
-    catalogue's resolved references, read as plain pairs in one streamed query)."""
+def catalogue_neighbours(only=None):
+    """Every catalogue paper's citation neighbours, or those of the papers in ``only``
+    (``neighbours_from_links`` over the catalogue's resolved references, read as plain
+    pairs in one streamed query)."""
     links = Reference.objects.filter(cited__isnull=False).values_list("citing_id", "cited_id")
-    return neighbours_from_links(links.iterator(chunk_size=20000))
+    return neighbours_from_links(links.iterator(chunk_size=20000), only=only)
 
 
 def neighbours_of(paper_id, *, per_paper=PER_PAPER):

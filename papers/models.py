@@ -971,6 +971,14 @@ class RecommendationRun(models.Model):
     space = models.ForeignKey(
         VectorSpace, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
+    compared_with = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the run pages read when this one started: its lists are compared with it",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -978,6 +986,32 @@ class RecommendationRun(models.Model):
 
     def __str__(self):
         return f"Recommendation run {self.pk} ({self.get_status_display()})"
+
+
+class RebuildChunk(models.Model):
+    """One share of a rebuild: the lists of the run's papers with ids from ``first_paper_id``
+    to ``last_paper_id``, computed by one Celery task (``papers.recommend``). The task
+    that finishes the last chunk finishes the run; a chunk computed twice is written once."""
+
+    run = models.ForeignKey(RecommendationRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_paper_id = models.BigIntegerField()
+    last_paper_id = models.BigIntegerField()
+    paper_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    changed = models.JSONField(
+        default=list, blank=True, help_text="ids of the papers whose list this run changes"
+    )
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="papers_rebuild_chunk_once")
+        ]
+
+    def __str__(self):
+        return f"Chunk {self.number} of recommendation run {self.run_id}"
 
 
 class RelatedPaperQuerySet(models.QuerySet):

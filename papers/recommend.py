@@ -3,12 +3,21 @@
 Content similarity comes from ``papers.similarity``, the stored vectors and the
 nearest-neighbour index from ``papers.vectors``; this module reads the catalogue into
 documents, writes the lists of a run, and swaps runs when one is complete.
+
+A full rebuild has three steps: ``start_rebuild`` fits the catalogue's vectors, stores
+them, builds their index and cuts the papers into RebuildChunk rows; ``rank_chunk``
+computes one chunk's lists (candidates from the index, scored exactly from the stored
+vectors) and the last chunk to finish finishes the run (``_complete``). ``rebuild_related``
+runs them all in one process (the command, the demo); ``rebuild_in_parallel`` sends one
+Celery task per chunk, so that every worker takes a share (the nightly task).
 """
 
+import bisect
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+import numpy as np
+from celery import group, shared_task, signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Value, When
@@ -21,8 +30,10 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
     PaperVector,
+    RebuildChunk,
     RecommendationRun,
     RelatedPaper,
+    VectorSpace,
 )
 from papers.rows import insert_tuples
 from papers.similarity import ContentIndex, Document
@@ -40,11 +51,13 @@ AUTHOR_MAX_PAPERS = 200
 # and co-citations, each a cosine of counts, so in [0, 2]). Chosen on the Paperscape graph
 # (bench/citation_recall.py, bench/README.md).
 CITATION_WEIGHT = 2.0
-WRITE_BATCH = 5000
+# Papers whose documents are read and vectors written at once by a rebuild.
+VECTOR_BATCH = 10000
 
 
-def load_documents(paper_ids=None, *, with_categories=True):
-    """The catalogue (or these papers) as similarity Documents, in id order.
+def load_documents(paper_ids=None, *, with_categories=True, id_range=None):
+    """The catalogue (or these papers, or those with ids in ``id_range``, both ends
+    included) as similarity Documents, in id order.
 
     Retracted papers are included: they get no list shown, but leaving them out would
     change every other paper's vectors the day one is retracted. Four queries, read as
@@ -60,6 +73,13 @@ def load_documents(paper_ids=None, *, with_categories=True):
         papers = papers.filter(pk__in=paper_ids)
         authorships, keywords, categories = (
             links.filter(paper_id__in=paper_ids) for links in (authorships, keywords, categories)
+        )
+    if id_range is not None:
+        first, last = id_range
+        papers = papers.filter(pk__gte=first, pk__lte=last)
+        authorships, keywords, categories = (
+            links.filter(paper_id__gte=first, paper_id__lte=last)
+            for links in (authorships, keywords, categories)
         )
     authors_of = _grouped(authorships, str)
     keywords_of = _grouped(keywords)
@@ -96,67 +116,259 @@ def current_run():
 
 
 def rebuild_related(*, co_rated=None, progress=None):
-    """Compute every paper's list into a new run, then make it the current one.
+    """Compute every paper's list into a new run, here, then make it the current one.
 
     ``co_rated`` maps a paper id to {other paper id: number of readers who rated both
     highly} (from ``reviews.ratings.co_rated_pairs``); papers knows nothing of reviews.
     Pages go on reading the previous run until this one is marked finished, so a rebuild
-    that dies half-way changes nothing they show. Returns the run.
+    that dies half-way changes nothing they show. The same steps as ``rebuild_in_parallel``
+    (prepare, every chunk, finish), in this process. Returns the run.
     """
-    previous = current_run()
-    run = RecommendationRun.objects.create()
-    space = None
+    run = start_rebuild()
+    chunks = list(run.chunks.order_by("number"))
+    if progress:
+        progress.reset(total=sum(chunk.paper_count for chunk in chunks))
     try:
-        documents = load_documents()
-        if progress:
-            progress.reset(total=len(documents))
-        index = ContentIndex.fit(documents) if documents else None
-        if index is not None:
-            # The model, every paper's vectors and their nearest-neighbour index, kept for
-            # every worker (papers.vectors); the run names its space from the start, so a
-            # finishing rebuild never deletes the space of one still running.
-            space = vectors.save_space(index, paper_count=len(documents))
-            RecommendationRun.objects.filter(pk=run.pk).update(space=space)
-            vectors.write_vectors(space, index.ids, index.vectors, index.dense, before_current=True)
-            vectors.build_index(space)
-        citations = cocitation.catalogue_neighbours()
-        lists = _ListMaker(co_rated=co_rated or {}, index=index, citations=citations)
-        changes = _ChangedLists(previous)
-        batch, rows = [], 0
-        for paper_id, candidates in index.neighbours(k=CANDIDATES) if index else ():
-            entries = lists.rank(paper_id, candidates)
-            changes.add(paper_id, entries)
-            batch += [
-                (run.pk, paper_id, related, rank, float(score), str(reason), detail[:300])
-                for rank, (related, score, reason, detail) in enumerate(entries, start=1)
-            ]
-            if len(batch) >= WRITE_BATCH:
-                rows += _write_rows(batch)
-                changes.compare()
-                batch = []
+        for chunk in chunks:
+            rank_chunk(run.pk, chunk.number, co_rated=co_rated)
             if progress:
-                progress.update(1)
-        rows += _write_rows(batch)
-        changes.compare()
-        _finish(
-            run,
-            paper_count=len(documents),
-            row_count=rows,
-            previous=previous,
-            changed=changes.changed,
+                progress.update(chunk.paper_count)
+    except BaseException as error:  # interrupted between chunks
+        _fail(run.pk, error)
+        raise
+    if not chunks:
+        _complete(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def rebuild_in_parallel(*, co_rated=None, then=None):
+    """The same rebuild fanned out: prepared here, then one Celery task per chunk
+    (``rank_related_chunk``), so that every worker takes a share; the task finishing the
+    last chunk finishes the run, then sends ``then`` (a Celery signature, or None). Returns
+    the run, still running."""
+    run = start_rebuild()
+    chunks = list(run.chunks.order_by("number"))
+    if not chunks:
+        _complete(run.pk)
+        if then is not None:
+            signature(then).delay()
+        return run
+    shares = _co_rated_shares(co_rated or {}, chunks)
+    group(
+        rank_related_chunk.si(run.pk, chunk.number, shares[chunk.number], then) for chunk in chunks
+    ).apply_async()
+    return run
+
+
+def start_rebuild():
+    """A new run, prepared for its chunks: the catalogue's vectors fitted and stored, their
+    nearest-neighbour index built, and the papers cut into RebuildChunk rows of
+    ``settings.RELATED_REBUILD_CHUNK`` papers. The run names the space from the start, so a
+    finishing rebuild never deletes the space of one still running."""
+    run = RecommendationRun.objects.create(compared_with=current_run())
+    try:
+        ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            return run
+        space = _fit_space(ids)
+        RecommendationRun.objects.filter(pk=run.pk).update(space=space, paper_count=len(ids))
+        vectors.build_index(space)
+        ids = sorted(vectors.all_paper_ids(space))
+        size = settings.RELATED_REBUILD_CHUNK
+        RebuildChunk.objects.bulk_create(
+            RebuildChunk(
+                run=run,
+                number=number,
+                first_paper_id=ids[start],
+                last_paper_id=ids[min(start + size, len(ids)) - 1],
+                paper_count=min(size, len(ids) - start),
+            )
+            for number, start in enumerate(range(0, len(ids), size))
         )
     except BaseException as error:
-        # The rows written so far are useless; the previous run stays the current one.
-        RelatedPaper.objects.filter(run=run).delete()
-        RecommendationRun.objects.filter(pk=run.pk).update(
-            status=RecommendationRun.Status.FAILED, error=repr(error)[:2000]
-        )
-        if space is not None:
-            vectors.delete_space(space)
+        _fail(run.pk, error)
         raise
-    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count", "space"])
-    _place_again_since(previous, run)
+    run.refresh_from_db()
     return run
+
+
+def _fit_space(ids):
+    """A new vector space fitted to the papers ``ids`` (sorted), every one's vectors stored
+    in it. Beyond ``settings.RELATED_FIT_SAMPLE`` papers the vocabulary, weights and topics
+    are learnt from an evenly spread sample of that many (a million papers' texts would not
+    fit in a worker's memory at once; a sample of that size gives the same words and
+    topics), then every paper's vectors are computed and written a batch at a time."""
+    step = -(-len(ids) // settings.RELATED_FIT_SAMPLE)  # ceiling division
+    sample = ids[::step]
+    index = ContentIndex.fit(_documents_of(sample))
+    space = vectors.save_space(index, paper_count=len(ids))
+    try:
+        if step == 1:  # the sample is the catalogue: its vectors are computed already
+            for start in range(0, len(ids), VECTOR_BATCH):
+                rows = slice(start, start + VECTOR_BATCH)
+                vectors.write_vectors(
+                    space,
+                    index.ids[rows],
+                    index.vectors[rows],
+                    index.dense[rows],
+                    before_current=True,
+                )
+            return space
+        model = index.with_rows([], index.vectors[:0], index.dense[:0])
+        del index
+        for start in range(0, len(ids), VECTOR_BATCH):
+            batch = ids[start : start + VECTOR_BATCH]
+            documents = load_documents(id_range=(batch[0], batch[-1]))
+            sparse, dense = model.vectorize(documents)
+            written = [document.paper_id for document in documents]
+            vectors.write_vectors(space, written, sparse, dense, before_current=True)
+    except BaseException:
+        vectors.delete_space(space)
+        raise
+    return space
+
+
+def _documents_of(ids):
+    """load_documents of these ids, a query batch of VECTOR_BATCH at a time."""
+    documents = []
+    for start in range(0, len(ids), VECTOR_BATCH):
+        documents += load_documents(ids[start : start + VECTOR_BATCH])
+    return documents
+
+
+def rank_chunk(run_id, number, *, co_rated=None):
+    """Compute and write the lists of one chunk of a run; when it was the last one, finish
+    the run. Safe to run twice (a redelivered task): a finished chunk is left as it is, and
+    the rows of one that died half-way were never committed. Returns True when this call
+    finished the run."""
+    chunk = RebuildChunk.objects.select_related("run__space", "run__compared_with")
+    chunk = chunk.filter(run_id=run_id, number=number).first()
+    if chunk is None or chunk.finished_at or chunk.run.status != RecommendationRun.Status.RUNNING:
+        return False
+    try:
+        rows, changed = _chunk_rows(chunk, co_rated or {})
+        with transaction.atomic():
+            locked = RebuildChunk.objects.select_for_update().filter(pk=chunk.pk, finished_at=None)
+            if not locked.exists():  # the same chunk, finished meanwhile by another delivery
+                return False
+            written = _write_rows(rows)
+            locked.update(finished_at=timezone.now(), row_count=written, changed=changed)
+        return _complete(run_id)
+    except BaseException as error:
+        _fail(run_id, error)
+        raise
+
+
+def _chunk_rows(chunk, co_rated):
+    """(RelatedPaper rows as ROW_COLUMNS tuples, ids of the papers whose list changed) of
+    the papers of one chunk. Candidates: the nearest-neighbour index's (or, without topics,
+    a small catalogue, every paper by words), each scored exactly from the stored vectors."""
+    run, space = chunk.run, chunk.run.space
+    model = vectors.model_of(space)
+    id_range = (chunk.first_paper_id, chunk.last_paper_id)
+    ids, _sparse, dense = vectors.read_vectors(space, id_range=id_range)
+    if model is None or not ids:
+        return [], []
+    if model.has_topics:
+        found = vectors.nearest_many(space, dense, CANDIDATES + 1)
+        index = vectors.local_index(model, space, {*ids, *found.ravel().tolist()})
+        rows = [index.row_of[paper_id] for paper_id in ids]
+        # A paper deleted since the index was built has no row: it stands in as the paper
+        # itself, which is excluded.
+        candidates = np.array(
+            [
+                [index.row_of.get(other, row) for other in others]
+                for row, others in zip(rows, found.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
+        excluded = candidates == np.asarray(rows)[:, None]
+        ranked = index.rank_candidates(rows, candidates, k=CANDIDATES, excluded=excluded)
+        neighbours = zip(ids, ranked, strict=True)
+    else:
+        index = vectors.local_index(model, space, None)
+        neighbours = (
+            (paper_id, candidates)
+            for paper_id, candidates in index.neighbours(k=CANDIDATES)
+            if id_range[0] <= paper_id <= id_range[1]
+        )
+    lists = _ListMaker(
+        co_rated=co_rated,
+        index=index,
+        paper_ids=Paper.objects.filter(pk__range=id_range).values("pk"),
+        citations=cocitation.catalogue_neighbours(only=ids),
+    )
+    changes = _ChangedLists(run.compared_with)
+    rows = []
+    for paper_id, candidates in neighbours:
+        entries = lists.rank(paper_id, candidates)
+        changes.add(paper_id, entries)
+        rows += [
+            (run.pk, paper_id, related, rank, float(score), str(reason), detail[:300])
+            for rank, (related, score, reason, detail) in enumerate(entries, start=1)
+        ]
+    changes.compare()
+    return rows, changes.changed
+
+
+def _complete(run_id):
+    """Finish the run if every chunk of it is finished and no one else did (the run row
+    locked, so two last chunks cannot both finish it). Returns True when this call did."""
+    with transaction.atomic():
+        run = RecommendationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RecommendationRun.Status.RUNNING:
+            return False
+        if run.chunks.filter(finished_at=None).exists():
+            return False
+        chunks = list(run.chunks.values_list("row_count", "changed"))
+        _finish(
+            run,
+            paper_count=run.paper_count,
+            row_count=sum(count for count, _changed in chunks),
+            previous=run.compared_with,
+            changed=sorted(pk for _count, changed in chunks for pk in changed),
+        )
+    run.refresh_from_db(fields=["status", "finished_at", "paper_count", "row_count", "space"])
+    _place_again_since(run.compared_with, run)
+    return True
+
+
+def _fail(run_id, error):
+    """A rebuild failed: its rows are useless and its space is dropped; the previous run
+    stays the current one."""
+    RelatedPaper.objects.filter(run_id=run_id).delete()
+    RecommendationRun.objects.filter(pk=run_id, status=RecommendationRun.Status.RUNNING).update(
+        status=RecommendationRun.Status.FAILED, error=repr(error)[:2000]
+    )
+    space_id = (
+        RecommendationRun.objects.filter(pk=run_id).values_list("space_id", flat=True).first()
+    )
+    if space_id is not None:
+        vectors.delete_space(VectorSpace.objects.get(pk=space_id))
+
+
+def _co_rated_shares(co_rated, chunks):
+    """{chunk number: [[paper, other, readers], ...]}: the co-ratings of each chunk's
+    papers, as JSON a task message carries."""
+    shares = {chunk.number: [] for chunk in chunks}
+    firsts = [chunk.first_paper_id for chunk in chunks]
+    for paper_id, others in co_rated.items():
+        at = bisect.bisect_right(firsts, paper_id) - 1
+        if at >= 0 and paper_id <= chunks[at].last_paper_id:
+            shares[chunks[at].number] += [[paper_id, o, n] for o, n in others.items()]
+    return shares
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600)
+def rank_related_chunk(run_id, number, co_rated=None, then=None):
+    """One chunk of a fanned-out rebuild (``rebuild_in_parallel``); the task that finishes
+    the run sends ``then``. Safe to run twice."""
+    shares = {}
+    for paper_id, other, readers in co_rated or ():
+        shares.setdefault(paper_id, {})[other] = readers
+    if rank_chunk(run_id, number, co_rated=shares) and then is not None:
+        signature(then).delay()
 
 
 def _place_again_since(previous, run):

@@ -53,6 +53,7 @@ HNSW_EF_SEARCH = 128
 FRESH_OVERLAP = timedelta(minutes=10)
 WRITE_BATCH = 5000
 FEW_ROWS = 10000
+EXACT_BLOCK = 2048  # query rows per product of an exact search
 
 
 # --- the fitted model ---------------------------------------------------------------------
@@ -148,23 +149,26 @@ def _insert(rows):
     insert_tuples(PaperVector, VECTOR_COLUMNS, rows)
 
 
-def read_vectors(space, paper_ids=None, *, since=None):
-    """(ids, sparse rows, dense rows) of these papers (or all, or those written ``since``)
-    in a space, in id order. One query."""
+def read_vectors(space, paper_ids=None, *, since=None, id_range=None):
+    """(ids, sparse rows, dense rows) of these papers (or all, or those written ``since``,
+    or those with ids in ``id_range``, both ends included) in a space, in id order. One
+    query, or one per FEW_ROWS papers asked for by id (a rebuild chunk's candidates)."""
     rows = PaperVector.objects.filter(space=space).order_by("paper_id")
-    if paper_ids is not None:
-        paper_ids = list(paper_ids)
-        rows = rows.filter(paper_id__in=paper_ids)
     if since is not None:
         rows = rows.filter(updated_at__gte=since)
-    ids, dense, columns, weights, indptr = [], [], [], [], [0]
+    if id_range is not None:
+        rows = rows.filter(paper_id__gte=id_range[0], paper_id__lte=id_range[1])
     rows = rows.values_list("paper_id", "dense", "term_columns", "term_weights")
-    # A few papers' rows (a placement's or a search's candidates, those written since the
-    # index) in one round trip; all of a space's (a build) through a server-side cursor.
-    whole = since is None and (paper_ids is None or len(paper_ids) > FEW_ROWS)
-    for paper_id, vector, term_columns, term_weights in (
-        rows.iterator(chunk_size=10000) if whole else rows
-    ):
+    if paper_ids is None:
+        # All of a space's rows (a build) through a server-side cursor; those written since
+        # the index in one round trip.
+        selected = rows if since is not None else rows.iterator(chunk_size=10000)
+    else:
+        paper_ids = sorted(set(paper_ids))
+        batches = [paper_ids[i : i + FEW_ROWS] for i in range(0, len(paper_ids), FEW_ROWS)]
+        selected = (row for batch in batches for row in rows.filter(paper_id__in=batch))
+    ids, dense, columns, weights, indptr = [], [], [], [], [0]
+    for paper_id, vector, term_columns, term_weights in selected:
         ids.append(paper_id)
         dense.append(np.frombuffer(bytes(vector), dtype=np.float32))
         columns.append(np.frombuffer(bytes(term_columns), dtype=np.int32))
@@ -173,6 +177,18 @@ def read_vectors(space, paper_ids=None, *, since=None):
     width = space.dimensions or 1
     dense = np.vstack(dense) if dense else np.zeros((0, width), dtype=np.float32)
     return ids, (columns, weights, indptr), dense
+
+
+def read_dense(space):
+    """(ids, dense rows) of every paper of a space, in id order: what an index build needs
+    (a million papers' sparse rows would not fit beside it). One streamed query."""
+    rows = PaperVector.objects.filter(space=space).order_by("paper_id")
+    ids, dense = [], []
+    for paper_id, vector in rows.values_list("paper_id", "dense").iterator(chunk_size=10000):
+        ids.append(paper_id)
+        dense.append(np.frombuffer(bytes(vector), dtype=np.float32))
+    width = space.dimensions or 1
+    return ids, (np.vstack(dense) if dense else np.zeros((0, width), dtype=np.float32))
 
 
 def local_index(model, space, paper_ids):
@@ -250,7 +266,7 @@ def build_index(space):
     Safe to run twice: the newer build wins, older files are deleted. Returns the row."""
     started = time.perf_counter()
     read_at = timezone.now()
-    ids, _sparse, dense = read_vectors(space)
+    ids, dense = read_dense(space)
     ann = build_ann(ids, dense)
     name = default_storage.save(
         f"{STORAGE_FOLDER}/index-{space.pk}-{read_at:%Y%m%d-%H%M%S}.hnsw",
@@ -350,6 +366,28 @@ def nearest(space, vector, n, *, exclude=()):
     for paper_id in exclude:
         scores.pop(paper_id, None)
     return sorted(scores, key=lambda paper_id: -scores[paper_id])[:n]
+
+
+def nearest_many(space, queries, n):
+    """For each row of ``queries`` (dense vectors of ``space``), the ids of about the n
+    papers nearest to it, as an array of shape (rows, n or fewer): the current index's
+    answer in one batched call (every core), or an exact search of the space's vectors
+    when it has no readable index. What a rebuild's chunk asks, just after the build."""
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    _built, ann = loaded_index(space)
+    if ann is not None:
+        k = min(n, ann.get_current_count())
+        return ann.knn_query(queries, k=k)[0] if k else np.zeros((len(queries), 0), np.int64)
+    ids, dense = read_dense(space)
+    ids = np.asarray(ids, dtype=np.int64)
+    k = min(n, len(ids))
+    found = []
+    for start in range(0, len(queries), EXACT_BLOCK):
+        scores = queries[start : start + EXACT_BLOCK] @ dense.T
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else scores[:, :0]
+        order = np.argsort(-np.take_along_axis(scores, best, 1), axis=1, kind="stable")
+        found.append(ids[np.take_along_axis(best, order, 1)])
+    return np.vstack(found) if found else np.zeros((0, k), np.int64)
 
 
 def all_paper_ids(space):

@@ -493,4 +493,9 @@ LOGGING = {
 RELATED_PAPERS_SHOWN = env.int("RELATED_PAPERS_SHOWN", default=10)
 RELATED_MIN_SCORE = env.float("RELATED_MIN_SCORE", default=None)
 RELATED_RECENT_YEARS = env.int("RELATED_RECENT_YEARS", default=5)
+# Papers whose lists one task of a rebuild computes (papers.recommend.rebuild_in_parallel):
+# more chunks spread a rebuild over more workers; each holds its chunk's candidates.
+RELATED_REBUILD_CHUNK = env.int("RELATED_REBUILD_CHUNK", default=20000)
+# Papers a rebuild learns its vocabulary and topics from (an evenly spread sample beyond).
+RELATED_FIT_SAMPLE = env.int("RELATED_FIT_SAMPLE", default=200000)
 PERSONAL_PICKS_KEPT = env.int("PERSONAL_PICKS_KEPT", default=20)

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from accounts.models import Claim, Profile
 from papers.models import Paper, RelatedPaper
-from papers.recommend import best_rated_recent, rebuild_related
+from papers.recommend import best_rated_recent, rebuild_in_parallel
 from recommendations.models import Dismissal, EmailedPaper, Recommendation
 from reviews.models import Review
 from reviews.ratings import co_rated_pairs
@@ -174,9 +174,16 @@ def refresh_user_picks(user_id):
 @shared_task(soft_time_limit=3000, time_limit=3600)
 def rebuild_recommendations():
     """Beat (nightly): every related-papers list, with the readers' co-ratings blended in,
-    then one refresh task per user (fanned out, so that any worker takes a share)."""
-    run = rebuild_related(co_rated=co_rated_pairs())
+    fanned out over the workers a chunk of papers a task; when the last chunk is done,
+    everyone's picks (``refresh_everyones_picks``)."""
+    run = rebuild_in_parallel(co_rated=co_rated_pairs(), then=refresh_everyones_picks.si())
+    return {"run": run.pk, "papers": run.paper_count, "chunks": run.chunks.count()}
+
+
+@shared_task
+def refresh_everyones_picks():
+    """After a rebuild: one refresh task per active user, so that any worker takes a share."""
     users = list(users_to_refresh())
     for user_id in users:
         refresh_user_picks.delay(user_id)
-    return {"papers": run.paper_count, "rows": run.row_count, "users": len(users)}
+    return {"users": len(users)}

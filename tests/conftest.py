@@ -119,7 +119,14 @@ class WorkerProcess:
             if broker_url
             else celery_app
         )
-        env = {**os.environ, "DATABASE_URL": database_url_of(connection), **(env or {})}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of(connection),
+            # Tasks that tasks send (a rebuild's chunks, the picks refresh after it) go to
+            # the queue the worker reads, as they do in production.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            **(env or {}),
+        }
         if broker_url:
             env["REDIS_URL"] = broker_url
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker"]

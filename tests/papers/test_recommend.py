@@ -107,10 +107,11 @@ class DyingProgress:
             raise Interrupted
 
 
-def test_a_rebuild_that_dies_half_way_leaves_the_previous_lists_in_place():
+def test_a_rebuild_that_dies_half_way_leaves_the_previous_lists_in_place(settings):
     papers = import_all()
     first = rebuild_related()
     before = [(row.related_id, row.rank) for row in related_papers(papers[BLOGS].pk)]
+    settings.RELATED_REBUILD_CHUNK = 10  # it dies after a few chunks of ten, the rest not done
 
     with pytest.raises(Interrupted):
         rebuild_related(progress=DyingProgress(after=len(papers) // 2))

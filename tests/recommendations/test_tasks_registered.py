@@ -12,6 +12,7 @@ pytestmark = pytest.mark.service
 TASKS = [
     "recommendations.picks.refresh_user_picks",
     "recommendations.picks.rebuild_recommendations",
+    "recommendations.picks.refresh_everyones_picks",
     "recommendations.digests.send_digests",
     "recommendations.digests.send_digest",
 ]

@@ -1,0 +1,123 @@
+"""A rebuild cut into chunks (papers.recommend): each chunk's candidates come from the
+nearest-neighbour index and are scored exactly, any number of chunks gives the same lists,
+a chunk run twice is written once, and the last chunk finishes the run. On the real arXiv
+listings of tests/fixtures/arxiv (598 papers: enough for topics, so the index is used)."""
+
+import pytest
+
+from papers.models import PaperVector, RebuildChunk, RecommendationRun, RelatedPaper
+from papers.recommend import (
+    CANDIDATES,
+    current_run,
+    load_documents,
+    rank_chunk,
+    rebuild_related,
+    start_rebuild,
+)
+from papers.similarity import ContentIndex
+from tests.papers.test_similarity import listings
+from tests.papers.test_vectors import import_sample
+
+pytestmark = pytest.mark.django_db
+
+
+def lists_of(run):
+    rows = RelatedPaper.objects.filter(run=run).order_by("paper_id", "rank")
+    lists = {}
+    for paper_id, related_id, reason in rows.values_list("paper_id", "related_id", "reason"):
+        lists.setdefault(paper_id, []).append((related_id, reason))
+    return lists
+
+
+def import_everything():
+    return import_sample(range(1, len(listings()) + 1))
+
+
+def test_any_number_of_chunks_gives_the_same_lists(settings):
+    import_everything()
+    settings.RELATED_REBUILD_CHUNK = 100_000
+    whole = rebuild_related()
+    expected = lists_of(whole)
+    settings.RELATED_REBUILD_CHUNK = 70
+
+    cut = rebuild_related()
+
+    assert cut.chunks.count() == 9  # 598 papers, 70 a chunk
+    assert cut.paper_count == whole.paper_count == len(listings())
+    lists = lists_of(cut)
+    assert len(lists) == len(listings())
+    assert lists == expected
+    assert cut.row_count == sum(len(entries) for entries in lists.values())
+
+
+def test_the_index_candidates_give_the_lists_exact_candidates_give():
+    papers = import_everything()
+    run = rebuild_related()
+    # The same fit, its candidates found by comparing every pair (what a rebuild did before
+    # it used the index): the content neighbours of each list must be nearly all the same.
+    exact = dict(ContentIndex.fit(load_documents()).neighbours(k=CANDIDATES))
+    lists = lists_of(run)
+    found = wanted = 0
+    for paper in papers.values():
+        content = [o for o, reason in lists[paper.pk] if reason == RelatedPaper.Reason.CONTENT]
+        wanted += len(content)
+        found += len(set(content) & {o for o, _score in exact[paper.pk]})
+
+    assert wanted > len(papers)  # real content lists, not cold-start fillers
+    assert found / wanted >= 0.95
+
+
+def test_a_chunk_computed_twice_is_written_once_and_the_last_chunk_finishes_the_run(settings):
+    import_everything()
+    settings.RELATED_REBUILD_CHUNK = 300
+    run = start_rebuild()
+    first, second = run.chunks.order_by("number")
+
+    assert rank_chunk(run.pk, first.number) is False  # one chunk to go
+    written = RelatedPaper.objects.filter(run=run).count()
+    assert rank_chunk(run.pk, first.number) is False  # a redelivered task: nothing to do
+    assert RelatedPaper.objects.filter(run=run).count() == written
+    assert current_run() is None  # pages see no half-made run
+
+    assert rank_chunk(run.pk, second.number) is True
+    assert rank_chunk(run.pk, second.number) is False
+    run.refresh_from_db()
+    assert run.status == RecommendationRun.Status.FINISHED
+    assert current_run().pk == run.pk
+    assert run.row_count == RelatedPaper.objects.filter(run=run).count() > written
+    assert set(lists_of(run)) == {p.pk for p in import_everything().values()}
+
+
+def test_a_chunk_of_a_failed_run_writes_nothing(settings):
+    import_everything()
+    settings.RELATED_REBUILD_CHUNK = 300
+    run = start_rebuild()
+    RecommendationRun.objects.filter(pk=run.pk).update(status=RecommendationRun.Status.FAILED)
+
+    assert rank_chunk(run.pk, 0) is False
+    assert not RelatedPaper.objects.filter(run=run).exists()
+    assert not RebuildChunk.objects.filter(run=run, finished_at__isnull=False).exists()
+
+
+def test_beyond_the_fit_sample_the_topics_are_learnt_from_a_sample_and_every_paper_placed(
+    settings,
+):
+    papers = import_everything()
+    whole = lists_of(rebuild_related())
+    settings.RELATED_FIT_SAMPLE = 300  # every second paper of the 598
+
+    run = rebuild_related()
+
+    assert PaperVector.objects.filter(space=run.space).count() == len(papers)
+    sampled = lists_of(run)
+    assert set(sampled) == {paper.pk for paper in papers.values()}
+    # As good at finding papers of the same primary arXiv category (which the recommender
+    # never sees) as a fit on every paper, within a few points.
+    primary = {paper.pk: listings()[n - 1]["categories"][0] for n, paper in papers.items()}
+    assert same_primary(sampled, primary) >= same_primary(whole, primary) - 0.05
+
+
+def same_primary(lists, primary):
+    content = RelatedPaper.Reason.CONTENT
+    pairs = [(p, o) for p, entries in lists.items() for o, reason in entries if reason == content]
+    return sum(primary[p] == primary[o] for p, o in pairs) / len(pairs)
