@@ -31,6 +31,8 @@ from papers.models import (
     Paper,
     PaperCategory,
     PaperKeyword,
+    RebuildChunk,
+    RecommendationRun,
     Reference,
     VersionLink,
 )
@@ -826,3 +828,45 @@ class VersionLinkAdmin(admin.ModelAdmin):
         for version_link in links:
             change(version_link)
         self.message_user(request, f"{done}: {len(links)} version link(s).", messages.SUCCESS)
+
+
+class RebuildChunkInline(admin.TabularInline):
+    model = RebuildChunk
+    fields = ["number", "first_paper_id", "last_paper_id", "paper_count", "finished_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecommendationRun)
+class RecommendationRunAdmin(admin.ModelAdmin):
+    """Rebuilds of the related-papers lists, to follow one spreading over the workers (its
+    chunks, done and to do) and to read why one failed. Read-only: the rebuild writes runs."""
+
+    list_display = ["id", "status", "started_at", "finished_at", "paper_count", "progress"]
+    list_filter = ["status"]
+    fields = ["status", "started_at", "finished_at", "paper_count", "row_count", "space", "error"]
+    readonly_fields = fields
+    inlines = [RebuildChunkInline]
+
+    def get_queryset(self, request):
+        chunks = Count("chunks")
+        done = Count("chunks", filter=Q(chunks__finished_at__isnull=False))
+        return super().get_queryset(request).annotate(chunk_count=chunks, chunks_done=done)
+
+    @admin.display(description="chunks done")
+    def progress(self, run):
+        return f"{run.chunks_done} of {run.chunk_count}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a run's rows are what pages show; the next rebuild replaces it

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from papers import cocitation, vectors
 from papers.models import (
+    Author,
     Authorship,
     Paper,
     PaperCategory,
@@ -597,17 +598,23 @@ def best_rated_recent(papers):
 def _authorship_maps(paper_ids=None):
     """paper -> its author ids; author -> (their paper ids, name). Authors on more than
     AUTHOR_MAX_PAPERS papers (consortia, "et al." placeholders) link nothing."""
-    authors_of, papers_of = {}, {}
-    rows = Authorship.objects.values_list("paper_id", "author_id", "author__name")
+    authors_of, papers_by = {}, {}
+    rows = Authorship.objects.values_list("paper_id", "author_id")
+    names = Author.objects.values_list("pk", "name")
     if paper_ids is not None:
         authors = Authorship.objects.filter(paper_id__in=paper_ids).values("author_id")
         rows = rows.filter(author_id__in=authors)
-    for paper_id, author_id, name in rows.iterator(chunk_size=10000):
+        names = names.filter(pk__in=authors)
+    # Pairs of ids, the names apart: a chunk of a million-paper rebuild reads millions.
+    for paper_id, author_id in rows.iterator(chunk_size=20000):
         authors_of.setdefault(paper_id, []).append(author_id)
-        papers_of.setdefault(author_id, ([], name))[0].append(paper_id)
-    for author_id, (papers, _name) in list(papers_of.items()):
-        if len(papers) > AUTHOR_MAX_PAPERS:
-            del papers_of[author_id]
+        papers_by.setdefault(author_id, []).append(paper_id)
+    papers_by = {a: papers for a, papers in papers_by.items() if len(papers) <= AUTHOR_MAX_PAPERS}
+    papers_of = {
+        author_id: (papers_by[author_id], name)
+        for author_id, name in names.iterator(chunk_size=20000)
+        if author_id in papers_by
+    }
     authors_of = {
         paper: [a for a in authors if a in papers_of] for paper, authors in authors_of.items()
     }

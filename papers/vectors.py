@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from papers.models import PaperVector, VectorIndex, VectorSpace
-from papers.rows import insert_tuples
+from papers.rows import ColumnIn, insert_tuples
 from papers.similarity import ContentIndex, IndexFormatError
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def read_vectors(space, paper_ids=None, *, since=None, id_range=None):
     else:
         paper_ids = sorted(set(paper_ids))
         batches = [paper_ids[i : i + FEW_ROWS] for i in range(0, len(paper_ids), FEW_ROWS)]
-        selected = (row for batch in batches for row in rows.filter(paper_id__in=batch))
+        selected = (row for batch in batches for row in rows.filter(ColumnIn("paper_id", batch)))
     ids, dense, columns, weights, indptr = [], [], [], [], [0]
     for paper_id, vector, term_columns, term_weights in selected:
         ids.append(paper_id)

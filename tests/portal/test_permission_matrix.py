@@ -57,7 +57,7 @@ from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
 from library import collections, follows, notes
 from library.models import Follow, ImportJob
-from papers.models import Paper, PaperCategory, PaperKeyword, VersionLink
+from papers.models import Paper, PaperCategory, PaperKeyword, RecommendationRun, VersionLink
 from recommendations import digests
 from recommendations.models import Digest
 from reviews import resources
@@ -247,6 +247,7 @@ def world(settings):
         source="crossref",
     )
     RecommendationFactory(user=alice, paper=other_paper)
+    RecommendationRun.objects.create()  # a rebuild under way (its admin pages)
 
     review, _ = submit_review(user=alice, paper=paper, rating=4, text="Clear and careful.")
     submit_review(user=bob, paper=paper, rating=3, text="Fine.")
@@ -958,6 +959,7 @@ ADMIN_MODELS = {
     "papers.category": SEEN,
     "papers.funder": SEEN,
     "papers.versionlink": SEEN,
+    "papers.recommendationrun": UNSEEN,  # operators (superusers) follow rebuilds
     "reviews.review": SEEN,
     "reviews.ratingsummary": UNSEEN,
     "reviews.resourcerequest": SEEN,
