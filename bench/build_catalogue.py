@@ -32,6 +32,7 @@ are loaded by two processes at once (two cores).
 
 import argparse
 import gzip
+import importlib
 import json
 import multiprocessing
 import os
@@ -48,19 +49,29 @@ from bench import data as shared_data  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CROSSREF_FIXTURES = ROOT / "tests" / "fixtures" / "crossref"
 SEED = 20240601
-# The full-text indexes of migrations 0002 and 0005 (name, statement): dropped during the
-# load, built after it.
-GIN_INDEXES = [
-    (
-        "papers_paper_search_vector",
-        "CREATE INDEX papers_paper_search_vector ON papers_paper USING gin (search_vector)",
-    ),
-    (
-        "papers_paper_title_vector",
-        "CREATE INDEX papers_paper_title_vector ON papers_paper "
-        "USING gin (to_tsvector('english', title))",
-    ),
-]
+
+
+def gin_indexes():
+    """The full-text indexes of migrations 0028 (words and list positions) and 0005
+    (titles), as (name, statement): dropped during the load, built after it. After
+    setup_django (0028's statement is made from the models' expressions)."""
+    from django.db import connection
+
+    from papers.models import Paper
+
+    search_keys = importlib.import_module("papers.migrations.0028_search_keys_index")
+    with connection.schema_editor() as editor:
+        statement = search_keys.index_sql(Paper, editor)
+    return [
+        (search_keys.NAME, statement),
+        (
+            "papers_paper_title_vector",
+            "CREATE INDEX papers_paper_title_vector ON papers_paper "
+            "USING gin (to_tsvector('english', title))",
+        ),
+    ]
+
+
 LOADERS = 2  # processes loading papers at once (one per core)
 
 PAPER_COLUMNS = (
@@ -478,7 +489,7 @@ def build(database_url, papers, *, force=False, batch=5000):
             "TRUNCATE papers_paper, papers_journal, papers_author, papers_category, "
             "papers_keyword, papers_funder RESTART IDENTITY CASCADE"
         )
-        for name, _ in GIN_INDEXES:
+        for name, _ in gin_indexes():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute("SET session_replication_role = replica")
         for table, columns, key in LOOKUPS:
@@ -500,9 +511,10 @@ def build(database_url, papers, *, force=False, batch=5000):
     import psycopg
     from psycopg import sql
 
+    indexes = gin_indexes()
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '1GB'")
-        for name, statement in GIN_INDEXES:
+        for name, statement in indexes:
             index_started = time.monotonic()
             conn.execute(statement)
             print(f"GIN index {name} built in {time.monotonic() - index_started:.0f} s")

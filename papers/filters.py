@@ -13,9 +13,14 @@ from drf_spectacular.utils import extend_schema_field
 from papers import listing
 from papers.models import (
     BEST_RATED_KEY,
+    BEST_RATED_POSITION,
     MOST_CITED_KEY,
+    MOST_CITED_POSITION,
+    MOST_RATED_POSITION,
     NEWEST_KEY,
+    NEWEST_POSITION,
     OLDEST_KEY,
+    OLDEST_POSITION,
     WORK_TYPES,
     Paper,
     PaperCategory,
@@ -47,6 +52,16 @@ ORDERINGS = {
     BEST_RATED: [BEST_RATED_KEY.desc(), F("rating_count").desc(), F("id").desc()],
     MOST_RATED: [F("rating_count").desc(), F("id").desc()],
     MOST_CITED: [MOST_CITED_KEY.desc(), F("id").desc()],
+}
+
+# Each order (but relevance) as one number that sorts like it (papers.models.position):
+# what a search's pages are bounded by inside the full-text index (listing.Bounded).
+POSITIONS = {
+    NEWEST: NEWEST_POSITION,
+    OLDEST: OLDEST_POSITION,
+    BEST_RATED: BEST_RATED_POSITION,
+    MOST_RATED: MOST_RATED_POSITION,
+    MOST_CITED: MOST_CITED_POSITION,
 }
 
 
@@ -124,7 +139,7 @@ class PaperFilter(django_filters.FilterSet):
             queryset = queryset.filter(Exists(links.filter(paper=OuterRef("pk"))))
         if sort != RELEVANCE:
             # Every match in another order: bounded by papers.listing.narrow.
-            return sorted_search(queryset, text, ORDERINGS[sort])
+            return sorted_search(queryset, text, ORDERINGS[sort], POSITIONS[sort])
         # Sorting by relevance ranks a bounded set of matches (search_papers).
         queryset = search_papers(queryset, text)
         if "search_rank" not in queryset.query.annotations:

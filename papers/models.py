@@ -8,7 +8,8 @@ them; every edit goes through ``papers.curation``, which keeps both.
 from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Prefetch, Q
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Floor, Least, Lower
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 
 from papers.links import validate_link
@@ -247,6 +248,62 @@ BEST_RATED_KEY = Coalesce("rating_score", -1.0, output_field=models.FloatField()
 MOST_CITED_KEY = Coalesce("citation_count", -1, output_field=models.IntegerField())
 # The columns the date keys are made of (held by their indexes, see Paper.Meta).
 DATE_COLUMNS = ["published_year", "published_month", "published_day"]
+
+# Each list order as one bigint, its *position*, that never sorts a row after one the order
+# puts later (ties allowed): the order's key in the high bits, the id in the low POSITION_ID_BITS
+# (ids stay below 2**34, 17 billion). The full-text GIN holds them (migration 0028), so that
+# "the matches at or before the order's B-th row" is one range inside the index
+# (papers.listing.Bounded); a key and an id apart would need an OR of comparisons, and
+# a row comparison no GIN answers. Keys are capped at POSITION_KEY_CAP (rows at or above it
+# tie, with the id bits full) so that the number never overflows.
+POSITION_ID_BITS = 34
+POSITION_KEY_CAP = 2**28
+_ALL_ID_BITS = 2**POSITION_ID_BITS - 1
+
+
+def _big(value):
+    return models.Value(value, output_field=models.BigIntegerField())
+
+
+def position(high, low=None):
+    """``high * 2**POSITION_ID_BITS + low`` (default: the id) as a bigint expression,
+    ``high`` capped."""
+    low = F("id") if low is None else low
+    capped = Least(high, models.Value(POSITION_KEY_CAP), output_field=models.BigIntegerField())
+    low = models.Case(
+        models.When(GreaterThanOrEqual(high, POSITION_KEY_CAP), then=_big(_ALL_ID_BITS)),
+        default=low,
+        output_field=models.BigIntegerField(),
+    )
+    return ExpressionWrapper(
+        Cast(capped, models.BigIntegerField()) * _big(2**POSITION_ID_BITS) + low,
+        output_field=models.BigIntegerField(),
+    )
+
+
+# Best rated is (score, count, id): the score in 1/1024ths of a star, then, for unrated
+# papers only (key -1, a bucket of their own while scores are >= 0), the id; rated papers
+# of one bucket tie (with the id bits full, so before the unrated ones).
+BEST_RATED_POSITION = position(
+    Floor(BEST_RATED_KEY * models.Value(1024.0)) + models.Value(2048),
+    models.Case(
+        models.When(Q(rating_score__isnull=True, rating_count=0), then=F("id")),
+        default=_big(_ALL_ID_BITS),
+        output_field=models.BigIntegerField(),
+    ),
+)
+NEWEST_POSITION = position(NEWEST_KEY)
+OLDEST_POSITION = position(OLDEST_KEY)
+MOST_RATED_POSITION = position(F("rating_count"))
+MOST_CITED_POSITION = position(MOST_CITED_KEY + models.Value(1))
+# In the GIN's column order (migration 0028 builds it from this list).
+LIST_POSITIONS = [
+    NEWEST_POSITION,
+    OLDEST_POSITION,
+    BEST_RATED_POSITION,
+    MOST_RATED_POSITION,
+    MOST_CITED_POSITION,
+]
 
 
 # Authors a paper card names before "et al." (papers/_paper_card.html).

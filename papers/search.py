@@ -5,7 +5,8 @@ authors, keywords, categories, journal title and DOI, kept by ``papers.curation`
 abstract (C). The index itself is made by migration ``0002_search_index``:
 
 - PostgreSQL: a stored generated ``tsvector`` column ``papers_paper.search_vector`` with a
-  GIN index, queried with ``websearch_to_tsquery('english', ...)``, which accepts any text.
+  GIN index (since migration 0028 it also holds each list order's position, for sorted
+  searches), queried with ``websearch_to_tsquery('english', ...)``, which accepts any text.
 - SQLite: an FTS5 external-content table ``papers_paper_fts`` kept in sync by triggers,
   queried with a MATCH string we build from word tokens only (never the user's syntax).
 
@@ -110,15 +111,16 @@ def search_papers(queryset, text, *, candidates=RANKED_CANDIDATES):
     return queryset.filter(condition).annotate(search_rank=rank)
 
 
-def sorted_search(queryset, text, ordering):
+def sorted_search(queryset, text, ordering, position=None):
     """Every paper of ``queryset`` matching ``text``, in ``ordering`` (any order but
     relevance: newest, oldest, best rated, ...), planned by ``papers.listing.narrow``.
 
     The same matches as ``search_papers(queryset, text, candidates=None)`` (the DOI rule
     included), but on PostgreSQL a page costs a bounded amount whatever the number of
-    matches: up to PROBE matching ids are read from the GIN index; if that is all of them
-    they alone are sorted, otherwise the order's index is walked and each row tested
-    (``(match) IS TRUE``, which the planner cannot turn into a GIN scan of every match).
+    matches: up to EXACT_COUNT_LIMIT matching ids are read from the GIN index and, if that
+    is all of them, they alone are sorted; more matches are read a page at a time from the
+    GIN, which also holds the order's ``position`` (papers.filters.POSITIONS; without it,
+    the order's index is walked and each row tested: ``listing.narrow``).
     Blank text: ``queryset`` in ``ordering``. Not annotated with ``search_rank``.
     """
     text = clean_query(text)
@@ -128,14 +130,21 @@ def sorted_search(queryset, text, ordering):
     match = _PaperTableSQL(_PG_MATCH, [text], BooleanField())
     condition, row_test = Q(match), listing.per_row(match)
     doi = _as_doi(text)
-    if doi:
+    if doi:  # a pasted DOI: its paper whatever its words (few other matches, if any)
         same_doi = Exact(Lower("doi"), doi)
         condition, row_test = condition | Q(same_doi), row_test | Q(same_doi)
+
+    def within(bound):
+        # The words and a bound on the position, answered by one GIN (migration 0028).
+        return Q(match) & bound
+
     return listing.narrow(
         queryset,
         matching_ids=queryset.filter(condition).values_list("pk", flat=True),
         row_test=row_test,
         ordering=ordering,
+        within=None if doi or position is None else within,
+        position=position,
     )
 
 

@@ -363,9 +363,10 @@ def test_the_database_has_its_full_text_index(db):
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'papers_paper'"
-                " AND indexname = 'papers_paper_search_vector'"
+                " AND indexname = 'papers_paper_search_keys'"
             )
-            assert "USING gin (search_vector)" in cursor.fetchone()[0]
+            # The words and each list order's keys (migration 0028).
+            assert "USING gin (search_vector, " in cursor.fetchone()[0]
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_paper_fts'")
             assert "USING fts5" in cursor.fetchone()[0]
