@@ -191,7 +191,8 @@ class Bounded:
         self.position, self.expected, self.papers = position, expected, papers
         self.compare = GreaterThanOrEqual if ordering[0].descending else LessThanOrEqual
         self.sorted = _unindexed(ordering)
-        self.first = None  # (top, ids) of first_page, or (top, None) if its bound fell short
+        self.first = None  # the ids of first_page's page
+        self.tried = 0  # the widest bound first_page tried (rows of the order)
 
     def narrowed(self):
         """The set in order; its pages (``rows_up_to``, which BoundedPaginator calls) are
@@ -217,27 +218,36 @@ class Bounded:
         return narrowed
 
     def first_page(self):
-        """The first PAGE_ROWS ids if the first bound holds them (one try), else None; then
+        """The first PAGE_ROWS ids if a bound holds them, else None. A first bound that
+        falls short but holds some of the set tells how dense it is, so one more bound is
+        tried where a page should be (KEY_BOUND_MARGIN / 2 times that, within
+        KEY_BOUND_MAX_ROWS); none (the set is sparse) means a probe is cheaper. On success
         the set is at least about that dense, and ``expected`` says so."""
         rows = self._first_rows(PAGE_ROWS)
-        fits = rows <= KEY_BOUND_MAX_ROWS and rows < self.papers
-        ids = self._ids_before(rows, PAGE_ROWS) if fits else None
-        self.first = (PAGE_ROWS, ids)
-        if ids is None:
-            return None
-        self.expected = max(self.expected, math.ceil(PAGE_ROWS * self.papers / rows))
-        return ids
+        for _ in range(2):
+            if rows > KEY_BOUND_MAX_ROWS or rows >= self.papers:
+                break
+            ids = self._ids_before(rows, PAGE_ROWS)
+            self.tried = rows
+            if len(ids) == PAGE_ROWS:
+                self.first = ids
+                self.expected = max(self.expected, math.ceil(PAGE_ROWS * self.papers / rows))
+                return ids
+            if not ids:
+                break
+            rows = math.ceil(KEY_BOUND_MARGIN / 2 * PAGE_ROWS * rows / len(ids))
+        return None
 
     def rows_up_to(self, top):
         """A queryset whose first ``top`` rows are the set's first ``top`` in order."""
         rows = self._first_rows(top)
-        if self.first and self.first[0] == top:  # first_page tried this bound already
-            if self.first[1] is not None:
-                return self._rows(self.first[1])
-            rows *= KEY_BOUND_GROWTH
+        if top == PAGE_ROWS and self.first is not None:
+            return self._rows(self.first)
+        if top == PAGE_ROWS and self.tried:  # first_page tried up to there already
+            rows = max(rows, self.tried * KEY_BOUND_GROWTH)
         while rows <= KEY_BOUND_MAX_ROWS and rows < self.papers:
             ids = self._ids_before(rows, top)
-            if ids is not None:
+            if len(ids) == top:
                 return self._rows(ids)
             rows *= KEY_BOUND_GROWTH
         return self.queryset.filter(self.within(Q())).order_by(*self.sorted)
@@ -247,19 +257,18 @@ class Bounded:
         return math.ceil(KEY_BOUND_MARGIN * top / share)
 
     def _ids_before(self, rows, top):
-        """The set's first ``top`` ids among the order's first ``rows`` rows, or None if
-        there are fewer."""
+        """The set's first ``top`` ids (fewer if there are fewer) among the order's first
+        ``rows`` rows, in order."""
         order = self.queryset.model.objects.order_by(*self.ordering)
         boundary = order.annotate(position=self.position).values_list("position", flat=True)
         value = next(iter(boundary[rows : rows + 1]), None)
-        if value is None:
-            return None
+        if value is None:  # the order is shorter than that: no bound (callers read whole)
+            return []
         # Cast: the index's operators compare bigint with bigint only, and a small number is
         # sent as an integer literal, which PostgreSQL reads as int4.
         bound = self.compare(self.position, Cast(Value(value), BigIntegerField()))
         bounded = self.queryset.filter(self.within(Q(bound))).order_by(*self.sorted)
-        ids = list(bounded.values_list("pk", flat=True)[:top])
-        return ids if len(ids) == top else None
+        return list(bounded.values_list("pk", flat=True)[:top])
 
     def _rows(self, ids):
         return self.queryset.filter(ColumnIn("id", ids)).order_by(*self.sorted)

@@ -255,6 +255,34 @@ def test_a_dense_search_is_not_probed(dated, monkeypatch):
     assert narrowed.known_count.is_estimate and narrowed.known_count.value >= len(everything)
 
 
+def test_a_first_bound_that_falls_short_says_where_to_look_next(dated, monkeypatch):
+    """A first bound of the order's first two rows holds one match: the set is about one
+    in two, so the next bound is where a page should be (margin 4 / 2: four rows for two
+    matches) and holds the page, with no probe."""
+    monkeypatch.setattr(listing, "PAGE_ROWS", 2)
+    ordering = ORDERINGS["newest"]
+    queryset = Paper.objects.order_by(*ordering)
+    everything = list(queryset.values_list("pk", flat=True))
+    matching = set(Paper.objects.filter(title__startswith="graphene").values_list("pk", flat=True))
+    papers = len(everything)
+    bounded = listing.Bounded(
+        queryset,
+        lambda bound: Q(title__startswith="graphene") & bound,
+        ordering,
+        POSITIONS["newest"],
+        # An estimate eight times the catalogue: the first bound is the order's first row
+        # and the one after it (B = 4 * 2 / 8 = 1).
+        expected=max(listing.KEYS_DENSE, 8 * papers),
+        papers=max(listing.KEYS_DENSE, 8 * papers) // 8,
+    )
+
+    with CaptureQueriesContext(connection) as tried:
+        first = bounded.first_page()
+
+    assert first == [pk for pk in everything if pk in matching][:2]
+    assert len(tried) == 4  # two bounds: the position of row 1, ids; of row 4, ids
+
+
 @pytest.mark.parametrize("sort", SORTS)
 def test_the_catalogue_without_a_search_is_in_each_order(client, dated, sort):
     everything = [*dated, *Paper.objects.filter(title__startswith="Unrelated")]
