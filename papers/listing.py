@@ -150,8 +150,8 @@ def narrow(queryset, *, matching_ids, row_test, ordering, within=None, position=
         if expected >= max(KEYS_DENSE, KEYS_DENSE_SHARE * papers):
             return bounded.narrowed()
         # A text search's estimate is often far off (words that go together, rare words
-        # the planner has no statistics for): one bound for a first page tells whether
-        # the set is dense; if not, it is probed.
+        # the planner has no statistics for): bounds for a first page tell whether the
+        # set is dense (first_page); if not, it is probed.
         if bounded.first_page() is not None:
             return bounded.narrowed()
         probe = KEYS_PROBE
