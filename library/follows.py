@@ -181,15 +181,22 @@ def new_papers_for(follow, since, until=None):
     A saved search runs ``PaperFilter`` on its query over the papers of the window, as
     ``/papers/?<query>`` does over the whole catalogue; the window is applied first, so a
     relevance search's bounded candidates (``papers.search.search_papers``) are drawn from
-    the new papers. Runs a search's probe (one or two queries) when the query has text."""
+    the new papers. Runs a search's probe (one or two queries) when the query has text.
+    One paper per work, as every list: a new preprint whose published version is in the
+    catalogue is left out (a new published version of an alerted preprint is news)."""
     papers = Paper.objects.all()
     if since is not None:
         papers = papers.filter(created_at__gt=since)
     if until is not None:
         papers = papers.filter(created_at__lte=until)
     if follow.kind == Kind.SEARCH:
-        papers = PaperFilter(QueryDict(follow.query), queryset=papers).qs
-    elif follow.kind == Kind.AUTHOR:
+        # One paper per work unless the search asks for every version (``versions``).
+        return PaperFilter(QueryDict(follow.query), queryset=papers).qs.order_by(
+            "-created_at", "-id"
+        )
+    # One paper per work: a preprint whose published version is here is not news.
+    papers = papers.one_per_version_group()
+    if follow.kind == Kind.AUTHOR:
         links = Authorship.objects.filter(author_id=follow.author_id, paper=OuterRef("pk"))
         papers = papers.filter(Exists(links))
     elif follow.kind == Kind.JOURNAL:

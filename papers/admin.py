@@ -21,10 +21,12 @@ from papers.models import (
     Author,
     AuthorAlias,
     Authorship,
+    AuthorSplit,
     Category,
     Funder,
     Funding,
     Journal,
+    JournalRef,
     Keyword,
     LinkSource,
     Notice,
@@ -622,6 +624,21 @@ class AuthorAliasInline(admin.TabularInline):
     verbose_name_plural = "Other names (from merges), matched by later imports"
 
 
+class AuthorSplitInline(admin.TabularInline):
+    """The authors split off this one: imports never fold them back (``papers.authors``).
+    Deleting a row lets a later paper that links the two fold them again."""
+
+    model = AuthorSplit
+    fk_name = "author"
+    fields = ["other", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "Split off (kept apart by imports)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Author)
 class AuthorAdmin(CountedAdmin):
     list_display = [
@@ -638,7 +655,7 @@ class AuthorAdmin(CountedAdmin):
     paper_count_of = "authorships__paper"
     paper_lookup = "authorships__author"
     actions = ["merge_authors", "split_author"]
-    inlines = [AuthorAliasInline]
+    inlines = [AuthorAliasInline, AuthorSplitInline]
 
     @admin.action(
         description="Split one author's papers off to a new author", permissions=["change"]
@@ -774,6 +791,25 @@ class VersionLinkForm(forms.ModelForm):
         return cleaned
 
 
+@admin.register(JournalRef)
+class JournalRefAdmin(admin.ModelAdmin):
+    """Preprints naming their published version only as text (arXiv's journal-ref), as read
+    (volume, first page, year) and the version found for each (``papers.journal_refs``).
+    Read-only: imports write them; link or unlink the versions under Version links."""
+
+    list_display = ["paper", "text", "volume", "page", "year", "linked", "source"]
+    list_select_related = ["paper", "linked"]
+    list_filter = [("linked", admin.EmptyFieldListFilter), "source"]
+    search_fields = ["text", "paper__doi", "paper__title"]
+    readonly_fields = ["paper", "text", "volume", "page", "year", "linked", "source", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(VersionLink)
 class VersionLinkAdmin(admin.ModelAdmin):
     """Version links as records and curators stated them. Add one to link two papers; the
@@ -801,16 +837,19 @@ class VersionLinkAdmin(admin.ModelAdmin):
         return self.get_readonly_fields(request, obj)
 
     def delete_model(self, request, obj):
-        version_groups.forget_links([obj])
+        version_groups.forget_links([obj], by=request.user)
 
     def delete_queryset(self, request, queryset):
-        version_groups.forget_links(list(queryset))
+        version_groups.forget_links(list(queryset), by=request.user)
 
     def save_model(self, request, obj, form, change):
         if change:
             return  # every field is read-only: the actions change links
         link = version_groups.link(
-            form.cleaned_data["paper"], form.cleaned_data["other"], relation=obj.relation
+            form.cleaned_data["paper"],
+            form.cleaned_data["other"],
+            relation=obj.relation,
+            by=request.user,
         )
         obj.pk, obj.doi, obj.related, obj.source = link.pk, link.doi, link.related, link.source
         obj._state.adding = False
@@ -826,7 +865,7 @@ class VersionLinkAdmin(admin.ModelAdmin):
     def _each_link(self, request, queryset, change, done):
         links = list(queryset.select_related("paper", "related"))
         for version_link in links:
-            change(version_link)
+            change(version_link, by=request.user)
         self.message_user(request, f"{done}: {len(links)} version link(s).", messages.SUCCESS)
 
 

@@ -21,8 +21,9 @@ the same title, abstract, authors and categories: the papers are stored with sou
 category links instead of adding a second set. A snapshot record's ``doi`` is the published
 (journal) version's DOI, a different work: the paper keeps its arXiv DOI, and the published
 DOI becomes the paper's ``is-preprint-of`` version relation (``papers.version_groups`` links
-the two when both are in the catalogue). ``journal-ref`` without a DOI is not linked: it names
-no record the catalogue could hold.
+the two when both are in the catalogue). A ``journal-ref`` without a DOI ("Phys.Rev.D76:
+013009,2007") is kept as the work's ``journal_ref``: ``papers.journal_refs`` links the preprint
+to the catalogue paper of that volume, first page, year and title, now or when it arrives.
 """
 
 import email.utils
@@ -107,6 +108,8 @@ def parse_snapshot(record):
         authors=authors,
         license_url=safe_link(record.get("license")),
         versions=_published_version(arxiv_id, published_doi(record)),
+        # The published version named only as text: linked by papers.journal_refs.
+        journal_ref=None if published_doi(record) else clean_text(record.get("journal-ref")),
     )
 
 
@@ -141,7 +144,18 @@ def _published_version(arxiv_id, doi):
     return version_relations([(IS_PREPRINT_OF, doi)], own_doi=own_doi)
 
 
-def _work(arxiv_id, *, title, abstract, published, categories, authors, license_url, versions=None):
+def _work(
+    arxiv_id,
+    *,
+    title,
+    abstract,
+    published,
+    categories,
+    authors,
+    license_url,
+    versions=None,
+    journal_ref=None,
+):
     return Work(
         doi=normalize_doi(f"10.48550/arXiv.{arxiv_id}"),
         title=title,
@@ -168,6 +182,7 @@ def _work(arxiv_id, *, title, abstract, published, categories, authors, license_
         updates=(),
         isbns=(),
         versions=versions,
+        journal_ref=journal_ref or None,
     )
 
 

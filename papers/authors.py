@@ -16,11 +16,20 @@ accents, punctuation and spacing ignored; or a name alias a curator's merge left
 - an affiliation: one of the author's affiliations and one of the contributor's have nearly
   the same words (``AFFILIATION_OVERLAP`` of their word sets, at least three words).
 
-Exactly one such author is taken; two with evidence, or none, give a new author: keeping two
-people apart is preferred to merging two into one (a curator merges in the admin; an
-author page lists a person's papers only if they were matched). Names given as initials
-("J. Smith") are never matched, and a name borne by more than ``MAX_CANDIDATES`` authors is
-not either: such names are too common to tell people apart by these clues.
+- a citation: the record cites one of the author's papers, or one of them cites the record.
+
+A candidate already on the record's paper is not one (a person is not their own co-author).
+When one candidate shares evidence, it is taken. When several do, the record links them:
+each shares as much with the contributor as would have made one person of the two alone,
+so they are one person, and they are folded into one (``Matcher.match``; the callers merge
+the stored ones with ``merge.merge_authors``, which leaves nothing behind). Papers arrive in
+any order, and a person's early papers often share nothing with each other: the paper that
+links them comes later. Two candidates are never folded when they carry two different
+ORCIDs, or when a curator split them (``AuthorSplit``); then the one sharing most is taken,
+and a tie, or no evidence at all, gives a new author: keeping two people apart is preferred
+to merging two into one (a curator merges in the admin). Names given as initials ("J.
+Smith") are never matched, and a name borne by more than ``MAX_CANDIDATES`` authors is not
+either: such names are too common to tell people apart by these clues.
 
 A batch's contributors are matched against the catalogue and against each other (two papers
 of one new author in one batch get one row). On PostgreSQL, a batch first takes a
@@ -34,10 +43,10 @@ import zlib
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from papers.models import Author, AuthorAlias, Authorship, Reference
+from papers.models import Author, AuthorAlias, Authorship, AuthorSplit, Reference
 
 # Share of the smaller word set two affiliations must have in common to count as one place.
 AFFILIATION_OVERLAP = 0.75
@@ -99,6 +108,13 @@ class _Profile:
         self.papers = set()
         self.cited = set()
 
+    def absorb(self, other):
+        """Take what ``other`` (folded into this author) is known by."""
+        self.co_authors |= other.co_authors
+        self.places |= other.places
+        self.papers |= other.papers
+        self.cited |= other.cited
+
     def learn(self, contributor, work):
         self.co_authors |= _co_author_keys(contributor, work)
         self.places |= _places(contributor)
@@ -144,6 +160,7 @@ class Matcher:
         matchable = [c for _, contributors in wanted for c in contributors if is_matchable(c)]
         self.profiles = defaultdict(list)  # name key -> [_Profile]
         self.crowded = set()  # name keys borne by too many authors to match
+        self.folded = {}  # id(author folded) -> (that author, the author it was folded into)
         keys = {name_key(c.display_name) for c in matchable}
         if keys:
             # Lower-cased family names find the candidates through their index.
@@ -205,27 +222,78 @@ class Matcher:
         """The author already known (stored, or created earlier in the batch) that the
         contributor of ``work`` is, or None for a new author (then call ``remember``).
 
-        The candidate of the same name that shares most with the contributor; None when
-        none shares anything, or when two share as much (no guess)."""
+        The candidates of the same name, not on ``work`` already, that share evidence with
+        the contributor: one is taken; several are folded into one (``fold``) and that one
+        is taken; when they cannot be folded, the one sharing most, and None when two share
+        as much (no guess). No query, except one when stored authors are folded."""
         if not is_matchable(contributor):
             return None
         key = name_key(contributor.display_name)
         if key in self.crowded:
             return None
+        doi = work.doi.lower()
         scored = sorted(
             (
-                (profile.evidence(contributor, work), n, profile)
+                (evidence, n, profile)
                 for n, profile in enumerate(self.profiles.get(key, ()))
+                if doi not in profile.papers
+                for evidence in [profile.evidence(contributor, work)]
+                if evidence
             ),
             key=lambda item: (-item[0], item[1]),
         )
-        if not scored or scored[0][0] == 0:
+        if not scored:
             return None
-        if len(scored) > 1 and scored[1][0] == scored[0][0]:
-            return None
-        best = scored[0][2]
+        best = self._fold(key, [profile for _, _, profile in scored]) if len(scored) > 1 else None
+        if best is None:
+            if len(scored) > 1 and scored[1][0] == scored[0][0]:
+                return None
+            best = scored[0][2]
         best.learn(contributor, work)
         return best.author
+
+    def _fold(self, key, profiles):
+        """Fold ``profiles`` (one name's candidates that one record links) into one and
+        return its profile; None, folding nothing, when two carry different ORCIDs or a
+        curator split two of them. The one kept: the author with an ORCID, else the
+        earliest stored, else the first the batch created."""
+        orcids = {p.author.orcid for p in profiles if getattr(p.author, "orcid", None)}
+        stored = sorted(p.author.pk for p in profiles if p.author.pk is not None)
+        if len(orcids) > 1:
+            return None
+        if len(stored) > 1 and _split_among(stored):
+            return None
+        keep = min(
+            profiles,
+            key=lambda p: (
+                not getattr(p.author, "orcid", None),
+                p.author.pk is None,
+                p.author.pk or 0,
+                self.profiles[key].index(p),
+            ),
+        )
+        for profile in profiles:
+            if profile is not keep:
+                keep.absorb(profile)
+                self.profiles[key].remove(profile)
+                self.folded[id(profile.author)] = (profile.author, keep.author)
+        return keep
+
+    def resolve(self, author):
+        """The author that ``author`` was folded into (itself when it was not)."""
+        while id(author) in self.folded:
+            author = self.folded[id(author)][1]
+        return author
+
+    def stored_folds(self):
+        """[(author kept, [stored authors folded into it])] for ``merge.merge_authors``:
+        authors the batch created and folded are simply not written (``resolve``)."""
+        by_keep = {}
+        for author, _ in self.folded.values():
+            if author.pk is not None:
+                keep = self.resolve(author)
+                by_keep.setdefault(id(keep), (keep, []))[1].append(author)
+        return list(by_keep.values())
 
     def remember(self, author, contributor, work):
         """A new author the batch creates for ``contributor``: later records may match it."""
@@ -234,6 +302,15 @@ class Matcher:
         profile = _Profile(author)
         profile.learn(contributor, work)
         self.profiles[name_key(contributor.display_name)].append(profile)
+
+
+def _split_among(pks):
+    """True when a curator split two of these authors (one query)."""
+    return (
+        AuthorSplit.objects.filter(author__in=pks, other__in=pks)
+        .exclude(author=F("other"))
+        .exists()
+    )
 
 
 def give_openalex_id(author, openalex_id):

@@ -29,6 +29,7 @@ import functools
 import gc
 import itertools
 import json
+import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import authors, curation, references, version_groups
+from papers import authors, curation, journal_refs, merge, references, version_groups
 from papers.models import (
     NEXT_VERSION,
     Author,
@@ -65,6 +66,8 @@ from papers.models import (
 from papers.records import RETRACTION_KINDS
 from papers.rows import insert_tuples
 from papers.signals import paper_retracted
+
+logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -338,7 +341,7 @@ def _store(pairs, *, source):
     for plan in plans:
         _set_fields(plan, journals, source=source)
     current = _Relations([p.paper.pk for p in plans if not p.created])
-    _plan_authorships(unlocked("authors"), current)
+    folds = _plan_authorships(unlocked("authors"), current)
     authorship_rows = _diff_authorships(plans, current)
     _plan_fundings(unlocked("funding"))
     funding_rows = _diff_fundings(plans, current)
@@ -365,6 +368,7 @@ def _store(pairs, *, source):
 
     save_papers([p.paper for p in changed if p.created], [p for p in changed if not p.created])
     _write_authorships(*authorship_rows)
+    fold_authors(folds)
     _write_fundings(*funding_rows)
     _write_links(stale_links, new_links)
     _write_notices(plans, current)
@@ -374,6 +378,11 @@ def _store(pairs, *, source):
     # The versions the records name, and the links waiting for the batch's new papers.
     version_groups.store_links([(p.paper, p.work) for p in plans], source=source)
     version_groups.link_arrivals([p.paper for p in changed if p.created])
+    # Preprints naming their published version only as text (arXiv's journal-ref).
+    journal_refs.store([(p.paper, p.work) for p in plans], source=source)
+    journal_refs.link_arrivals(
+        [p.paper for p in changed if p.created or p.changed & journal_refs.MATCHED_FIELDS]
+    )
 
     listed = [
         plan.paper.pk
@@ -725,7 +734,8 @@ def _plan_authorships(plans, current):
     Queries: ORCID authors read, created, read again, and renamed (at most four); authors by
     OpenAlex id (none or one); the match's candidates, their papers' authorships and what
     those cite (none, one or three); new authors without ORCID created (one); OpenAlex ids
-    given (none or one)."""
+    given (none or one). Returns the stored authors the records linked, to fold once the
+    authorships are written (``fold_authors``)."""
     wanted = {}
     for plan in plans:
         for contributor in plan.work.authors:
@@ -800,9 +810,22 @@ def _plan_authorships(plans, current):
             if openalex_id:
                 by_openalex.setdefault(openalex_id, author)
             plan.authorships.append((contributor.position, author, list(contributor.affiliations)))
-    _insert_new_authors(new_authors)
+    # Authors a later record linked to others were folded into one (papers.authors).
+    for plan in plans:
+        plan.authorships = [(pos, matcher.resolve(a), aff) for pos, a, aff in plan.authorships]
+    _insert_new_authors([author for author in new_authors if matcher.resolve(author) is author])
     if given_ids:
         Author.objects.bulk_update(given_ids, ["openalex_id"])
+    return matcher.stored_folds()
+
+
+def fold_authors(folds):
+    """Merge the stored authors that the batch's records linked into the author kept
+    (``papers.authors.Matcher.stored_folds``), once the batch's authorships are written:
+    their other papers, claims and follows move with them (``merge.merge_authors``)."""
+    for keep, others in folds:
+        result = merge.merge_authors(keep=keep, others=others)
+        logger.info("Folded %s into author %s: %s", len(others), keep.pk, result)
 
 
 def _authors_by_openalex_id(plans):

@@ -77,8 +77,8 @@ def home(request):
 
 def paper_list_page(request):
     """/papers/: search, filter, sort and page through the catalogue (GET only, no JS)."""
-    # One card per work: a preprint whose published version is here is left out.
-    filterset = PaperFilter(request.GET, queryset=Paper.objects.one_per_version_group().for_cards())
+    # One card per work unless every version is asked for (PaperFilter's ``versions``).
+    filterset = PaperFilter(request.GET, queryset=Paper.objects.for_cards())
     papers = filterset.qs
     sort = filterset.sort_key()
     page = paginate(request, papers)

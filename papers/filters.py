@@ -40,6 +40,14 @@ SORT_CHOICES = [
 ]
 
 # The types a reader can pick on the list page, by label.
+# One paper per work (a preprint whose published version is in the catalogue left out,
+# ``Paper.objects.one_per_version_group``), the default of every list; or every version.
+ONE_PER_WORK, EVERY_VERSION = "work", "all"
+VERSION_CHOICES = [
+    (ONE_PER_WORK, "One paper per work (the published version first)"),
+    (EVERY_VERSION, "Every version (preprints and published versions)"),
+]
+
 TYPE_CHOICES = sorted(WORK_TYPES.items(), key=lambda choice: choice[1])
 
 # Every order ends with the id so that ties (same year, same rating) page deterministically.
@@ -123,6 +131,9 @@ class PaperFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=SORT_CHOICES, method="_skip", empty_label=None
     )
+    versions = django_filters.ChoiceFilter(
+        label="Versions", choices=VERSION_CHOICES, method="_skip", empty_label=None
+    )
 
     class Meta:
         model = Paper
@@ -130,6 +141,8 @@ class PaperFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("versions") != EVERY_VERSION:
+            queryset = queryset.one_per_version_group()
         text = self.form.cleaned_data.get("q") or ""
         sort = self.sort_key()
         terms = self._term_links()
@@ -201,6 +214,7 @@ class SimilarFilter(PaperFilter):
 
     q = None
     sort = None
+    versions = None
 
     def filter_queryset(self, queryset):
         queryset = django_filters.FilterSet.filter_queryset(self, queryset)

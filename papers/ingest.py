@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papers import authors, bulk, crossref, curation, references, version_groups
+from papers import authors, bulk, crossref, curation, journal_refs, references, version_groups
 from papers.bulk import (  # what a record means as rows, shared by both paths
     CREATED,
     KEPT_FROM_ENRICHMENT,
@@ -118,6 +118,10 @@ def _upsert_locked(work, *, source):
     version_groups.store_links([(paper, work)], source=source)
     if created:
         version_groups.link_arrivals([paper])
+    # A preprint naming its published version only as text (arXiv's journal-ref).
+    journal_refs.store([(paper, work)], source=source)
+    if created or changed & journal_refs.MATCHED_FIELDS:
+        journal_refs.link_arrivals([paper])
 
     if settle_retraction(paper, created=created):
         changed.add("is_retracted")
@@ -315,6 +319,8 @@ def _sync_authors(paper, work):
     if existing:
         Authorship.objects.filter(pk__in=[a.pk for a in existing.values()]).delete()
         changed = True
+    # Authors the record linked to each other are one person (papers.authors).
+    bulk.fold_authors(matcher.stored_folds())
     return changed
 
 

@@ -22,7 +22,16 @@ from django.db.models import Q
 
 from papers.authors import add_name_aliases
 from papers.curation import bump_version, pages_listing, refresh_search_documents
-from papers.models import Author, Authorship, Category, Journal, Keyword, LinkSource, Paper
+from papers.models import (
+    Author,
+    Authorship,
+    AuthorSplit,
+    Category,
+    Journal,
+    Keyword,
+    LinkSource,
+    Paper,
+)
 
 
 class MergeRefused(Exception):
@@ -54,9 +63,10 @@ def merge_authors(*, keep, others):
       and the other is deleted; its affiliations are added to the one that stays (union,
       first-seen order). Positions are not renumbered: they mirror the source record.
     - every other relation to Author (any model's ForeignKey, OneToOneField or
-      ManyToManyField pointing at Author, found through ``Author._meta.related_objects``,
-      e.g. author claims) is moved with one queryset ``.update()`` per relation (duplicate
-      many-to-many links are dropped). A one-to-one held by both sides is refused.
+      ManyToManyField pointing at Author, hidden ones included, e.g. readers' follows) is
+      moved with one queryset ``.update()`` per relation; a row that would repeat one of
+      ``keep``'s (a reader following both authors; a many-to-many link) is dropped. A
+      one-to-one held by both sides is refused.
     - ``keep``'s empty ORCID, given name and family name are filled from the others.
     - the others' names become ``keep``'s name aliases (``AuthorAlias``), which ingest's
       conservative match reads (papers.authors): a merge survives every later import.
@@ -78,6 +88,8 @@ def merge_authors(*, keep, others):
         add_name_aliases(keep, [other.name for other in others])
         fills = _fills(keep, others, ["orcid", "given_name", "family_name"])
         Author.objects.filter(pk__in=other_ids).delete()
+        # A split of two authors now merged says nothing any more.
+        AuthorSplit.objects.filter(author=keep, other=keep).delete()
         # After the delete: the ORCID is unique, and may have been one of the others'.
         _apply_fills(keep, fills)
         refresh_search_documents(paper_ids)
@@ -93,7 +105,8 @@ def split_author(author, paper_ids):
     The ORCID stays with ``author``. The split survives later imports: a re-import of a
     moved paper keeps the author it finds at that place under that name
     (``bulk.earlier_authors``), and a new paper goes to whichever of the two it shares
-    most with, or to a new author (``papers.authors``). Only a record carrying the
+    most with, or to a new author (``papers.authors``), but never joins the two: the split
+    is recorded (``AuthorSplit``) and ingest does not fold them. Only a record carrying the
     ORCID puts a paper back on ``author``. Refused (MergeRefused, nothing changed) when the
     papers are none, or all, of the author's."""
     wanted = {int(pk) for pk in paper_ids}
@@ -114,6 +127,8 @@ def split_author(author, paper_ids):
             is_organization=author.is_organization,
         )
         Authorship.objects.filter(author=author, paper_id__in=moving).update(author=new)
+        # Ingest folds authors that a record links (papers.authors), never these two.
+        AuthorSplit.objects.create(author=author, other=new)
         # Their author links now lead to the new author's page.
         bump_version(sorted(moving))
     return new
@@ -275,17 +290,24 @@ def _move_authorships(keep, other_ids):
 def _move_relations(model, keep, other_ids, *, skip=()):
     """Re-point every reverse relation of ``model`` from ``other_ids`` to ``keep``.
 
-    Generic on purpose, so that a relation added later (say, an author claim in accounts)
-    is carried along by a merge without changing this module: each ForeignKey is moved
-    with one queryset ``.update()``; each many-to-many through table drops the others'
-    links that would duplicate one of ``keep``'s and moves the rest with one ``.update()``.
-    A one-to-one (or unique ForeignKey) present on both sides is refused. Relations to
-    models in ``skip`` are left to the caller.
+    Generic on purpose, so that a relation added later (say, a follow in library, whose
+    reverse accessor is hidden) is carried along by a merge without changing this module:
+    each ForeignKey is moved with one queryset ``.update()``, less the rows that would then
+    break one of the model's unique constraints (``_move_foreign_key``); each many-to-many
+    through table drops the others' links that would duplicate one of ``keep``'s and moves
+    the rest with one ``.update()``. A one-to-one (or unique ForeignKey) present on both
+    sides is refused. Relations to models in ``skip`` are left to the caller.
 
     Returns {"app.Model.field": (moved, duplicates removed)}.
     """
     counts = {}
-    relations = model._meta.related_objects
+    # Every relation to ``model``: ``_meta.related_objects`` leaves out hidden ones
+    # (related_name="+"), whose rows a delete would cascade away.
+    relations = [
+        f
+        for f in model._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one or f.many_to_many)
+    ]
     # A through model with its own fields (PaperCategory: the link's source) is also a
     # ForeignKey to ``model``; its rows move once, with their fields, as the many-to-many.
     throughs = {rel.through for rel in relations if rel.many_to_many}
@@ -308,8 +330,53 @@ def _move_relations(model, keep, other_ids, *, skip=()):
                     f"More than one of these rows has a {related._meta.verbose_name}; only one "
                     "can be kept. Nothing was changed."
                 )
-        counts[label] = (rows.update(**{name: keep}), 0)
+        counts[label] = _move_foreign_key(related, name, keep, rows)
     return counts
+
+
+def _move_foreign_key(related, name, keep, rows):
+    """Point ``name`` of ``rows`` at ``keep``; a row that would then repeat one of ``keep``'s
+    (or an earlier moved row's) values under a unique constraint of ``related`` on ``name``
+    and other fields is deleted instead (conditions aside: a duplicate is dropped even where
+    a condition would have let it stand). One update without such a constraint; with one,
+    a read of ``keep``'s and the rows' values, a delete and an update. Returns (moved,
+    duplicates removed)."""
+    uniques = [
+        tuple(field for field in constraint.fields if field != name)
+        # Conditional ones too (one follow per reader and author): a moved row meets the
+        # condition as the row it would repeat does, or is kept for nothing.
+        for constraint in related._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and name in constraint.fields
+    ] + [
+        tuple(field for field in together if field != name)
+        for together in related._meta.unique_together
+        if name in together
+    ]
+    if not uniques:
+        return rows.update(**{name: keep}), 0
+    columns = sorted({field for unique in uniques for field in unique})
+    held = related._base_manager.filter(**{name: keep}).values_list(*columns)
+    taken = {unique: set() for unique in uniques}
+
+    def keys(values):
+        row = dict(zip(columns, values, strict=True))
+        # NULLs never collide in a unique constraint.
+        return {u: key for u in uniques for key in [tuple(row[f] for f in u)] if None not in key}
+
+    for values in held:
+        for unique, key in keys(values).items():
+            taken[unique].add(key)
+    move, drop = [], []
+    for pk, *values in rows.order_by("pk").values_list("pk", *columns):
+        found = keys(values)
+        if any(key in taken[unique] for unique, key in found.items()):
+            drop.append(pk)
+            continue
+        move.append(pk)
+        for unique, key in found.items():
+            taken[unique].add(key)
+    related._base_manager.filter(pk__in=drop).delete()
+    return related._base_manager.filter(pk__in=move).update(**{name: keep}), len(drop)
 
 
 def _move_m2m(through, target, source, keep, other_ids):

@@ -155,6 +155,19 @@ class AuthorAlias(models.Model):
         return f"{self.author_id}: {self.value}"
 
 
+class AuthorSplit(models.Model):
+    """Two authors of one name that a curator said are two people (``merge.split_author``):
+    ingest never joins them again (``papers.authors`` folds authors that one record links,
+    but not these). A merge moves the rows with the authors, like every link to Author."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="splits")
+    other = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="split_from")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.author_id} is not {self.other_id}"
+
+
 class Keyword(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
@@ -618,6 +631,13 @@ class Paper(models.Model):
                 name="papers_paper_openalex_id",
                 condition=~Q(openalex_id=""),
             ),
+            # A preprint's journal-ref finds the papers of its volume and year
+            # (papers.journal_refs).
+            models.Index(
+                fields=["volume", "published_year"],
+                name="papers_paper_volume_year",
+                condition=~Q(volume=""),
+            ),
             models.Index(
                 F("journal"),
                 NEWEST_KEY.desc(),
@@ -961,6 +981,38 @@ class Reference(models.Model):
             where = f"{where}, {self.first_page}"
         parts = [part for part in (head, self.title, where) if part]
         return ". ".join(parts) or self.doi or self.openalex_id
+
+
+class JournalRef(models.Model):
+    """Where a preprint says it was published, without a DOI (arXiv's journal-ref), read
+    into volume, first page and year (papers.journal_refs). Kept until a catalogue paper of
+    that volume, page, year and title is found (``linked``): then a ``VersionLink`` joins the
+    two like any version relation, and a curator unlinks it the same way."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="journal_ref")
+    text = models.CharField(max_length=500)
+    volume = models.CharField(max_length=50)
+    # The first page or article number, without leading zeros ("013009" -> "13009").
+    page = models.CharField(max_length=50)
+    year = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=20, choices=LinkSource.choices)
+    linked = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # A journal paper that arrives finds the preprints waiting for its volume.
+            models.Index(
+                fields=["volume", "page"],
+                name="papers_journalref_waiting",
+                condition=Q(linked__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id}: {self.text}"
 
 
 class VersionLink(models.Model):

@@ -582,13 +582,15 @@ class _ListMaker:
 
 
 def best_rated_recent(papers):
-    """Ids of these papers, not retracted, best-rated (the Bayesian score) then newest,
-    those of the last RELATED_RECENT_YEARS before older ones (a small catalogue has few)."""
+    """Ids of these papers, not retracted, one per work (``one_per_version_group``),
+    best-rated (the Bayesian score) then newest, those of the last RELATED_RECENT_YEARS
+    before older ones (a small catalogue has few)."""
     since = timezone.now().year - settings.RELATED_RECENT_YEARS
     recent = Case(When(published_year__gte=since, then=Value(1)), default=Value(0))
     order = [F("is_recent").desc(), F("rating_score").desc(nulls_last=True)]
     return (
-        papers.filter(is_retracted=False)
+        papers.one_per_version_group()
+        .filter(is_retracted=False)
         .annotate(is_recent=recent)
         .order_by(*order, *Paper._meta.ordering)
         .values_list("pk", flat=True)

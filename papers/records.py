@@ -176,6 +176,10 @@ class Work:
     # Other versions of the same work (preprint, published version, identical copies); None
     # when the record says nothing about them.
     versions: tuple[VersionRelation, ...] | None = None
+    # Where a preprint says it was published, as text without a DOI (arXiv's journal-ref,
+    # "Phys.Rev.D76:013009,2007"): papers.journal_refs links it to that version when the
+    # catalogue holds a paper of that volume, page, year and title.
+    journal_ref: str | None = None
 
     @property
     def is_retracted(self) -> bool:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
+from papers.curation import stamp
 from papers.models import NEXT_VERSION, LinkSource, Paper, VersionLink
 
 # Work types whose records are preprints: the other versions come first.
@@ -80,8 +81,47 @@ def store_links(pairs, *, source):
         ignore_conflicts=True,  # a concurrent import of the same record stored it first
     )
     linked = {(paper_id, found[doi]) for paper_id, doi in wanted if doi in found}
+    # The papers stating versions, and those they name: both got their versions from it.
+    stamped = {paper_id for paper_id, _ in wanted} | {pk for _, pk in linked}
+    entry = stamp_versions(stamped, source=source)
+    for paper, _ in giving:  # the caller may save the instance's provenance later
+        paper.provenance["versions"] = entry
     regroup({pk for pair in linked for pk in pair})
     return len(wanted)
+
+
+def add_links(links):
+    """Store version links to papers already found (``papers.journal_refs``): ``links`` are
+    (paper id, relation, the related Paper, source). A link stored already, or one a
+    curator removed, is left as it is. Stamps the provenance of both papers of each link
+    added and regroups them. Returns the provenance entry, None when nothing was added."""
+    stored = set(
+        VersionLink.objects.filter(paper_id__in=[link[0] for link in links]).values_list(
+            "paper_id", "doi"
+        )
+    )
+    rows = [
+        VersionLink(
+            paper_id=paper_id,
+            doi=related.doi.lower(),
+            relation=relation,
+            related=related,
+            source=source,
+        )
+        for paper_id, relation, related, source in links
+        if (paper_id, related.doi.lower()) not in stored
+    ]
+    if not rows:
+        return None
+    VersionLink.objects.bulk_create(rows, ignore_conflicts=True)
+    entry = None
+    for source in sorted({row.source for row in rows}):
+        papers = {
+            pk for row in rows if row.source == source for pk in (row.paper_id, row.related_id)
+        }
+        entry = stamp_versions(papers, source=source)
+    regroup({pk for row in rows for pk in (row.paper_id, row.related_id)})
+    return entry
 
 
 def link_arrivals(papers):
@@ -91,23 +131,30 @@ def link_arrivals(papers):
     if not dois:
         return 0
     waiting = VersionLink.objects.filter(related__isnull=True, doi__in=dois)
-    rows = list(waiting.values_list("pk", "paper_id"))
+    rows = list(waiting.values_list("pk", "paper_id", "doi", "source"))
     if not rows:
         return 0
     by_doi = Paper.objects.alias(doi_lower=Lower("doi")).filter(doi_lower=OuterRef("doi"))
-    VersionLink.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+    VersionLink.objects.filter(pk__in=[pk for pk, *_ in rows]).update(
         related_id=Subquery(by_doi.values("pk")[:1])
     )
-    regroup({paper_id for _, paper_id in rows} | {paper.pk for paper in papers if paper.doi})
+    # An arriving paper's versions were stated by the records that named it.
+    sources = {doi: source for _, _, doi, source in rows}
+    for paper in papers:
+        if paper.doi and paper.doi.lower() in sources:
+            source = sources[paper.doi.lower()]
+            paper.provenance["versions"] = stamp_versions([paper.pk], source=source)
+    regroup({paper_id for _, paper_id, *_ in rows} | {paper.pk for paper in papers if paper.doi})
     return len(rows)
 
 
 # --- what curators do ---
 
 
-def link(paper, other, *, relation=VersionLink.Relation.IS_VERSION_OF):
-    """A curator links ``other`` to ``paper`` as another version of its work ("<paper>
-    <relation> <other>"). Any earlier unlink of the two is undone. Returns the link."""
+def link(paper, other, *, relation=VersionLink.Relation.IS_VERSION_OF, by=None):
+    """A curator (the user ``by``) links ``other`` to ``paper`` as another version of its
+    work ("<paper> <relation> <other>"). Any earlier unlink of the two is undone. Returns
+    the link."""
     check_pair(paper, other)
     with transaction.atomic():
         VersionLink.objects.filter(paper=other, doi=paper.doi.lower(), removed=True).delete()
@@ -121,12 +168,14 @@ def link(paper, other, *, relation=VersionLink.Relation.IS_VERSION_OF):
                 "removed": False,
             },
         )
+        stamp_versions([paper.pk, other.pk], source=LinkSource.CURATOR, by=by)
         regroup([paper.pk, other.pk])
     return version_link
 
 
-def unlink(paper, other):
-    """A curator says ``paper`` and ``other`` are not versions of one work: every link
+def unlink(paper, other, *, by=None):
+    """A curator (the user ``by``) says ``paper`` and ``other`` are not versions of one
+    work: every link
     between them, in either direction, is marked removed (and so stays removed whatever is
     imported later), and the group splits if nothing else joins them."""
     check_pair(paper, other)
@@ -143,38 +192,57 @@ def unlink(paper, other):
                     "relation": VersionLink.Relation.IS_VERSION_OF,
                 },
             )
+        stamp_versions([paper.pk, other.pk], source=LinkSource.CURATOR, by=by)
         regroup([paper.pk, other.pk])
 
 
-def remove_link(version_link):
+def remove_link(version_link, *, by=None):
     """A curator's unlink of one stored link (the admin's action): ``unlink`` of its two
     papers, or, while the named paper is not in the catalogue, the link marked removed so
     that it never joins the paper when it arrives."""
     if version_link.related_id is not None:
-        unlink(version_link.paper, version_link.related)
+        unlink(version_link.paper, version_link.related, by=by)
     else:
-        VersionLink.objects.filter(pk=version_link.pk).update(
-            removed=True, source=LinkSource.CURATOR
-        )
+        with transaction.atomic():
+            VersionLink.objects.filter(pk=version_link.pk).update(
+                removed=True, source=LinkSource.CURATOR
+            )
+            stamp_versions([version_link.paper_id], source=LinkSource.CURATOR, by=by)
 
 
-def forget_links(version_links):
+def forget_links(version_links, *, by=None):
     """Delete links (the admin's delete): the groups they joined are computed again. Unlike
     ``remove_link``, a later import naming the same version links it again."""
     paper_ids = {pk for link in version_links for pk in (link.paper_id, link.related_id)}
     with transaction.atomic():
         VersionLink.objects.filter(pk__in=[link.pk for link in version_links]).delete()
+        stamp_versions(paper_ids, source=LinkSource.CURATOR, by=by)
         regroup(paper_ids)
 
 
-def restore_link(version_link):
+def restore_link(version_link, *, by=None):
     """Undo ``remove_link``: the link counts again (``link`` of its two papers)."""
     if version_link.related_id is not None:
-        link(version_link.paper, version_link.related, relation=version_link.relation)
+        link(version_link.paper, version_link.related, relation=version_link.relation, by=by)
     else:
-        VersionLink.objects.filter(pk=version_link.pk).update(
-            removed=False, source=LinkSource.CURATOR
-        )
+        with transaction.atomic():
+            VersionLink.objects.filter(pk=version_link.pk).update(
+                removed=False, source=LinkSource.CURATOR
+            )
+            stamp_versions([version_link.paper_id], source=LinkSource.CURATOR, by=by)
+
+
+def stamp_versions(paper_ids, *, source, by=None):
+    """Stamp who last stated or changed these papers' version links, and when, in their
+    provenance under "versions" (``curation.stamp``; the links keep their own source). One
+    read and one write: only records naming versions, and curators' links, stamp it.
+    Returns the entry."""
+    entry = stamp(source, by=by)
+    papers = list(Paper.objects.filter(pk__in=[pk for pk in paper_ids if pk]).only("provenance"))
+    for paper in papers:
+        paper.provenance["versions"] = entry
+    Paper.objects.bulk_update(papers, ["provenance"])
+    return entry
 
 
 def check_pair(paper, other):

@@ -43,11 +43,8 @@ def refresh_picks(user_id):
     signals = _signals(user_id)
     scores = _scores_from_neighbours(signals)
     _add_interests(scores, user_id)
-    for paper_id in signals.excluded:
-        scores.pop(paper_id, None)
-    retracted = Paper.objects.filter(pk__in=list(scores), is_retracted=True)
-    for paper_id in retracted.values_list("pk", flat=True):
-        del scores[paper_id]
+    excluded = _works_of(signals.excluded)
+    scores = _one_per_work(scores, excluded)
 
     kept = settings.PERSONAL_PICKS_KEPT
     best = sorted(
@@ -55,7 +52,7 @@ def refresh_picks(user_id):
         key=lambda item: (-item[1][0], item[0]),
     )[:kept]
     if len(best) < kept:
-        best += _popular(taken={*signals.excluded, *scores}, wanted=kept - len(best))
+        best += _popular(taken={*excluded, *scores}, wanted=kept - len(best))
     picks = [
         Recommendation(
             user_id=user_id,
@@ -100,6 +97,30 @@ def _signals(user_id):
         EmailedPaper.objects.filter(user_id=user_id).values_list("paper_id", flat=True)
     )
     return signals
+
+
+def _works_of(paper_ids):
+    """These papers and the papers standing for their version groups (one query): a work
+    the user rated, claimed, dismissed or was emailed in any version is never picked."""
+    groups = Paper.objects.filter(pk__in=list(paper_ids), version_group__isnull=False)
+    return set(paper_ids) | set(groups.values_list("version_group", flat=True))
+
+
+def _one_per_work(scores, excluded_works):
+    """``scores`` with one paper per work: each candidate stands for its version group's
+    paper (the published version), which takes the best of its versions' scores; works in
+    ``excluded_works`` (``_works_of``) and retracted papers are left out (one query)."""
+    rows = Paper.objects.filter(pk__in=list(scores)).values_list(
+        "pk", "version_group", "is_retracted", "version_group__is_retracted"
+    )
+    kept = {}
+    for paper_id, group, retracted, group_retracted in rows:
+        work = group or paper_id
+        if work in excluded_works or retracted or group_retracted:
+            continue
+        if work not in kept or scores[paper_id][0] > kept[work][0]:
+            kept[work] = scores[paper_id]
+    return kept
 
 
 def _scores_from_neighbours(signals):

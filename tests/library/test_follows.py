@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.account_data import export_account
 from library import follows
 from library.models import Follow
+from papers import version_groups
 from papers.models import Paper, PaperCategory, PaperKeyword
 from tests.factories import (
     AuthorFactory,
@@ -146,6 +147,25 @@ def test_new_papers_of_an_author_journal_category_and_keyword(alice):
         each, _ = follows.follow(user=alice, kind=kind, target=target)
         assert list(follows.new_papers_for(each, since_a_week())) == [new], kind
         assert list(follows.new_papers_for(each, None)) == [new, old], kind
+
+
+def test_a_new_preprint_of_a_work_already_here_is_not_news(alice):
+    author = AuthorFactory(name="Ada Lovelace")
+    published = added(PaperFactory(published_year=2024), ago=timedelta(days=30))
+    preprint = PaperFactory(published_year=2023, work_type="posted-content")
+    for paper in (published, preprint):
+        AuthorshipFactory(paper=paper, author=author)
+    version_groups.link(preprint, published, relation="is-preprint-of")
+    each, _ = follows.follow(user=alice, kind=Kind.AUTHOR, target=author)
+    every_version, _ = follows.follow(
+        user=alice, kind=Kind.SEARCH, query=f"q={preprint.title}&versions=all"
+    )
+
+    # One paper per work: the published version stands for both.
+    assert list(follows.new_papers_for(each, since_a_week())) == []
+    assert list(follows.new_papers_for(each, None)) == [published]
+    # A saved search asking for every version gets the preprint.
+    assert preprint in follows.new_papers_for(every_version, since_a_week())
 
 
 def test_a_saved_search_finds_exactly_what_the_papers_list_shows(alice, client):

@@ -18,6 +18,8 @@ from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
+from library.follows import follow
+from library.models import Follow
 from papers import authors, crossref, openalex
 from papers.ingest import (
     ImportReport,
@@ -27,7 +29,7 @@ from papers.ingest import (
     upsert_work,
 )
 from papers.merge import merge_authors
-from papers.models import Author, AuthorAlias, Authorship, Paper
+from papers.models import Author, AuthorAlias, Authorship, AuthorSplit, Paper
 from papers.records import Contributor
 from tests.factories import UserFactory
 from tests.records import import_record
@@ -149,13 +151,13 @@ def test_namesakes_with_their_own_colleagues_and_places_stay_apart(store):
 def test_every_paper_with_a_clue_joins_the_author(store):
     store(works(*[doi for _, record in read_records(RECORDS) for doi in [record["DOI"].lower()]]))
 
-    by_papers = sorted(
-        (len(papers_of(author)) for author in authors_named("Carl Boettiger")), reverse=True
-    )
-    # 20 papers: those sharing his Berkeley affiliation, a co-author or a citation end up on
-    # one author (15); the rest (no affiliation, nothing shared with those) stay apart,
-    # whatever the path and the batches.
-    assert by_papers == [15, 2, 1, 1, 1]
+    by_papers = [len(papers_of(author)) for author in authors_named("Carl Boettiger")]
+    # 20 papers, whatever the path and the batches: some share his Berkeley affiliation,
+    # others only a co-author or a citation with a paper that arrives later (which links
+    # them, and their authors are folded into one). The namesakes stay two people each.
+    assert by_papers == [20]
+    assert authors_named("Rong Chen").count() == 2
+    assert authors_named("Yi Yang").count() == 2
 
 
 def stored_namesake(doi, *, with_co_author):
@@ -174,13 +176,68 @@ def stored_namesake(doi, *, with_co_author):
     return author
 
 
-def test_two_candidates_sharing_as_much_give_a_new_author_rather_than_a_guess():
-    stored_namesake("10.5555/one", with_co_author=True)
-    stored_namesake("10.5555/two", with_co_author=True)
+@PATHS
+def test_a_paper_linking_two_authors_of_one_name_folds_them_into_one(store):
+    first = stored_namesake("10.5555/one", with_co_author=True)
+    second = stored_namesake("10.5555/two", with_co_author=False)  # the same place only
+    reader, both = UserFactory(), UserFactory()
+    follow(user=reader, kind=Follow.Kind.AUTHOR, target=second)
+    follow(user=both, kind=Follow.Kind.AUTHOR, target=first)
+    follow(user=both, kind=Follow.Kind.AUTHOR, target=second)
+
+    store(works(WITH_LAPEYROLERIE[1]))
+
+    # The later paper shares a co-author with the first and a place with the second: one
+    # person. The earliest author is kept; the other's papers and followers move to it.
+    assert list(authors_named("Carl Boettiger")) == [first]
+    assert papers_of(first) == {"10.5555/one", "10.5555/two", WITH_LAPEYROLERIE[1]}
+    assert not Author.objects.filter(pk=second.pk).exists()
+    follows = Follow.objects.filter(kind=Follow.Kind.AUTHOR)
+    assert sorted(follows.values_list("user", "author")) == [
+        (reader.pk, first.pk),
+        (both.pk, first.pk),
+    ]
+
+
+@PATHS
+def test_authors_a_curator_split_are_never_folded(store):
+    first = stored_namesake("10.5555/one", with_co_author=True)
+    second = stored_namesake("10.5555/two", with_co_author=True)
+    AuthorSplit.objects.create(author=first, other=second)
+
+    store(works(WITH_LAPEYROLERIE[1]))
+
+    # Both share as much with the later paper: no guess either, a new author.
+    assert authors_named("Carl Boettiger").count() == 3
+    assert papers_of(first) == {"10.5555/one"} and papers_of(second) == {"10.5555/two"}
+
+
+@PATHS
+def test_authors_with_two_different_orcids_are_never_folded(store):
+    first = stored_namesake("10.5555/one", with_co_author=True)
+    second = stored_namesake("10.5555/two", with_co_author=False)
+    Author.objects.filter(pk=first.pk).update(orcid="0000-0002-1642-628X")
+    Author.objects.filter(pk=second.pk).update(orcid="0000-0001-5109-3700")
+
+    store(works(WITH_LAPEYROLERIE[1]))
+
+    # Two people by their ORCIDs: the later paper goes to the one sharing most.
+    assert authors_named("Carl Boettiger").count() == 2
+    assert papers_of(first) == {"10.5555/one", WITH_LAPEYROLERIE[1]}
+    assert papers_of(second) == {"10.5555/two"}
+
+
+def test_two_namesakes_on_one_paper_are_two_people():
     [later] = works(WITH_LAPEYROLERIE[1])
     boettiger = next(c for c in later.authors if c.family == "Boettiger")
+    namesake = dataclasses.replace(boettiger, position=len(later.authors), sequence="additional")
+    twice = dataclasses.replace(later, authors=(*later.authors, namesake))
 
-    assert authors.Matcher([(later, later.authors)]).match(boettiger, later) is None
+    bulk_import([twice])
+
+    # The second shares every co-author with the first, but a person is not their own
+    # co-author: two authors.
+    assert authors_named("Carl Boettiger").count() == 2
 
 
 def test_the_candidate_sharing_most_is_taken():

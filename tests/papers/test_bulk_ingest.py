@@ -291,12 +291,14 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(django_assert_num_quer
     # funders by DOI, by name; categories; then INSERTs of papers, authorships, fundings,
     # category links, notices; the cited papers by DOI, INSERT of the references; entries waiting
     # for the new papers; one record names its preprint (``has-preprint``): the stored
-    # version links, the named papers by DOI, INSERT of the links; the version links waiting
-    # for the new papers; release. PostgreSQL: new rows go in by COPY, which Django's query
-    # log does not see; papers, fundings and notices first read their ids from the sequence
-    # (authorships, links and references need none), so three fewer; and one more first: the
-    # advisory locks on the batch's author names (papers.authors.lock_names).
-    with django_assert_num_queries(21 if connection.vendor == "postgresql" else 23):
+    # version links, the named papers by DOI, INSERT of the links, the provenance of the
+    # papers linked (read, write: "versions"); the version links waiting for the new papers;
+    # the journal-refs waiting for the new papers' volumes (papers.journal_refs); release.
+    # PostgreSQL: new rows go in by COPY, which Django's query log does not see; papers,
+    # fundings and notices first read their ids from the sequence (authorships, links and
+    # references need none), so three fewer; and one more first: the advisory locks on the
+    # batch's author names (papers.authors.lock_names).
+    with django_assert_num_queries(24 if connection.vendor == "postgresql" else 26):
         bulk(copies(pairs, 2 * len(pairs), "pinned"))
     # Unchanged: savepoint; papers by DOI; journals; ORCID authors; funders by DOI, by name;
     # categories; the stored authorships, fundings, category links, notices, keywords,

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection
 
+from library.follows import follow
+from library.models import Follow
 from papers.crossref import parse_work
 from papers.ingest import upsert_work
 from papers.merge import (
@@ -20,7 +22,7 @@ from papers.merge import (
     merge_keywords,
 )
 from papers.models import Author, Authorship, Category, Journal, Keyword, Paper, PaperCategory
-from tests.factories import KeywordFactory, PaperFactory
+from tests.factories import KeywordFactory, PaperFactory, UserFactory
 from tests.records import crossref_record, import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
@@ -183,6 +185,23 @@ def test_papers_move_to_the_kept_journal_which_takes_the_missing_issn_and_publis
     assert (result.merged, result.moved, str(result)) == (1, 1, "1 paper moved")
     plos.refresh_from_db()
     assert "PLOS ONE" in plos.search_document
+
+
+def test_readers_following_a_merged_journal_follow_the_kept_one_once():
+    plos = import_record("10.1371_journal.pone.0000030.json")
+    typed_in = Journal.objects.create(title="PLOS ONE")
+    reader, both = UserFactory(), UserFactory()
+    follow(user=reader, kind=Follow.Kind.JOURNAL, target=plos.journal)
+    follow(user=both, kind=Follow.Kind.JOURNAL, target=plos.journal)
+    follow(user=both, kind=Follow.Kind.JOURNAL, target=typed_in)
+
+    merge_journals(keep=typed_in, others=[plos.journal])
+
+    # Nobody loses a follow to a merge, and nobody follows one journal twice.
+    assert sorted(Follow.objects.values_list("user", "journal")) == [
+        (reader.pk, typed_in.pk),
+        (both.pk, typed_in.pk),
+    ]
 
 
 def test_a_later_import_with_the_merged_issn_finds_the_kept_journal():

@@ -151,6 +151,8 @@ def test_a_preprint_arriving_after_its_published_version_is_linked_to_it(store):
 
     assert VersionLink.objects.get().related == paper(PREPRINT)
     assert group_of(PREPRINT) == group_of(PUBLISHED) == paper(PUBLISHED).pk
+    # Its versions were stated by the published version's Crossref record.
+    assert paper(PREPRINT).provenance["versions"]["source"] == "crossref"
 
 
 def test_one_batch_holding_both_versions_groups_them():
@@ -270,6 +272,30 @@ def test_a_curator_unlinks_versions_and_a_re_import_does_not_link_them_again(adm
     assert group_of(PREPRINT) == group_of(PUBLISHED) == paper(PUBLISHED).pk
 
 
+@PATHS
+def test_the_provenance_says_who_stated_a_papers_versions_last(store, admin_client):
+    store(work(PREPRINT), work(PUBLISHED))
+    # The published version's record names the preprint (which arrived first): both
+    # papers' versions came from Crossref.
+    assert paper(PREPRINT).provenance["versions"]["source"] == "crossref"
+    assert paper(PUBLISHED).provenance["versions"]["source"] == "crossref"
+    link = VersionLink.objects.filter(removed=False).first()
+    curator = admin_client.session["_auth_user_id"]
+
+    with committed():
+        admin_client.post(
+            reverse("admin:papers_versionlink_changelist"),
+            {"action": "unlink_selected", "_selected_action": [link.pk]},
+        )
+
+    name = UserFactory._meta.model.objects.get(pk=curator).get_username()
+    for doi in (PREPRINT, PUBLISHED):
+        assert paper(doi).provenance["versions"]["source"] == f"curator {name}"
+    # A later import states nothing new (the links stand, removed): the stamp stays.
+    store(work(PREPRINT), work(PUBLISHED))
+    assert paper(PREPRINT).provenance["versions"]["source"] == f"curator {name}"
+
+
 def test_a_curator_links_two_papers_no_record_relates(admin_client):
     first, second = PaperFactory(published_year=2020), PaperFactory(published_year=2022)
 
@@ -373,3 +399,28 @@ def test_the_api_detail_lists_the_other_versions(client):
     assert (version["doi"], version["label"]) == (PUBLISHED, "Published version")
     assert version["url"].endswith(reverse("paper-detail", args=[paper(PUBLISHED).pk]))
     assert alone.json()["versions"] == []
+
+
+def test_the_api_list_shows_one_paper_per_work_unless_every_version_is_asked_for(client):
+    single_import(work(PREPRINT), work(PUBLISHED))
+    listed = reverse("paper-list")
+
+    one = client.get(listed, {"q": TITLE_WORDS}).json()
+    every = client.get(listed, {"q": TITLE_WORDS, "versions": "all"}).json()
+    newest = client.get(listed, {"sort": "newest", "versions": "work"}).json()
+    bad = client.get(listed, {"versions": "some"})
+
+    assert [p["doi"] for p in one["results"]] == [PUBLISHED]
+    assert one["count"] == 1
+    assert {p["doi"] for p in every["results"]} == {PUBLISHED, PREPRINT}
+    assert [p["doi"] for p in newest["results"]] == [PUBLISHED]
+    assert bad.status_code == 400 and "versions" in bad.json()
+
+
+def test_the_papers_page_shows_every_version_when_asked(client):
+    single_import(work(PREPRINT), work(PUBLISHED))
+
+    every = client.get(reverse("papers:list"), {"q": TITLE_WORDS, "versions": "all"})
+
+    assert every.text.count('class="paper-card"') == 2
+    assert 'id="filter-versions" type="checkbox" name="versions" value="all" checked' in every.text

@@ -57,7 +57,14 @@ from accounts import claims, unsubscribe
 from accounts.models import Claim, ClaimDecision, EmailKind, SentEmail
 from library import collections, follows, notes
 from library.models import Follow, ImportJob
-from papers.models import Paper, PaperCategory, PaperKeyword, RecommendationRun, VersionLink
+from papers.models import (
+    JournalRef,
+    Paper,
+    PaperCategory,
+    PaperKeyword,
+    RecommendationRun,
+    VersionLink,
+)
 from recommendations import digests
 from recommendations.models import Digest
 from reviews import resources
@@ -102,7 +109,16 @@ CURATOR_PERMISSIONS = {
     "papers": [
         f"{action}_{model}"
         for action in ("view", "change")
-        for model in ("paper", "journal", "author", "keyword", "category", "funder", "versionlink")
+        for model in (
+            "paper",
+            "journal",
+            "author",
+            "keyword",
+            "category",
+            "funder",
+            "versionlink",
+            "journalref",
+        )
     ],
 }
 
@@ -248,6 +264,10 @@ def world(settings):
     )
     RecommendationFactory(user=alice, paper=other_paper)
     RecommendationRun.objects.create()  # a rebuild under way (its admin pages)
+    # A preprint naming its published version by a journal-ref only (its admin pages).
+    JournalRef.objects.create(
+        paper=other_paper, text="Wonderland 1:5,1865", volume="1", page="5", year=1865
+    )
 
     review, _ = submit_review(user=alice, paper=paper, rating=4, text="Clear and careful.")
     submit_review(user=bob, paper=paper, rating=3, text="Fine.")
@@ -959,6 +979,7 @@ ADMIN_MODELS = {
     "papers.category": SEEN,
     "papers.funder": SEEN,
     "papers.versionlink": SEEN,
+    "papers.journalref": SEEN,  # read-only: imports write them
     "papers.recommendationrun": UNSEEN,  # operators (superusers) follow rebuilds
     "reviews.review": SEEN,
     "reviews.ratingsummary": UNSEEN,

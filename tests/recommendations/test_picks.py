@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Claim
+from papers import version_groups
 from papers.models import Paper
 from papers.recommend import rebuild_related, related_papers
 from recommendations.models import Dismissal, EmailedPaper, Recommendation
@@ -212,3 +213,23 @@ def test_the_related_api_gives_the_papers_list_with_reasons(client, papers):
     assert body[0]["rank"] == 1 and body[0]["reason_label"]
     assert client.get("/api/v1/papers/999999/related/").status_code == 404
     assert all(item["paper"]["id"] != papers[BLOGS].pk for item in body)
+
+
+def test_picks_show_one_version_of_a_work_and_none_of_a_work_already_rated(alice, papers):
+    rate(alice, papers[BLOGS], 5)
+    refresh_picks(alice.pk)
+    first, second, third, fourth = shown(alice)[:4]
+    # A curator finds that the first two picks are versions of one work, and so are the
+    # next two; alice rates the fourth.
+    version_groups.link(first, second)
+    version_groups.link(third, fourth)
+    stands_for = Paper.objects.get(pk=first.pk).version_group_id
+    rate(alice, fourth, 4)
+
+    refresh_picks(alice.pk)
+
+    picked = [paper.pk for paper in shown(alice)]
+    assert stands_for in picked
+    assert len({first.pk, second.pk} & set(picked)) == 1
+    # alice rated one version of the other work: neither version is picked.
+    assert not {third.pk, fourth.pk} & set(picked)
