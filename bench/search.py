@@ -30,7 +30,8 @@ rendering (``request``, shown for honesty):
 - ``search <sort>``: ``/papers/?q=...&sort=...`` for the same queries in every order;
 - ``journal``, ``author``, ``category``, ``keyword``: their pages, for rows drawn with a
   fixed seed (authors and categories drawn through their link rows, so busy ones come up
-  as often as readers would meet them);
+  as often as readers would meet them); ``author, most papers``: the pages of the
+  ``PROLIFIC_AUTHORS`` authors with the most papers, the tail a draw seldom meets;
 - ``filter category``/``filter keyword``: the catalogue filtered by one (its facet);
 - ``api first page`` (with its count), ``api page 50`` (the deepest page number) and
   ``api cursor`` (a page ~500,000 rows deep, reached by its cursor);
@@ -63,6 +64,8 @@ sys.path.insert(0, str(ROOT))
 from bench import data as shared_data  # noqa: E402
 from bench.build_catalogue import default_database_url  # noqa: E402
 
+# The authors with the most papers measured apart ("author, most papers").
+PROLIFIC_AUTHORS = 5
 SEED = 7
 STOP_WORDS = set(
     "a an and are as at be by for from how in into is it its of on or over than that the "
@@ -235,6 +238,7 @@ def measure_lists(database_url, queries, *, passes, timeout, samples=20):
     import base64
 
     from django.db import connection
+    from django.db.models import Count
     from django.db.utils import OperationalError
     from django.test import Client
     from django.test.utils import override_settings
@@ -286,6 +290,15 @@ def measure_lists(database_url, queries, *, passes, timeout, samples=20):
         f"/journals/{pk}/" for pk in pick.sample(journals, min(samples, len(journals)))
     ]
     pages["author"] = [f"/authors/{pk}/" for pk in author_ids if pk in authors]
+    # The tail a draw seldom meets: the authors with the most papers (thousands each in a
+    # cycled catalogue), whose pages sort and count the most rows.
+    prolific = (
+        Authorship.objects.values("author_id")
+        .annotate(papers=Count("*"))
+        .order_by("-papers", "author_id")
+        .values_list("author_id", flat=True)[:PROLIFIC_AUTHORS]
+    )
+    pages["author, most papers"] = [f"/authors/{pk}/" for pk in prolific]
     pages["category"] = [f"/categories/{categories[pk]}/" for pk in category_ids]
     pages["keyword"] = [
         f"/keywords/{slug}/" for slug in pick.sample(keywords, min(samples, len(keywords)))

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from papers import catalogue
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -71,6 +72,27 @@ def test_an_author_page_lists_the_co_authors_most_shared_papers_first(client, db
     assert response.context["co_authors"] == [(often.pk, "Often Here", 3), (once.pk, once.name, 1)]
     html = response.content.decode()
     assert f'<a href="{often.get_absolute_url()}">Often Here</a> (3 papers)' in html
+
+
+def test_co_authors_past_the_cut_are_left_out_and_ties_are_listed_by_name(db):
+    author = AuthorFactory()
+    zed, amy, late = (AuthorFactory(name=name) for name in ("Zed", "Amy", "Late Comer"))
+    twice = AuthorFactory(name="Twice")
+    for number in range(2):
+        paper = PaperFactory()
+        AuthorshipFactory(paper=paper, author=author, position=0)
+        AuthorshipFactory(paper=paper, author=twice, position=1)
+        if number == 0:
+            for position, other in enumerate((zed, amy, late), start=2):
+                AuthorshipFactory(paper=paper, author=other, position=position)
+
+    # The most shared first; of the three sharing one paper, the two with the lowest ids
+    # are kept (Zed, Amy), then listed by name.
+    assert catalogue.co_authors(author, limit=3) == [
+        (twice.pk, "Twice", 2),
+        (amy.pk, "Amy", 1),
+        (zed.pk, "Zed", 1),
+    ]
 
 
 def test_an_author_page_links_the_orcid(client, db):
@@ -152,8 +174,9 @@ def test_an_author_page_runs_the_same_queries_for_one_or_forty_papers(
 
     # 1 author, 2 count (PostgreSQL: the estimate, the table's size and the probe of their
     # paper ids, which counts them), 3 rows with journals, 4 first authorships+authors,
-    # 5 categories, 6 the author's own authorships (affiliations), 7 the co-authors.
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 7):
+    # 5 categories, 6 the author's own authorships (affiliations), 7 the co-authors counted,
+    # 8 their names.
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 8):
         response = client.get(author.get_absolute_url())
     assert len(response.context["papers"]) == min(count, 20)
 
