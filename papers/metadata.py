@@ -13,6 +13,10 @@ come. "Pending" and "fetching" are leases in the same column: a paper still pend
 fetching after METADATA_QUEUE_LEASE / METADATA_FETCH_LEASE seconds lost its task (a worker
 killed mid-fetch, a message dropped by the embedded broker) and is enqueued again. So a
 dead worker costs minutes on every broker, and Redis' visibility timeout can stay short.
+Several papers at once (the sweep, an admin refresh, an import of DOIs) go by
+``fetch_metadata_batch``: METADATA_FETCH_BATCH papers claimed together, one Crossref request
+for their records, stored through the bulk path (``ingest.import_works``), and each paper
+Crossref did not answer for fetched alone as above (DataCite, not found, retries).
 After a record is stored, ``enrich_from_openalex`` adds what OpenAlex knows (keywords,
 topics as categories, an open-access link...) in a transaction of its own: its outcome is
 recorded apart (``Paper.enrichment_status``) and never fails or undoes the record.
@@ -30,7 +34,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from papers import crossref, datacite, limits, openalex, records, references, registries, rows
-from papers.ingest import apply_enrichment, upsert_work
+from papers.ingest import ImportReport, apply_enrichment, import_works, upsert_work
 from papers.models import NEXT_VERSION, Paper
 
 logger = logging.getLogger(__name__)
@@ -138,8 +142,7 @@ def add_dois(dois):
     # A DOI another request added between our read and our insert is theirs to fetch.
     ids = [created[doi] for doi in new if doi in created]
     references.link_arrivals([Paper(pk=pk, doi=doi) for doi, pk in created.items()])
-    for paper_id in ids[:batch]:
-        enqueue_fetch(paper_id)
+    enqueue_fetches(ids[:batch])
     return found, ids
 
 
@@ -162,8 +165,7 @@ def request_refresh(paper_ids):
             metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE),
             content_version=NEXT_VERSION,  # the page says where the metadata stands
         )
-        for paper_id in ids:
-            enqueue_fetch(paper_id)
+        enqueue_fetches(ids)
     return len(ids)
 
 
@@ -182,8 +184,7 @@ def enqueue_due(*, limit, now=None):
             metadata_retry_at=now + datetime.timedelta(seconds=settings.METADATA_QUEUE_LEASE),
             content_version=NEXT_VERSION,
         )
-        for paper_id in due:
-            enqueue_fetch(paper_id)
+        enqueue_fetches(due)
     return len(due)
 
 
@@ -192,6 +193,29 @@ def enqueue_fetch(paper_id):
     # stays pending (the answer still goes out), and the periodic refresh enqueues it once
     # its retry time has passed (delay_on_commit is robust: see portal.celery.PortalTask).
     fetch_metadata.delay_on_commit(paper_id)
+
+
+def enqueue_fetches(paper_ids):
+    """Enqueue the fetches of several papers, after commit: METADATA_FETCH_BATCH at a time
+    in one ``fetch_metadata_batch`` (one Crossref request for them all), a paper left alone
+    by ``fetch_metadata``. Returns how many tasks."""
+    ids = list(paper_ids)
+    size = max(1, settings.METADATA_FETCH_BATCH)
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    for chunk in chunks:
+        if len(chunk) == 1:
+            enqueue_fetch(chunk[0])
+        else:
+            fetch_metadata_batch.delay_on_commit(chunk)
+    return len(chunks)
+
+
+@shared_task
+def fetch_metadata_batch(paper_ids):
+    """Fetch and store several papers' metadata with one Crossref request. Safe to run
+    twice or concurrently (each paper is claimed first); never retried through the broker
+    (a paper it cannot do is handed to ``fetch_metadata``)."""
+    return fetch_and_store_batch(paper_ids)
 
 
 @shared_task
@@ -295,6 +319,106 @@ def fetch_and_store(paper_id):
     # After the commit above: whatever happens to the enrichment, the record stays.
     enrich_from_openalex(paper_id)
     return status
+
+
+def claim_many(paper_ids, *, now=None):
+    """``claim`` for several papers at once: {paper id: (doi, tries so far)} of those this
+    caller got (two queries). The papers claimed are those that carry this call's lease."""
+    now = now or timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.METADATA_FETCH_LEASE)
+    claimable = Q(metadata_status=Status.PENDING) | (
+        Q(metadata_retry_at__lte=now) & ~Q(metadata_status=Status.FETCHED)
+    )
+    Paper.objects.filter(claimable, pk__in=list(paper_ids)).exclude(doi=None).update(
+        metadata_status=Status.FETCHING, metadata_retry_at=lease, content_version=NEXT_VERSION
+    )
+    mine = Paper.objects.filter(
+        pk__in=list(paper_ids), metadata_status=Status.FETCHING, metadata_retry_at=lease
+    )
+    return {
+        pk: (doi, tries) for pk, doi, tries in mine.values_list("pk", "doi", "metadata_attempts")
+    }
+
+
+def fetch_and_store_batch(paper_ids):
+    """Fetch several papers' records with one Crossref request and store them through the
+    bulk path; returns {"fetched": n, "alone": n, "failed": n}.
+
+    The papers are claimed first (``claim_many``): a paper another task holds is skipped.
+    Crossref's records are stored in one transaction with their outcome; a record the
+    catalogue refuses fails alone, with its reason, tried again a day later. Every paper
+    Crossref does not answer for (a DataCite DOI, a DOI no registry knows), whose record
+    does not parse, or all of them when the request itself fails, is handed to
+    ``fetch_metadata`` (pending again, enqueued after commit), which asks Crossref and
+    DataCite for it alone and keeps its tries and backoff: nothing is lost, nothing is
+    counted as a failure twice. Each stored paper is then enriched from OpenAlex."""
+    claimed = claim_many(paper_ids)
+    if not claimed:
+        return {"fetched": 0, "alone": 0, "failed": 0}
+    asked = {doi.lower(): pk for pk, (doi, _) in claimed.items() if "," not in doi}
+    try:
+        items = registries.fetch_crossref_works(sorted(asked)) if asked else []
+    except (registries.RegistryError, TimeoutError) as error:
+        logger.info("Crossref list request for %s papers failed: %s", len(asked), error)
+        items = []
+    works = {}
+    for item in items:
+        try:
+            work = crossref.parse_work(item)
+        except records.RecordError:
+            continue  # fetched alone, which says why
+        if work.doi.lower() in asked:
+            works[asked[work.doi.lower()]] = work
+    stored, refused = set(), {}
+    if works:
+        report = ImportReport()
+        with transaction.atomic():
+            import_works(
+                sorted(works.items()), report=report, source="crossref", batch_size=len(works)
+            )
+            refused = dict(report.rejected)
+            stored = set(works) - set(refused)
+            _record_fetched(stored, source="crossref")
+    for paper_id, reason in refused.items():
+        _record_outcome(
+            paper_id,
+            Status.FAILED,
+            error=f"the record could not be stored: {reason}",
+            retry_in=DAY,
+        )
+    alone = sorted(set(claimed) - stored - set(refused))
+    _fetch_alone(alone)
+    for paper_id in sorted(stored):
+        enrich_from_openalex(paper_id)
+    return {"fetched": len(stored), "alone": len(alone), "failed": len(refused)}
+
+
+def _record_fetched(paper_ids, *, source):
+    """``_record_outcome`` FETCHED for several papers, in one UPDATE."""
+    Paper.objects.filter(pk__in=list(paper_ids)).update(
+        metadata_status=Status.FETCHED,
+        metadata_error="",
+        metadata_attempts=0,
+        metadata_fetched_at=timezone.now(),
+        metadata_source=source,
+        metadata_retry_at=None,
+        content_version=NEXT_VERSION,
+    )
+
+
+def _fetch_alone(paper_ids):
+    """Hand claimed papers to ``fetch_metadata``: pending again (with the queue's lease),
+    each enqueued once the transaction commits."""
+    if not paper_ids:
+        return
+    with transaction.atomic():
+        Paper.objects.filter(pk__in=paper_ids, metadata_status=Status.FETCHING).update(
+            metadata_status=Status.PENDING,
+            metadata_retry_at=_in(settings.METADATA_QUEUE_LEASE),
+            content_version=NEXT_VERSION,
+        )
+        for paper_id in paper_ids:
+            enqueue_fetch(paper_id)
 
 
 def enrich_from_openalex(paper_id):

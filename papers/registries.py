@@ -13,7 +13,7 @@ import json
 import logging
 import random
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
@@ -126,8 +126,37 @@ def fetch_json(registry, doi):
         raise PermanentError(f"{registry} sent a body that is not valid JSON") from error
 
 
-def _get(registry, url):
-    """The body of one GET, its status checked and its size capped."""
+def works_url(dois):
+    """The URL of one Crossref request for the works of several DOIs: its list of works
+    filtered by DOI (``filter=doi:a,doi:b``; a DOI holding a comma cannot be asked so)."""
+    query = urlencode({"filter": ",".join(f"doi:{doi}" for doi in dois), "rows": len(dois)})
+    return f"{settings.CROSSREF_API_URL}/works?{query}"
+
+
+def fetch_crossref_works(dois):
+    """The Crossref records of several DOIs from one request: a list of work objects, one
+    for each DOI Crossref knows (the others are simply absent). Throttled and raising as
+    ``fetch_json``; the size cap is REGISTRY_MAX_BYTES per DOI asked; a body that is not
+    a list of works is a PermanentError."""
+    with throttle.in_flight(
+        "crossref", limit=concurrent_requests("crossref"), lease=slot_lease_seconds()
+    ):
+        throttle.acquire("crossref", rate=throttle_rate("crossref"))
+        body = _get("crossref", works_url(dois), max_bytes=settings.REGISTRY_MAX_BYTES * len(dois))
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise PermanentError("crossref sent a body that is not valid JSON") from error
+    message = data.get("message") if isinstance(data, dict) else None
+    items = message.get("items") if isinstance(message, dict) else None
+    if data.get("message-type") != "work-list" or not isinstance(items, list):
+        raise PermanentError("crossref answered a list request with something else")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _get(registry, url, *, max_bytes=None):
+    """The body of one GET, its status checked and its size capped (``max_bytes``, else
+    REGISTRY_MAX_BYTES)."""
     params = {}
     if registry == "openalex" and settings.OPENALEX_API_KEY:
         params["api_key"] = settings.OPENALEX_API_KEY  # never put into messages or logs
@@ -156,7 +185,7 @@ def _get(registry, url):
     with response:
         remember_rate_limit(registry, response.headers)
         check_status(registry, response)
-        return read_capped(registry, response, keep_cause=not params)
+        return read_capped(registry, response, keep_cause=not params, limit=max_bytes)
 
 
 def check_status(registry, response):
@@ -184,8 +213,8 @@ def check_status(registry, response):
     raise PermanentError(f"{registry} refused the request ({status})")
 
 
-def read_capped(registry, response, *, keep_cause=True):
-    limit = settings.REGISTRY_MAX_BYTES
+def read_capped(registry, response, *, keep_cause=True, limit=None):
+    limit = limit or settings.REGISTRY_MAX_BYTES
     chunks, size = [], 0
     broken = None
     try:

@@ -308,6 +308,8 @@ REGISTRY_MAX_BYTES = env.int("REGISTRY_MAX_BYTES", default=5_000_000)
 METADATA_MAX_ATTEMPTS = env.int("METADATA_MAX_ATTEMPTS", default=6)
 METADATA_MAX_AGE_DAYS = env.int("METADATA_MAX_AGE_DAYS", default=90)
 METADATA_REFRESH_BATCH = env.int("METADATA_REFRESH_BATCH", default=200)
+# Papers fetched together: one Crossref request (filter=doi:...) and one bulk-path batch.
+METADATA_FETCH_BATCH = env.int("METADATA_FETCH_BATCH", default=20)
 
 # Security: on by default whenever DEBUG is off; each can be turned down by environment.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

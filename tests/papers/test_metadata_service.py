@@ -218,3 +218,32 @@ def test_two_workers_given_the_same_paper_at_once_fetch_it_once(
     assert Paper.objects.count() == 1
     positions = list(paper.authorships.values_list("position", flat=True))
     assert len(positions) == AUTHORS and len(set(positions)) == AUTHORS
+
+
+def test_a_worker_fetches_a_batch_with_one_request_and_hands_the_rest_to_single_fetches(
+    start_worker, redis_url, replay_server
+):
+    list_reply = {
+        "status": "ok",
+        "message-type": "work-list",
+        "message": {"items": [json.loads(record())["message"]]},
+    }
+    replay_server.reply("/crossref/works", Reply(200, json.dumps(list_reply).encode()))
+    in_crossref = pending_paper()
+    unknown = Paper.objects.create(
+        doi="10.5555/nobody.knows", title="x", metadata_status=Status.PENDING
+    )
+    worker = start_worker(broker_url=redis_url, env=registries_at(replay_server))
+
+    worker.send("papers.metadata.fetch_metadata_batch", [in_crossref.pk, unknown.pk])
+
+    assert wait_for(lambda: fetched(in_crossref)), worker.output()
+    assert in_crossref.authorships.count() == AUTHORS
+    # The DOI Crossref's list left out went to its own fetch (the same worker took it):
+    # Crossref, then DataCite, then "not found".
+    assert wait_for(
+        lambda: Paper.objects.filter(pk=unknown.pk, metadata_status=Status.NOT_FOUND).exists()
+    ), worker.output()
+    paths = [path.split("?")[0] for path, _ in replay_server.requests]
+    assert paths.count("/crossref/works") == 1
+    assert "/datacite/dois/10.5555/nobody.knows" in paths
