@@ -19,7 +19,7 @@ copies, as real imports share them):
 - ceiling: the rows the bulk path wrote, read out with ``COPY ... TO`` and written back
   into the emptied tables with ``COPY ... FROM``: the papers rows alone, and all rows of
   the records (papers, authorships, authors, journals, funders, fundings, categories and
-  their links, notices).
+  their links, notices, references and version links).
 - with ``--arxiv``: the arXiv listing corpus (``../shared/data/corpus/
   arxiv_cs_listings_74k.jsonl.gz`` from the project root; ``--arxiv-file`` or
   PORTAL_SHARED_DATA for another) read, parsed and stored by ``papers.arxiv.
@@ -57,6 +57,9 @@ RECORD_TABLES = (
     "papers_papercategory",
     "papers_paperkeyword",
     "papers_notice",
+    # Reference lists and version links (issue 17): the bulk path writes them too.
+    "papers_reference",
+    "papers_versionlink",
 )
 # Targets of issue 15: the bulk path at a quarter of COPY's rate at least, and the arXiv
 # corpus imported in two minutes at most.

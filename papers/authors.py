@@ -37,10 +37,11 @@ transaction-level advisory lock on each of its names, so that two imports runnin
 never both create the same person (``lock_names``).
 """
 
+import functools
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import connection
 from django.db.models import F, Q
@@ -70,8 +71,10 @@ _SPACES = re.compile(r"\s+")
 _STOP_WORDS = frozenset({"of", "the", "and", "for", "in", "at", "amp", "dept", "department"})
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def name_key(name):
-    """A name for matching: lower case, without accents or punctuation, single spaces."""
+    """A name for matching: lower case, without accents or punctuation, single spaces.
+    Cached: an import meets the same names again and again (its candidates' too)."""
     text = unicodedata.normalize("NFKD", name or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NOT_WORD.sub(" ", text.casefold())
@@ -115,24 +118,53 @@ class _Profile:
         self.papers |= other.papers
         self.cited |= other.cited
 
-    def learn(self, contributor, work):
-        self.co_authors |= _co_author_keys(contributor, work)
-        self.places |= _places(contributor)
-        self.papers.add(work.doi.lower())
-        self.cited |= _cited_dois(work)
+    def learn(self, clues):
+        self.co_authors |= clues.co_authors
+        self.places |= clues.places
+        self.papers.add(clues.doi)
+        self.cited |= clues.cited
 
-    def evidence(self, contributor, work):
+    def evidence(self, clues):
         """How much this author and the contributor share, 0 for nothing: co-author names;
         places (each of the author's affiliations matching one of the contributor's); and
         citations between the record and the author's papers (either way)."""
-        theirs = _places(contributor)
+        theirs = clues.places
         places = sum(1 for mine in self.places if any(same_place(mine, t) for t in theirs))
-        citations = len(_cited_dois(work) & self.papers) + (work.doi.lower() in self.cited)
-        return len(self.co_authors & _co_author_keys(contributor, work)) + places + citations
+        citations = len(clues.cited & self.papers) + (clues.doi in self.cited)
+        return len(self.co_authors & clues.co_authors) + places + citations
 
 
-def _co_author_keys(contributor, work):
-    return {name_key(c.display_name) for c in work.authors if c is not contributor} - {""}
+class _Clues:
+    """What a contributor of a record may share with an author: its name key, the names of
+    its co-authors, its places, the record's DOI and the DOIs the record cites."""
+
+    __slots__ = ("key", "co_authors", "places", "doi", "cited")
+
+    def __init__(self, key, co_authors, places, doi, cited):
+        self.key, self.co_authors, self.places = key, co_authors, places
+        self.doi, self.cited = doi, cited
+
+
+class _WorkNames:
+    """A record's authors' name keys (counted) and the DOIs it cites, computed once per
+    record: a paper with hundreds of authors asked for each of them would be quadratic."""
+
+    __slots__ = ("work", "keys", "counts", "cited")
+
+    def __init__(self, work):
+        self.work = work
+        self.keys = {id(c): name_key(c.display_name) for c in work.authors}
+        self.counts = Counter(self.keys.values())
+        self.cited = _cited_dois(work)
+
+    def key(self, contributor):
+        found = self.keys.get(id(contributor))
+        return name_key(contributor.display_name) if found is None else found
+
+    def co_authors(self, own):
+        """The names of the others on the record: a namesake of ``own`` counts only when
+        there are two of that name."""
+        return {key for key, n in self.counts.items() if key and (key != own or n > 1)}
 
 
 def _places(contributor):
@@ -161,6 +193,7 @@ class Matcher:
         self.profiles = defaultdict(list)  # name key -> [_Profile]
         self.crowded = set()  # name keys borne by too many authors to match
         self.folded = {}  # id(author folded) -> (that author, the author it was folded into)
+        self._names = {}  # id(work) -> _WorkNames
         keys = {name_key(c.display_name) for c in matchable}
         if keys:
             # Lower-cased family names find the candidates through their index.
@@ -228,16 +261,16 @@ class Matcher:
         as much (no guess). No query, except one when stored authors are folded."""
         if not is_matchable(contributor):
             return None
-        key = name_key(contributor.display_name)
+        clues = self._clues(contributor, work)
+        key = clues.key
         if key in self.crowded:
             return None
-        doi = work.doi.lower()
         scored = sorted(
             (
                 (evidence, n, profile)
                 for n, profile in enumerate(self.profiles.get(key, ()))
-                if doi not in profile.papers
-                for evidence in [profile.evidence(contributor, work)]
+                if clues.doi not in profile.papers
+                for evidence in [profile.evidence(clues)]
                 if evidence
             ),
             key=lambda item: (-item[0], item[1]),
@@ -249,8 +282,17 @@ class Matcher:
             if len(scored) > 1 and scored[1][0] == scored[0][0]:
                 return None
             best = scored[0][2]
-        best.learn(contributor, work)
+        best.learn(clues)
         return best.author
+
+    def _clues(self, contributor, work):
+        names = self._names.get(id(work))
+        if names is None or names.work is not work:
+            names = self._names[id(work)] = _WorkNames(work)
+        key = names.key(contributor)
+        return _Clues(
+            key, names.co_authors(key), _places(contributor), work.doi.lower(), names.cited
+        )
 
     def _fold(self, key, profiles):
         """Fold ``profiles`` (one name's candidates that one record links) into one and
@@ -300,8 +342,9 @@ class Matcher:
         if not is_matchable(contributor):
             return
         profile = _Profile(author)
-        profile.learn(contributor, work)
-        self.profiles[name_key(contributor.display_name)].append(profile)
+        clues = self._clues(contributor, work)
+        profile.learn(clues)
+        self.profiles[clues.key].append(profile)
 
 
 def _split_among(pks):

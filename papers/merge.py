@@ -18,9 +18,9 @@ implementation behind the admin's merge actions; call them from a shell or a com
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
-from papers.authors import add_name_aliases
+from papers.authors import add_name_aliases, name_key
 from papers.curation import bump_version, pages_listing, refresh_search_documents
 from papers.models import (
     Author,
@@ -73,29 +73,77 @@ def merge_authors(*, keep, others):
 
     Refused (MergeRefused, nothing changed) when the authors carry two different ORCIDs.
     """
+    [result] = merge_author_groups([(keep, others)])
+    return result
+
+
+def merge_author_groups(groups):
+    """``merge_authors`` for many groups at once: ``groups`` are (author kept, [others])
+    pairs (rows or ids), with no author in two groups; returns a MergeResult per group.
+
+    Set-based, for ingest's folds (``papers.authors``: one batch of records may link
+    hundreds of pairs of authors): a dozen queries whatever the number of groups, one
+    transaction, every group refused (MergeRefused, nothing changed) if one carries two
+    ORCIDs. A paper's search text is rebuilt only where an author's name as shown changes
+    (a fold joins authors of one name)."""
     with transaction.atomic():
-        keep, others = _lock(Author, keep, others)
-        orcids = sorted({a.orcid for a in [keep, *others] if a.orcid})
-        if len(orcids) > 1:
-            raise MergeRefused(
-                f"These authors have different ORCIDs ({', '.join(orcids)}): they are different "
-                "people, or one ORCID is wrong. Correct it first. Nothing was changed."
-            )
-        other_ids = [a.pk for a in others]
-        moved, duplicates, paper_ids = _move_authorships(keep, other_ids)
-        _move_relations(Author, keep, other_ids, skip={Authorship})
-        # A later paper naming the author the way one of the others was named finds ``keep``.
-        add_name_aliases(keep, [other.name for other in others])
-        fills = _fills(keep, others, ["orcid", "given_name", "family_name"])
-        Author.objects.filter(pk__in=other_ids).delete()
+        locked = _lock_groups(groups)
+        for keep, others in locked:
+            orcids = sorted({a.orcid for a in [keep, *others] if a.orcid})
+            if len(orcids) > 1:
+                raise MergeRefused(
+                    f"These authors have different ORCIDs ({', '.join(orcids)}): they are "
+                    "different people, or one ORCID is wrong. Correct it first. Nothing was "
+                    "changed."
+                )
+        owner = {other.pk: keep for keep, others in locked for other in others}
+        moved = _move_authorships_of(owner)
+        held = _held_by_relations(Author, list(owner), skip={Authorship})
+        for keep, others in locked:
+            other_ids = [a.pk for a in others]
+            if held & set(other_ids):
+                _move_relations(Author, keep, other_ids, skip={Authorship})
+            if {name_key(a.name) for a in others} - {name_key(keep.name)}:
+                # A later paper naming the author as one of the others did finds ``keep``.
+                add_name_aliases(keep, [other.name for other in others])
+        fills = [
+            (keep, _fills(keep, others, ["orcid", "given_name", "family_name"]))
+            for keep, others in locked
+        ]
+        Author.objects.filter(pk__in=list(owner)).delete()
         # A split of two authors now merged says nothing any more.
-        AuthorSplit.objects.filter(author=keep, other=keep).delete()
-        # After the delete: the ORCID is unique, and may have been one of the others'.
-        _apply_fills(keep, fills)
-        refresh_search_documents(paper_ids)
-        # The moved papers, and keep's own (an ORCID may have been filled).
-        bump_version(Authorship.objects.filter(author=keep).values("paper_id"))
-    return MergeResult(keep, len(others), moved, "authorship", duplicates, paper_ids)
+        AuthorSplit.objects.filter(
+            author_id__in=[k.pk for k, _ in locked], other=F("author")
+        ).delete()
+        for keep, values in fills:
+            # After the delete: the ORCID is unique, and may have been one of the others'.
+            _apply_fills(keep, values)
+        renamed = {
+            paper_id
+            for other_id, paper_ids in moved.papers.items()
+            for paper_id in paper_ids
+            if moved.names[other_id] != owner[other_id].name
+        }
+        refresh_search_documents(renamed)
+        # The moved papers, and the papers of a kept author given an ORCID.
+        filled = [keep.pk for keep, values in fills if values]
+        bump_version(
+            set().union(*moved.papers.values())
+            | set(
+                Authorship.objects.filter(author_id__in=filled).values_list("paper_id", flat=True)
+            )
+        )
+    return [
+        MergeResult(
+            keep,
+            len(others),
+            sum(moved.moved.get(o.pk, 0) for o in others),
+            "authorship",
+            moved.duplicates.get(keep.pk, 0),
+            {pk for o in others for pk in moved.papers.get(o.pk, ())},
+        )
+        for keep, others in locked
+    ]
 
 
 def split_author(author, paper_ids):
@@ -212,6 +260,33 @@ def _merge_tags(model, paper_field, *, keep, others):
 # --- the moving parts ---
 
 
+def _lock_groups(groups):
+    """``_lock`` for groups of authors ((keep, [others]), rows or ids), in one query, in id
+    order; returns [(keep, [others])]. ValueError for a group without others, or an author
+    in two groups."""
+    wanted, seen = [], set()
+    for keep, others in groups:
+        keep_id = getattr(keep, "pk", keep)
+        other_ids = sorted({getattr(o, "pk", o) for o in others} - {keep_id})
+        if not other_ids:
+            raise ValueError("merging needs at least one other author")
+        if seen & {keep_id, *other_ids}:
+            raise ValueError("an author can be merged in one group only")
+        seen |= {keep_id, *other_ids}
+        wanted.append((keep_id, other_ids))
+    rows = {
+        row.pk: row
+        for row in Author.objects.select_for_update().filter(pk__in=sorted(seen)).order_by("pk")
+    }
+    missing = seen - rows.keys()
+    if missing:
+        raise MergeRefused(
+            f"Authors {sorted(missing)} no longer exist (merged or deleted meanwhile). "
+            "Nothing was changed."
+        )
+    return [(rows[keep_id], [rows[pk] for pk in other_ids]) for keep_id, other_ids in wanted]
+
+
 def _lock(model, keep, others):
     """Lock and reload ``keep`` and ``others`` (rows or ids); returns (keep, [others])."""
     keep_id = getattr(keep, "pk", keep)
@@ -252,39 +327,79 @@ def _apply_fills(row, fills):
             setattr(row, name, value)
 
 
-def _move_authorships(keep, other_ids):
-    """Point the others' authorships at ``keep``; one authorship per paper survives.
+@dataclass
+class _Moved:
+    """What ``_move_authorships_of`` did: by author folded, the authorships moved, the
+    papers touched and the author's name as it was shown; by kept author, the duplicates
+    removed."""
 
-    Returns (moved, duplicates removed, ids of the papers touched).
-    """
+    moved: dict = field(default_factory=dict)
+    duplicates: dict = field(default_factory=dict)
+    papers: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+
+
+def _move_authorships_of(owner):
+    """Point the authorships of each author in ``owner`` ({folded id: kept Author}) at its
+    kept author; one authorship per paper and kept author survives (the lowest position,
+    with the affiliations of those dropped). Three queries whatever the number of authors
+    (the rows read and locked, the duplicates deleted, the moved rows updated)."""
+    keeps = {keep.pk for keep in owner.values()}
     rows = list(
         Authorship.objects.select_for_update()
-        .filter(author__in=[keep.pk, *other_ids])
+        .filter(author__in=[*keeps, *owner])
+        .select_related("author")
         .order_by("paper_id", "position")
     )
-    survivors = {}  # paper id -> the authorship that stays (lowest position)
-    doomed = []
+    result = _Moved()
+    survivors = {}  # (paper id, kept author id) -> the authorship that stays
+    doomed, changed = [], {}
     for row in rows:
-        survivor = survivors.setdefault(row.paper_id, row)
+        from_id = row.author_id
+        target = owner[from_id].pk if from_id in owner else from_id
+        if from_id in owner:
+            result.names[from_id] = row.author.name
+            result.papers.setdefault(from_id, set()).add(row.paper_id)
+        survivor = survivors.setdefault((row.paper_id, target), row)
         if survivor is not row:
             doomed.append(row)
+            result.duplicates[target] = result.duplicates.get(target, 0) + 1
             for affiliation in row.affiliations:
                 if affiliation not in survivor.affiliations:
                     survivor.affiliations.append(affiliation)
+                    changed[survivor.pk] = survivor
+            continue
+        if from_id != target:
+            row.author_id = target
+            changed[row.pk] = row
+            result.moved[from_id] = result.moved.get(from_id, 0) + 1
     Authorship.objects.filter(pk__in=[row.pk for row in doomed]).delete()
-    merged_on = {row.paper_id for row in doomed}
-    moved = 0
-    for row in survivors.values():
-        update = {}
-        if row.author_id != keep.pk:
-            update["author"] = keep
-            moved += 1
-        if row.paper_id in merged_on:
-            update["affiliations"] = row.affiliations
-        if update:
-            Authorship.objects.filter(pk=row.pk).update(**update)
-    paper_ids = {row.paper_id for row in rows if row.author_id != keep.pk}
-    return moved, len(doomed), paper_ids
+    Authorship.objects.bulk_update(list(changed.values()), ["author", "affiliations"])
+    return result
+
+
+def _held_by_relations(model, ids, *, skip=()):
+    """Which of ``ids`` any relation to ``model`` (but those to models in ``skip``) holds:
+    one query per relation, so that a merge moves only what exists."""
+    held = set()
+    for rel in _relations(model):
+        related = rel.through if rel.many_to_many else rel.related_model
+        if rel.related_model in skip:
+            continue
+        column = rel.field.m2m_reverse_field_name() if rel.many_to_many else rel.field.name
+        rows = related._base_manager.filter(**{f"{column}__in": ids})
+        held |= set(rows.values_list(f"{column}_id", flat=True).distinct())
+    return held
+
+
+def _relations(model):
+    """Every relation to ``model``: ``_meta.related_objects`` leaves out hidden ones
+    (related_name="+"), whose rows a delete would cascade away."""
+    return [
+        f
+        for f in model._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one or f.many_to_many)
+    ]
 
 
 def _move_relations(model, keep, other_ids, *, skip=()):
@@ -301,13 +416,7 @@ def _move_relations(model, keep, other_ids, *, skip=()):
     Returns {"app.Model.field": (moved, duplicates removed)}.
     """
     counts = {}
-    # Every relation to ``model``: ``_meta.related_objects`` leaves out hidden ones
-    # (related_name="+"), whose rows a delete would cascade away.
-    relations = [
-        f
-        for f in model._meta.get_fields(include_hidden=True)
-        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one or f.many_to_many)
-    ]
+    relations = _relations(model)
     # A through model with its own fields (PaperCategory: the link's source) is also a
     # ForeignKey to ``model``; its rows move once, with their fields, as the many-to-many.
     throughs = {rel.through for rel in relations if rel.many_to_many}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 
 from library.follows import follow
 from library.models import Follow
@@ -16,13 +17,20 @@ from papers.crossref import parse_work
 from papers.ingest import upsert_work
 from papers.merge import (
     MergeRefused,
+    merge_author_groups,
     merge_authors,
     merge_categories,
     merge_journals,
     merge_keywords,
 )
 from papers.models import Author, Authorship, Category, Journal, Keyword, Paper, PaperCategory
-from tests.factories import KeywordFactory, PaperFactory, UserFactory
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    KeywordFactory,
+    PaperFactory,
+    UserFactory,
+)
 from tests.records import crossref_record, import_record
 
 CROSSREF = Path(__file__).resolve().parent.parent / "fixtures" / "crossref"
@@ -64,6 +72,46 @@ def test_two_rows_of_one_person_become_one_with_the_orcid_filled_in():
     assert (result.merged, result.moved, result.duplicates) == (1, 1, 0)
     assert result.paper_ids == {preprint.pk}
     assert str(result) == "1 authorship moved"
+
+
+def namesakes(groups, per_group):
+    """``groups`` authors kept, each with ``per_group`` others of its name, every one on a
+    paper of its own (the fragments an import leaves of one person each)."""
+    made = []
+    for number in range(groups):
+        people = [AuthorFactory(name=f"Person {number}") for _ in range(per_group + 1)]
+        for person in people:
+            AuthorshipFactory(author=person, position=0)
+        made.append((people[0], people[1:]))
+    return made
+
+
+def test_many_groups_of_authors_merge_at_once_in_the_same_queries_as_one(
+    django_assert_num_queries,
+):
+    one, many = namesakes(1, 2), namesakes(6, 2)
+
+    with CaptureQueriesContext(connection) as alone:
+        merge_author_groups(one)
+    with django_assert_num_queries(len(alone)):
+        results = merge_author_groups(many)
+
+    for (keep, others), result in zip(many, results, strict=True):
+        assert (result.kept, result.merged, result.moved) == (keep, 2, 2)
+        assert keep.authorships.count() == 3
+        assert not Author.objects.filter(pk__in=[o.pk for o in others]).exists()
+
+
+def test_one_group_with_two_orcids_refuses_every_group():
+    groups = namesakes(3, 1)
+    keep, [other] = groups[1]
+    Author.objects.filter(pk=keep.pk).update(orcid="0000-0002-1642-628X")
+    Author.objects.filter(pk=other.pk).update(orcid="0000-0001-5109-3700")
+
+    with pytest.raises(MergeRefused, match="different ORCIDs"):
+        merge_author_groups(groups)
+
+    assert Author.objects.count() == 6 and Authorship.objects.count() == 6
 
 
 def test_a_later_import_by_orcid_finds_the_kept_author():
