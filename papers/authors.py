@@ -22,7 +22,7 @@ A candidate already on the record's paper is not one (a person is not their own 
 When one candidate shares evidence, it is taken. When several do, the record links them:
 each shares as much with the contributor as would have made one person of the two alone,
 so they are one person, and they are folded into one (``Matcher.match``; the callers merge
-the stored ones with ``merge.merge_authors``, which leaves nothing behind). Papers arrive in
+the stored ones with ``merge.merge_author_groups``, which leaves nothing behind). Papers arrive in
 any order, and a person's early papers often share nothing with each other: the paper that
 links them comes later. Two candidates are never folded when they carry two different
 ORCIDs, or when a curator split them (``AuthorSplit``); then the one sharing most is taken,
@@ -328,7 +328,7 @@ class Matcher:
         return author
 
     def stored_folds(self):
-        """[(author kept, [stored authors folded into it])] for ``merge.merge_authors``:
+        """[(author kept, [stored authors folded into it])] for ``merge.merge_author_groups``:
         authors the batch created and folded are simply not written (``resolve``)."""
         by_keep = {}
         for author, _ in self.folded.values():

@@ -85,7 +85,8 @@ def store_links(pairs, *, source):
     stamped = {paper_id for paper_id, _ in wanted} | {pk for _, pk in linked}
     entry = stamp_versions(stamped, source=source)
     for paper, _ in giving:  # the caller may save the instance's provenance later
-        paper.provenance["versions"] = entry
+        if paper.pk in stamped:
+            paper.provenance["versions"] = entry
     regroup({pk for pair in linked for pk in pair})
     return len(wanted)
 
