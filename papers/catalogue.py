@@ -41,6 +41,7 @@ from papers.models import (
     PaperCategory,
     PaperKeyword,
 )
+from papers.rows import ColumnIn
 from papers.search import RANKED_CANDIDATES
 
 PAGE_SIZE = 20
@@ -191,29 +192,42 @@ def author_page(request, pk):
             for affiliation in authorship.affiliations
         ]
         affiliations += [a for a in paper.author_affiliations if a not in affiliations]
+    shown, truncated = co_authors(author, papers=CO_AUTHOR_PAPERS)
     return {
         "author": author,
         "affiliations": affiliations,
-        "co_authors": co_authors(author),
+        "co_authors": shown,
+        "co_authors_latest": CO_AUTHOR_PAPERS if truncated else None,
         **page_context(request, page),
     }
 
 
 # Co-authors shown on an author's page, most shared papers first.
 CO_AUTHORS_SHOWN = 12
+# Co-authors are counted on the author's latest CO_AUTHOR_PAPERS papers (by when they came
+# into the catalogue), so that the count is bounded: a prolific author's papers hold tens of
+# thousands of authorships (at 1,000,000 papers: 3,880 papers, 43,891 authorships, 18-38 ms
+# to count, against ~6 ms for 1,000). The page says when the count left papers out.
+CO_AUTHOR_PAPERS = 1000
 
 
-def co_authors(author, limit=CO_AUTHORS_SHOWN):
-    """[(Author id, name, shared papers)] of the authors who share most papers with
-    ``author``, most first, then by name (two queries).
+def co_authors(author, limit=CO_AUTHORS_SHOWN, papers=CO_AUTHOR_PAPERS):
+    """([(Author id, name, shared papers)], truncated): the authors who share most papers
+    with ``author``, most first, then by name; ``truncated`` when the author has more than
+    ``papers`` papers and only the latest ``papers`` were counted (three queries).
 
-    The authorships of the author's papers are counted from the authorship index alone
-    (it holds the author), and only the ``limit`` authors kept are read for their names:
-    a prolific author's papers hold tens of thousands of authorships. Ties at the cut go
-    to the lower author id. An author listed twice on one paper counts that paper twice."""
-    papers = Authorship.objects.filter(author=author).values("paper_id")
+    The author's latest papers are read from the (author, paper) index, their authorships
+    counted from the (paper, author) index alone, and only the ``limit`` authors kept are
+    read for their names. Ties at the cut go to the lower author id. An author listed twice
+    on one paper counts that paper twice."""
+    latest = list(
+        Authorship.objects.filter(author=author)
+        .order_by("-paper_id")
+        .values_list("paper_id", flat=True)[: papers + 1]
+    )
+    truncated = len(latest) > papers
     top = list(
-        Authorship.objects.filter(paper_id__in=papers)
+        Authorship.objects.filter(ColumnIn("paper_id", latest[:papers]))
         .exclude(author=author)
         .values("author_id")
         .annotate(shared=Count("*"))
@@ -221,10 +235,10 @@ def co_authors(author, limit=CO_AUTHORS_SHOWN):
         .values_list("author_id", "shared")[:limit]
     )
     if not top:
-        return []
+        return [], truncated
     names = dict(Author.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
     rows = [(pk, names[pk], shared) for pk, shared in top if pk in names]
-    return sorted(rows, key=lambda row: (-row[2], row[1], row[0]))
+    return sorted(rows, key=lambda row: (-row[2], row[1], row[0])), truncated
 
 
 def category_page(request, slug):

@@ -8,7 +8,8 @@ which has an index the query walks in order. Three things keep a page bounded at
 - **Narrowed lists** (``narrow``): a list restricted to a set of papers (a text search, a
   category, an author) is planned here, not left to the planner's guess. Up to ``PROBE``
   ids of the set are read from its own index; if that is all of them, only those are
-  sorted (exact, cheap). If there are more, the set is common enough that walking the
+  sorted (exact, cheap: their ids first, from an index of ids with the date keys, then the
+  page's rows, ``_sorted_first``). If there are more, the set is common enough that walking the
   order's index and testing each row (``row_test``, written so that the planner cannot
   turn it into a scan of the whole set) finds a page within a bounded number of rows:
   at least PROBE of N papers match, so a page of P rows at depth D needs about
@@ -24,6 +25,7 @@ which has an index the query walks in order. Three things keep a page bounded at
   order's index: (key, id) < (k, i).
 """
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -171,6 +173,7 @@ def narrow(queryset, *, matching_ids, row_test, ordering, within=None, position=
         # fetching the few ids and sorting them.
         narrowed = queryset.filter(ColumnIn("id", ids)).order_by(*_unindexed(ordering))
         narrowed.known_count = Count(len(ids))
+        narrowed.rows_up_to = functools.partial(_sorted_first, queryset, narrowed, ordering)
     elif within is not None:  # more than the probe: bound by the position
         bounded.expected = max(expected, probe + 1)
         narrowed = bounded.narrowed()
@@ -272,6 +275,16 @@ class Bounded:
 
     def _rows(self, ids):
         return self.queryset.filter(ColumnIn("id", ids)).order_by(*self.sorted)
+
+
+def _sorted_first(queryset, narrowed, ordering, top):
+    """The first ``top`` rows of a probed list (``narrowed``) in two steps: their ids,
+    sorted where the order's keys and the filters need only the indexed columns of
+    ``papers_paper_id_dates`` (the dates orders, one card per work) from that index alone;
+    then those ``top`` rows. Sorting the rows themselves would visit each probed paper in
+    the table (measured at 1M: 3,880 papers of an author, 17-29 ms against 9-11 ms)."""
+    first = list(narrowed.values_list("pk", flat=True)[:top])
+    return queryset.filter(ColumnIn("id", first)).order_by(*_unindexed(ordering))
 
 
 def _bounded_walk(queryset, row_test, ordering):
@@ -382,7 +395,7 @@ class BoundedPaginator(Paginator):
         top = bottom + self.per_page
         if not self.count_is_estimate and top + self.orphans >= self.count:
             top = self.count
-        rows_up_to = getattr(self.object_list, "rows_up_to", None)  # listing.Bounded
+        rows_up_to = getattr(self.object_list, "rows_up_to", None)  # Bounded, probed lists
         rows = rows_up_to(top) if rows_up_to else self.object_list
         return self._get_page(rows[bottom:top], number, self)
 

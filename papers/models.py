@@ -625,7 +625,14 @@ class Paper(models.Model):
                 name="papers_paper_most_cited_key",
                 include=["citation_count", "version_group"],
             ),
-            # A journal's page: its papers newest first, read in order from its own range.
+            # The ids of a narrowed list (an author's, a category's papers) sorted by date
+            # from this index alone (papers.listing.narrow): for an author of 3,880 papers
+            # at 1M, visiting their rows in the table was half of the page's time.
+            models.Index(
+                fields=["id"],
+                name="papers_paper_id_dates",
+                include=[*DATE_COLUMNS, "version_group"],
+            ),
             models.Index(
                 fields=["openalex_id"],
                 name="papers_paper_openalex_id",
@@ -638,6 +645,7 @@ class Paper(models.Model):
                 name="papers_paper_volume_year",
                 condition=~Q(volume=""),
             ),
+            # A journal's page: its papers newest first, read in order from its own range.
             models.Index(
                 F("journal"),
                 NEWEST_KEY.desc(),

@@ -70,6 +70,7 @@ def test_an_author_page_lists_the_co_authors_most_shared_papers_first(client, db
     response = client.get(author.get_absolute_url())
 
     assert response.context["co_authors"] == [(often.pk, "Often Here", 3), (once.pk, once.name, 1)]
+    assert response.context["co_authors_latest"] is None
     html = response.content.decode()
     assert f'<a href="{often.get_absolute_url()}">Often Here</a> (3 papers)' in html
 
@@ -88,11 +89,44 @@ def test_co_authors_past_the_cut_are_left_out_and_ties_are_listed_by_name(db):
 
     # The most shared first; of the three sharing one paper, the two with the lowest ids
     # are kept (Zed, Amy), then listed by name.
-    assert catalogue.co_authors(author, limit=3) == [
-        (twice.pk, "Twice", 2),
-        (amy.pk, "Amy", 1),
-        (zed.pk, "Zed", 1),
-    ]
+    assert catalogue.co_authors(author, limit=3) == (
+        [(twice.pk, "Twice", 2), (amy.pk, "Amy", 1), (zed.pk, "Zed", 1)],
+        False,
+    )
+
+
+def test_co_authors_of_a_prolific_author_are_counted_on_their_latest_papers(client, db):
+    author, early, late = AuthorFactory(), AuthorFactory(name="Early"), AuthorFactory(name="Late")
+    papers = [PaperFactory() for _ in range(4)]  # in the order they came in
+    for paper in papers:
+        AuthorshipFactory(paper=paper, author=author, position=0)
+    AuthorshipFactory(paper=papers[0], author=early, position=1)
+    for paper in papers[2:]:
+        AuthorshipFactory(paper=paper, author=late, position=1)
+
+    assert catalogue.co_authors(author, papers=3) == ([(late.pk, "Late", 2)], True)
+    assert catalogue.co_authors(author, papers=4) == (
+        [(late.pk, "Late", 2), (early.pk, "Early", 1)],
+        False,
+    )
+
+
+def test_an_author_page_says_when_co_authors_were_counted_on_the_latest_papers_only(
+    client, db, monkeypatch
+):
+    author, other = AuthorFactory(), AuthorFactory(name="Other")
+    for _ in range(3):
+        paper = PaperFactory()
+        AuthorshipFactory(paper=paper, author=author, position=0)
+        AuthorshipFactory(paper=paper, author=other, position=1)
+
+    full = client.get(author.get_absolute_url()).content.decode()
+    monkeypatch.setattr(catalogue, "CO_AUTHOR_PAPERS", 2)
+    cut = client.get(author.get_absolute_url())
+
+    assert "latest papers here" not in full and "(3 papers)" in full
+    assert cut.context["co_authors"] == [(other.pk, "Other", 2)]
+    assert "(on their 2 latest papers here)" in cut.content.decode()
 
 
 def test_an_author_page_links_the_orcid(client, db):
@@ -177,9 +211,10 @@ def test_an_author_page_runs_the_same_queries_for_one_or_forty_papers(
             AuthorshipFactory(paper=paper, position=position)
 
     # 1 author, 2 count (PostgreSQL: the estimate and the probe of their paper ids, which
-    # counts them), 3 rows with journals, 4 first authorships+authors, 5 categories, 6 the
-    # author's own authorships (affiliations), 7 the co-authors counted, 8 their names.
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 8):
+    # counts them, then the page's ids sorted), 3 rows with journals, 4 first
+    # authorships+authors, 5 categories, 6 the author's own authorships (affiliations),
+    # 7 their latest papers, 8 the co-authors counted, 9 their names.
+    with django_assert_num_queries(11 if connection.vendor == "postgresql" else 9):
         response = client.get(author.get_absolute_url())
     assert len(response.context["papers"]) == min(count, 20)
 

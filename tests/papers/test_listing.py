@@ -360,10 +360,10 @@ def test_a_sorted_search_runs_the_same_queries_by_every_plan(
     # rolled back): no bound is tried here, so that the count does not depend on it.
     monkeypatch.setattr(listing, "KEY_BOUND_MAX_ROWS", 0)
     # SQLite: count, rows, first authors, categories. PostgreSQL: the estimate, the table's
-    # size, the probe (which counts if it finds them all), rows, first authors, categories.
-    # (The bounded tries are counted in
+    # size, the probe (which counts if it finds them all), then (probe) the page's ids
+    # sorted, rows, first authors, categories. (The bounded tries are counted in
     # test_a_search_bounded_by_its_keys_visits_about_a_page_of_rows.)
-    queries = {"probe": 6, "keys": 6}[plan]
+    queries = {"probe": 7, "keys": 6}[plan]
     with django_assert_num_queries(queries if connection.vendor == "postgresql" else 4):
         client.get("/papers/", {"q": "graphene", "sort": sort})
 
@@ -379,8 +379,9 @@ def test_a_term_page_runs_the_same_queries_for_one_or_thirty_papers(
         AuthorshipFactory.create_batch(5, paper=paper)
 
     # 1 the term, 2 the count (PostgreSQL: the estimate, the table's size, the probe,
-    # which counts), 3 rows with journals, 4 first authorships+authors, 5 categories.
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 5):
+    # which counts, then the page's ids sorted), 3 rows with journals, 4 first
+    # authorships+authors, 5 categories.
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 5):
         response = client.get(term.get_absolute_url())
     assert len(response.context["papers"]) == min(papers, 20)
 
@@ -460,6 +461,20 @@ def test_the_api_pages_by_number_then_by_cursor_through_every_paper_once(
     assert [Paper.objects.get(pk=pk).title for pk in seen] == order
     assert len(set(seen)) == len(everything)
     assert "page=2" in urls[0] and all("cursor=" in url for url in urls[1:-1])
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_probed_search_pages_by_number_through_every_match_in_order(
+    client, dated, monkeypatch, sort
+):
+    """Pages of two: on PostgreSQL each is the first rows' ids sorted, then those rows
+    (listing._sorted_first), sliced."""
+    force_search_plan(monkeypatch, "probe")
+
+    seen, urls = follow(client, "/api/v1/papers/", {"q": "graphene", "sort": sort, "page_size": 2})
+
+    assert [Paper.objects.get(pk=pk).title for pk in seen] == expected(dated, sort)
+    assert len(urls) == 4 and all("page=" in url for url in urls[:-1])
 
 
 def test_a_cursor_follows_a_sorted_search_by_either_plan(client, dated, monkeypatch):
