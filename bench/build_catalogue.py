@@ -258,6 +258,8 @@ def plan(corpus, templates, keyword_shapes):
                 funder_ids[key] = len(funders) + 1
                 funders.append((len(funders) + 1, award.name or key, award.funder_doi))
 
+    from papers.names import name_key
+
     author_ids, authors = {}, []
     categories = []
     for record in corpus:
@@ -265,7 +267,8 @@ def plan(corpus, templates, keyword_shapes):
             if name not in author_ids:
                 author_ids[name] = len(authors) + 1
                 given, _, family = name.rpartition(" ")
-                authors.append((len(authors) + 1, given[:300], family[:300], name[:600], False))
+                row = (given[:300], family[:300], name[:600], name_key(name[:600]), False)
+                authors.append((len(authors) + 1, *row))
         categories += record["categories"]
     category_rows, category_ids = named_rows(dict.fromkeys(categories))
     keyword_names, keyword_counts = keyword_shapes
@@ -402,7 +405,11 @@ def paper_rows(start, stop, corpus, templates, shape, now):
 LOOKUPS = (
     ("papers_journal", ("id", "title", "issn_print", "issn_electronic", "publisher"), "journals"),
     ("papers_funder", ("id", "name", "funder_doi"), "funders"),
-    ("papers_author", ("id", "given_name", "family_name", "name", "is_organization"), "authors"),
+    (
+        "papers_author",
+        ("id", "given_name", "family_name", "name", "name_key", "is_organization"),
+        "authors",
+    ),
     ("papers_category", ("id", "name", "slug"), "categories"),
     ("papers_keyword", ("id", "name", "slug"), "keywords"),
 )

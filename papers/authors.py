@@ -37,17 +37,15 @@ transaction-level advisory lock on each of its names, so that two imports runnin
 never both create the same person (``lock_names``).
 """
 
-import functools
-import re
-import unicodedata
 import zlib
 from collections import Counter, defaultdict
 
 from django.db import connection
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 
 from papers.models import Author, AuthorAlias, Authorship, AuthorSplit, Reference
+from papers.names import name_key
+from papers.rows import ColumnIn
 
 # Share of the smaller word set two affiliations must have in common to count as one place.
 AFFILIATION_OVERLAP = 0.75
@@ -65,20 +63,8 @@ AUTHOR_COLUMNS = (
 # Authors of one name beyond which the name is not matched at all (too common).
 MAX_CANDIDATES = 50
 
-_NOT_WORD = re.compile(r"[^\w\s]")
-_SPACES = re.compile(r"\s+")
 # Words of an affiliation that say nothing of the place.
 _STOP_WORDS = frozenset({"of", "the", "and", "for", "in", "at", "amp", "dept", "department"})
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def name_key(name):
-    """A name for matching: lower case, without accents or punctuation, single spaces.
-    Cached: an import meets the same names again and again (its candidates' too)."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _NOT_WORD.sub(" ", text.casefold())
-    return _SPACES.sub(" ", text).strip()
 
 
 def is_matchable(contributor):
@@ -102,14 +88,32 @@ class _Profile:
     """What the matcher knows of one candidate author: co-author names, affiliations, the
     DOIs of their papers and the DOIs those papers cite."""
 
-    __slots__ = ("author", "co_authors", "places", "papers", "cited")
+    __slots__ = ("_author", "_row", "co_authors", "places", "papers", "cited")
 
-    def __init__(self, author):
-        self.author = author
+    def __init__(self, author=None, *, row=None):
+        """``author``, or the ``row`` (AUTHOR_COLUMNS) of a stored one: its model instance
+        is made when asked for (a batch reads thousands of candidates and takes few)."""
+        self._author, self._row = author, row
         self.co_authors = set()
         self.places = set()
         self.papers = set()
         self.cited = set()
+
+    @property
+    def author(self):
+        if self._author is None:
+            self._author = Author(**self._row)
+        return self._author
+
+    @property
+    def pk(self):
+        return self._row["pk"] if self._author is None else self._author.pk
+
+    @property
+    def orcid(self):
+        if self._author is None:
+            return self._row["orcid"]
+        return getattr(self._author, "orcid", None)  # a _NewAuthor has none
 
     def absorb(self, other):
         """Take what ``other`` (folded into this author) is known by."""
@@ -171,13 +175,6 @@ def _places(contributor):
     return {words for words in map(affiliation_words, contributor.affiliations) if words}
 
 
-def _lowered(family):
-    """The forms of a family name the database's LOWER() may give: Python's, and ASCII-only
-    (SQLite's LOWER leaves "Å" as it is)."""
-    family = family or ""
-    return {family.lower(), "".join(ch.lower() if ch.isascii() else ch for ch in family)}
-
-
 def _cited_dois(work):
     return {entry.doi.lower() for entry in work.references or () if entry.doi}
 
@@ -185,8 +182,9 @@ def _cited_dois(work):
 class Matcher:
     """Matches contributors of a batch of records against the catalogue's authors and
     against each other. ``wanted``: (``records.Work``, its contributors to match) pairs.
-    Three queries when some contributor can be matched (the authors of those names, their
-    papers' authorships, the DOIs those papers cite), none otherwise."""
+    Five queries when some contributor can be matched (the name aliases of its names, the
+    authors of those names, their authorships, their papers' co-authors of a name on the
+    batch's records, the DOIs their papers cite), none otherwise."""
 
     def __init__(self, wanted):
         matchable = [c for _, contributors in wanted for c in contributors if is_matchable(c)]
@@ -196,57 +194,76 @@ class Matcher:
         self._names = {}  # id(work) -> _WorkNames
         keys = {name_key(c.display_name) for c in matchable}
         if keys:
-            # Lower-cased family names find the candidates through their index.
-            self._load(keys, sorted({form for c in matchable for form in _lowered(c.family)}))
+            # The names on the batch's records: the only co-author names a record's
+            # contributors can share with a candidate (_Clues.co_authors).
+            named = {key for work, _ in wanted for key in self._work_names(work).counts}
+            self._load(keys, named)
 
-    def _load(self, keys, families):
+    def _load(self, keys, named):
+        """The candidates: authors whose name, or a name alias, has one of ``keys``."""
+        aliases = defaultdict(set)  # author id -> alias keys
+        for author_id, key in AuthorAlias.objects.filter(
+            kind=AuthorAlias.Kind.NAME, value__in=sorted(keys)
+        ).values_list("author_id", "value"):
+            aliases[author_id].add(key)
         candidates = (
-            Author.objects.alias(family_lower=Lower("family_name"))
-            .filter(
-                Q(family_lower__in=families)
-                | Q(aliases__kind=AuthorAlias.Kind.NAME, aliases__value__in=keys)
-            )
+            Author.objects.filter(Q(name_key__in=sorted(keys)) | Q(pk__in=list(aliases)))
             .filter(is_organization=False)
-            .values_list(*AUTHOR_COLUMNS, "aliases__value")
-            .distinct()
+            .order_by()
+            .values_list(*AUTHOR_COLUMNS, "name_key")
         )
         by_key, rows = defaultdict(set), {}
-        for *columns, alias in candidates:
+        for *columns, key in candidates:
             row = dict(zip(AUTHOR_COLUMNS, columns, strict=True))
             rows[row["pk"]] = row
-            for key in (name_key(row["name"]), alias):
-                if key in keys:
-                    by_key[key].add(row["pk"])
+            for borne in {key} | aliases[row["pk"]]:
+                if borne in keys:
+                    by_key[borne].add(row["pk"])
         profiles = {}
         for key, pks in by_key.items():
             if len(pks) > MAX_CANDIDATES:
                 self.crowded.add(key)
                 continue
             for pk in sorted(pks):
-                profile = profiles.setdefault(pk, _Profile(Author(**rows[pk])))
+                profile = profiles.setdefault(pk, _Profile(row=rows[pk]))
                 self.profiles[key].append(profile)
         if profiles:
-            self._read_papers(profiles)
+            self._read_papers(profiles, named)
 
-    def _read_papers(self, profiles):
-        papers = Authorship.objects.filter(author_id__in=list(profiles)).values("paper_id")
-        authorships = Authorship.objects.filter(paper_id__in=papers).values_list(
-            "paper_id", "paper__doi", "author_id", "author__name", "affiliations"
-        )
-        names_on, dois, own = defaultdict(set), {}, []
-        for paper_id, doi, author_id, name, affiliations in authorships:
-            names_on[paper_id].add((author_id, name_key(name)))
-            dois[paper_id] = (doi or "").lower()
-            if author_id in profiles:
-                own.append((paper_id, author_id, affiliations))
+    def _read_papers(self, profiles, named):
+        """Each candidate's places, papers (DOIs), the DOIs they cite, and co-authors: only
+        those whose name is in ``named`` (the names on the batch's records), since a
+        contributor's clues name only its record's authors: reading every co-author of
+        every candidate was most of an arXiv import's time (20 co-authorships a candidate)."""
+        # (No order: the models' default orders would join and sort every row.)
+        own = Authorship.objects.filter(ColumnIn("author_id", list(profiles))).order_by()
         authors_of = defaultdict(set)
-        for paper_id, author_id, affiliations in own:
+        for paper_id, doi, author_id, affiliations in own.values_list(
+            "paper_id", "paper__doi", "author_id", "affiliations"
+        ):
             profile = profiles[author_id]
-            profile.co_authors |= {key for pk, key in names_on[paper_id] if pk != author_id}
-            profile.places |= {w for w in map(affiliation_words, affiliations or []) if w}
-            profile.papers.add(dois[paper_id])
+            if affiliations:
+                profile.places |= {w for w in map(affiliation_words, affiliations) if w}
+            profile.papers.add((doi or "").lower())
             authors_of[paper_id].add(author_id)
-        cited = Reference.objects.filter(citing_id__in=list(authors_of)).exclude(doi="")
+        if not authors_of:
+            return
+        co_authors = (
+            Authorship.objects.filter(
+                ColumnIn("paper_id", list(authors_of)), author__name_key__in=sorted(named)
+            )
+            .order_by()
+            .values_list("paper_id", "author_id", "author__name_key")
+        )
+        for paper_id, author_id, key in co_authors:
+            for candidate in authors_of[paper_id]:
+                if candidate != author_id:
+                    profiles[candidate].co_authors.add(key)
+        cited = (
+            Reference.objects.filter(ColumnIn("citing_id", list(authors_of)))
+            .exclude(doi="")
+            .order_by()
+        )
         for paper_id, doi in cited.values_list("citing_id", "doi"):
             for author_id in authors_of[paper_id]:
                 profiles[author_id].cited.add(doi.lower())
@@ -285,10 +302,14 @@ class Matcher:
         best.learn(clues)
         return best.author
 
-    def _clues(self, contributor, work):
+    def _work_names(self, work):
         names = self._names.get(id(work))
         if names is None or names.work is not work:
             names = self._names[id(work)] = _WorkNames(work)
+        return names
+
+    def _clues(self, contributor, work):
+        names = self._work_names(work)
         key = names.key(contributor)
         return _Clues(
             key, names.co_authors(key), _places(contributor), work.doi.lower(), names.cited
@@ -299,8 +320,8 @@ class Matcher:
         return its profile; None, folding nothing, when two carry different ORCIDs or a
         curator split two of them. The one kept: the author with an ORCID, else the
         earliest stored, else the first the batch created."""
-        orcids = {p.author.orcid for p in profiles if getattr(p.author, "orcid", None)}
-        stored = sorted(p.author.pk for p in profiles if p.author.pk is not None)
+        orcids = {p.orcid for p in profiles if p.orcid}
+        stored = sorted(p.pk for p in profiles if p.pk is not None)
         if len(orcids) > 1:
             return None
         if len(stored) > 1 and _split_among(stored):
@@ -308,9 +329,9 @@ class Matcher:
         keep = min(
             profiles,
             key=lambda p: (
-                not getattr(p.author, "orcid", None),
-                p.author.pk is None,
-                p.author.pk or 0,
+                not p.orcid,
+                p.pk is None,
+                p.pk or 0,
                 self.profiles[key].index(p),
             ),
         )

@@ -877,9 +877,17 @@ def _insert_new_authors(new):
         author.pk = pk
     insert_links(
         Author,
-        ("id", *columns),
+        ("id", *columns, "name_key"),  # COPY: the key Author.save() would set
         [
-            (a.pk, a.given_name, a.family_name, a.name, a.is_organization, a.openalex_id)
+            (
+                a.pk,
+                a.given_name,
+                a.family_name,
+                a.name,
+                a.is_organization,
+                a.openalex_id,
+                authors.name_key(a.name),
+            )
             for a in new
         ],
     )

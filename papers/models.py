@@ -13,6 +13,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 
 from papers.links import validate_link
+from papers.names import name_key
 from papers.records import MAX_DOI_LENGTH
 
 # Crossref's work types (https://api.crossref.org/types) with the label a reader sees.
@@ -100,6 +101,32 @@ class Journal(models.Model):
         return [issn for issn in (self.issn_print, self.issn_electronic) if issn]
 
 
+class AuthorQuerySet(models.QuerySet):
+    """Keeps ``Author.name_key`` in step with ``name`` on every ORM write of names:
+    ``bulk_create``, ``bulk_update`` and ``update`` do what ``Author.save`` does (writers
+    that COPY rows, papers.bulk, set it themselves)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for author in objs:
+            author.name_key = name_key(author.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "name" in fields:
+            for author in objs:
+                author.name_key = name_key(author.name)
+            fields = [*fields, "name_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        # (bulk_update sends expressions, with name_key among them.)
+        if isinstance(kwargs.get("name"), str):
+            kwargs["name_key"] = name_key(kwargs["name"])
+        return super().update(**kwargs)
+
+
 class Author(models.Model):
     """A person or an organisation credited on papers; one row per ORCID when known."""
 
@@ -107,6 +134,10 @@ class Author(models.Model):
     family_name = models.CharField(max_length=300, blank=True)
     # For organisations (consortia, groups) the whole name; for people given + family.
     name = models.CharField(max_length=600)
+    # The name as papers.names.name_key writes it (case, accents and punctuation ignored),
+    # kept by save() and AuthorQuerySet: ingest finds an author's namesakes through its
+    # index (papers.authors.Matcher).
+    name_key = models.CharField(max_length=600, blank=True, default="", editable=False)
     is_organization = models.BooleanField(default=False)
     orcid = models.CharField("ORCID", max_length=19, null=True, blank=True, unique=True)
     # OpenAlex's id of the person ("A5023888391"), from OpenAlex works and enrichment: one
@@ -115,6 +146,8 @@ class Author(models.Model):
         "OpenAlex author id", max_length=20, null=True, blank=True, unique=True
     )
 
+    objects = AuthorQuerySet.as_manager()
+
     class Meta:
         ordering = ["family_name", "given_name", "name"]
         indexes = [
@@ -122,10 +155,18 @@ class Author(models.Model):
             # Imports match entries without a DOI on the first author's family name
             # (library.imports.match_titles).
             models.Index(Lower("family_name"), name="papers_author_family_ci"),
+            models.Index(fields=["name_key"], name="papers_author_name_key"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("papers:author", args=[self.pk])
@@ -145,7 +186,7 @@ class AuthorAlias(models.Model):
 
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="aliases")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME)
-    # A name as papers.authors.name_key writes it.
+    # A name as papers.names.name_key writes it.
     value = models.CharField(max_length=600)
 
     class Meta:
