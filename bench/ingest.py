@@ -37,6 +37,7 @@ import copy
 import gzip
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -102,6 +103,9 @@ def drop_database(database_url):
 
 def setup_django(database_url):
     os.environ["DATABASE_URL"] = database_url
+    # Production settings: DEBUG off, so that no query is kept in connection.queries.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     sys.path.insert(0, str(ROOT))

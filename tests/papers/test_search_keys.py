@@ -33,6 +33,7 @@ OTHER_KEY_INDEXES = [
     "papers_paper_best_rated",
     "papers_paper_most_rated",
     "papers_paper_journal_newest",
+    "papers_paper_id_dates",  # ids with the date columns: the dates orders from it alone
 ]
 
 
