@@ -22,8 +22,9 @@ copies, as real imports share them):
   their links, notices, references and version links).
 - with ``--arxiv``: the arXiv listing corpus (``../shared/data/corpus/
   arxiv_cs_listings_74k.jsonl.gz`` from the project root; ``--arxiv-file`` or
-  PORTAL_SHARED_DATA for another) read, parsed and stored by ``papers.arxiv.
-  import_listings`` into emptied tables, then COPY of its rows.
+  PORTAL_SHARED_DATA for another) read, parsed and stored by ``papers.corpus.
+  import_corpus`` (what ``manage.py import_arxiv`` runs: parsing in a second process) into
+  emptied tables, then COPY of its rows.
 
 Every figure pays the same indexes, the same generated ``search_vector`` column and the
 same GIN index. Each path runs ``--rounds`` times, alternating; the best round is shown.
@@ -34,7 +35,6 @@ stored.
 
 import argparse
 import copy
-import gzip
 import json
 import os
 import secrets
@@ -314,19 +314,17 @@ def main():
 
 
 def measure_arxiv(args, connection, connections):
-    """Import the arXiv corpus into emptied tables, then COPY its rows back; print both."""
-    from papers.arxiv import import_listings
-    from papers.ingest import ImportReport
+    """Import the arXiv corpus into emptied tables as ``manage.py import_arxiv`` does, then
+    COPY its rows back; print both."""
+    from papers import arxiv
+    from papers.corpus import import_corpus
 
     path = args.arxiv_file or shared_data() / CORPUS
     empty_record_tables(connection)
     started = time.perf_counter()
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        report = import_listings(
-            (json.loads(line) for line in lines if line.strip()),
-            report=ImportReport(),
-            batch_size=args.batch_size,
-        )
+    report = import_corpus(
+        [path], arxiv.parse_record, source=arxiv.SOURCE, batch_size=args.batch_size
+    )
     seconds = time.perf_counter() - started
     papers = report.created
     connections.close_all()

@@ -37,11 +37,12 @@ transaction-level advisory lock on each of its names, so that two imports runnin
 never both create the same person (``lock_names``).
 """
 
+import itertools
 import zlib
 from collections import Counter, defaultdict
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 
 from papers.models import Author, AuthorAlias, Authorship, AuthorSplit, Reference
 from papers.names import name_key
@@ -190,6 +191,8 @@ class Matcher:
         matchable = [c for _, contributors in wanted for c in contributors if is_matchable(c)]
         self.profiles = defaultdict(list)  # name key -> [_Profile]
         self.crowded = set()  # name keys borne by too many authors to match
+        self._stored = set()  # ids of the stored candidates
+        self._splits = None  # pairs of them a curator split (read at the first fold)
         self.folded = {}  # id(author folded) -> (that author, the author it was folded into)
         self._names = {}  # id(work) -> _WorkNames
         keys = {name_key(c.display_name) for c in matchable}
@@ -227,6 +230,7 @@ class Matcher:
             for pk in sorted(pks):
                 profile = profiles.setdefault(pk, _Profile(row=rows[pk]))
                 self.profiles[key].append(profile)
+        self._stored = set(profiles)
         if profiles:
             self._read_papers(profiles, named)
 
@@ -275,7 +279,8 @@ class Matcher:
         The candidates of the same name, not on ``work`` already, that share evidence with
         the contributor: one is taken; several are folded into one (``fold``) and that one
         is taken; when they cannot be folded, the one sharing most, and None when two share
-        as much (no guess). No query, except one when stored authors are folded."""
+        as much (no guess). No query, except one at the batch's first fold of stored
+        authors (the curators' splits among all its candidates)."""
         if not is_matchable(contributor):
             return None
         clues = self._clues(contributor, work)
@@ -324,7 +329,7 @@ class Matcher:
         stored = sorted(p.pk for p in profiles if p.pk is not None)
         if len(orcids) > 1:
             return None
-        if len(stored) > 1 and _split_among(stored):
+        if len(stored) > 1 and self._split_among(stored):
             return None
         keep = min(
             profiles,
@@ -341,6 +346,19 @@ class Matcher:
                 self.profiles[key].remove(profile)
                 self.folded[id(profile.author)] = (profile.author, keep.author)
         return keep
+
+    def _split_among(self, pks):
+        """True when a curator split two of these stored authors. The splits among all the
+        batch's stored candidates are read once, at its first fold (one query a batch, not
+        one a fold: an arXiv batch folds hundreds of groups)."""
+        if self._splits is None:
+            splits = AuthorSplit.objects.filter(ColumnIn("author_id", sorted(self._stored)))
+            self._splits = {
+                frozenset(pair)
+                for pair in splits.order_by().values_list("author_id", "other_id")
+                if pair[0] != pair[1] and pair[1] in self._stored
+            }
+        return any(frozenset((a, b)) in self._splits for a, b in itertools.combinations(pks, 2))
 
     def resolve(self, author):
         """The author that ``author`` was folded into (itself when it was not)."""
@@ -366,15 +384,6 @@ class Matcher:
         clues = self._clues(contributor, work)
         profile.learn(clues)
         self.profiles[clues.key].append(profile)
-
-
-def _split_among(pks):
-    """True when a curator split two of these authors (one query)."""
-    return (
-        AuthorSplit.objects.filter(author__in=pks, other__in=pks)
-        .exclude(author=F("other"))
-        .exists()
-    )
 
 
 def give_openalex_id(author, openalex_id):

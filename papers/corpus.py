@@ -1,14 +1,19 @@
 """Whole corpora as JSON lines (arXiv's metadata snapshot, OpenAlex's works snapshot) into
 the catalogue, streaming.
 
-``read_json_lines`` reads a file (optionally .gz) one line at a time and yields each parsed
-line with where it was, or the reason it is not JSON; ``parsed_works`` turns those into the
-(where, Work | Exception) items that ``papers.ingest.import_works`` takes. Nothing holds
-more than one line and one batch at a time, so a 10 GB file imports in constant memory.
+``read_lines`` reads a file (optionally .gz) one line at a time and yields each line with
+where it was; ``parsed_works`` turns those into the (where, Work | Exception) items that
+``papers.ingest.import_works`` takes, parsing (JSON, then the format's ``parse``) in a
+second process while this one stores the previous batch. Nothing holds more than a few
+chunks of lines and one batch at a time, so a 10 GB file imports in constant memory.
 """
 
+import collections
 import gzip
+import itertools
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from papers.ingest import ImportReport, import_works
@@ -18,18 +23,22 @@ from papers.records import RecordError
 # snapshot with millions of unusable lines (OpenAlex's works without a DOI) stays in memory.
 LISTED_REJECTIONS = 1000
 
+# Lines a task of the parsing process parses, and tasks in flight at once: enough to keep
+# it busy while the batch before is stored, few enough to hold little in memory.
+PARSE_CHUNK = 500
+PARSE_AHEAD = 4
+
 
 class CorpusError(RecordError):
     """A line or a file that cannot be read; the message says why."""
 
 
-def read_json_lines(path):
-    """Yield (where, value_or_error) for each non-blank line of a JSON-lines file.
+def read_lines(path):
+    """Yield (where, line) for each non-blank line of a file, or (where, CorpusError).
 
-    ``where`` is "path:line". A line that is not JSON yields a CorpusError in its place; a
-    file that cannot be opened or decoded yields one CorpusError at "path" (or at the line
-    where decoding failed) and stops. Errors are yielded, never raised, so one bad line never
-    stops the rest. A ``.gz`` file is decompressed on the fly.
+    ``where`` is "path:line". A file that cannot be opened or decoded yields one CorpusError
+    at "path" (or at the line where decoding failed) and stops: errors are yielded, never
+    raised. A ``.gz`` file is decompressed on the fly.
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
@@ -37,32 +46,57 @@ def read_json_lines(path):
     try:
         with opener(path, "rt", encoding="utf-8") as file:
             for number, line in enumerate(file, 1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as error:
-                    value = CorpusError(f"not JSON: {error}")
-                yield f"{path}:{number}", value
+                if line.strip():
+                    yield f"{path}:{number}", line
     except (OSError, EOFError, UnicodeDecodeError) as error:
         where = f"{path}:{number + 1}" if number else str(path)
         yield where, CorpusError(f"cannot read file: {error}")
 
 
-def parsed_works(paths, parse):
-    """(where, Work | Exception) for every line of ``paths``, parsed by ``parse``.
+def parse_lines(lines, parse):
+    """[(where, Work | Exception)] for (where, line | CorpusError) pairs: each line read as
+    JSON, then by ``parse``, which turns one JSON value into a ``records.Work`` or raises a
+    ``RecordError`` (or a ValueError) saying why not; that error is the item, to be
+    rejected, so that one bad line never stops the rest."""
+    items = []
+    for where, line in lines:
+        if isinstance(line, Exception):
+            items.append((where, line))
+            continue
+        try:
+            value = parse(json.loads(line))
+        except json.JSONDecodeError as error:
+            value = CorpusError(f"not JSON: {error}")
+        except (RecordError, ValueError) as error:
+            value = error
+        items.append((where, value))
+    return items
 
-    ``parse`` turns one JSON value into a ``records.Work`` or raises a ``RecordError`` (or a
-    ValueError) saying why not; that error is yielded as the item, to be rejected.
+
+def parsed_works(paths, parse, *, chunk=PARSE_CHUNK):
+    """(where, Work | Exception) for every line of ``paths``, parsed by ``parse``
+    (``parse_lines``), in order.
+
+    Up to ``chunk`` lines are parsed here. A longer input is parsed in one more process
+    (forked, so that it has this one's modules; it touches no database), ``chunk`` lines a
+    task and PARSE_AHEAD tasks ahead, while this process stores what was parsed before:
+    parsing was a quarter of an arXiv import's time (bench/ingest.py), which now takes the
+    other core. ``parse`` must be a module-level function (it is sent by name).
     """
-    for path in paths:
-        for where, value in read_json_lines(path):
-            if not isinstance(value, Exception):
-                try:
-                    value = parse(value)
-                except (RecordError, ValueError) as error:
-                    value = error
-            yield where, value
+    lines = itertools.chain.from_iterable(read_lines(path) for path in paths)
+    first = list(itertools.islice(lines, chunk))
+    if len(first) < chunk:
+        yield from parse_lines(first, parse)
+        return
+    chunks = itertools.chain([first], iter(lambda: list(itertools.islice(lines, chunk)), []))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = collections.deque()
+        for lines_of_chunk in chunks:
+            pending.append(pool.submit(parse_lines, lines_of_chunk, parse))
+            if len(pending) >= PARSE_AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 class Rejections:

@@ -32,6 +32,7 @@ from papers.models import (
     LinkSource,
     Paper,
 )
+from papers.rows import update_column
 
 
 class MergeRefused(Exception):
@@ -343,7 +344,8 @@ def _move_authorships_of(owner):
     """Point the authorships of each author in ``owner`` ({folded id: kept Author}) at its
     kept author; one authorship per paper and kept author survives (the lowest position,
     with the affiliations of those dropped). Three queries whatever the number of authors
-    (the rows read and locked, the duplicates deleted, the moved rows updated)."""
+    (the rows read and locked, the duplicates deleted, the moved rows' authors updated),
+    and a fourth when duplicates gave their affiliations to the rows that stay."""
     keeps = {keep.pk for keep in owner.values()}
     rows = list(
         Authorship.objects.select_for_update()
@@ -353,7 +355,7 @@ def _move_authorships_of(owner):
     )
     result = _Moved()
     survivors = {}  # (paper id, kept author id) -> the authorship that stays
-    doomed, changed = [], {}
+    doomed, changed, moved_to = [], {}, {}
     for row in rows:
         from_id = row.author_id
         target = owner[from_id].pk if from_id in owner else from_id
@@ -370,11 +372,11 @@ def _move_authorships_of(owner):
                     changed[survivor.pk] = survivor
             continue
         if from_id != target:
-            row.author_id = target
-            changed[row.pk] = row
+            row.author_id = moved_to[row.pk] = target
             result.moved[from_id] = result.moved.get(from_id, 0) + 1
     Authorship.objects.filter(pk__in=[row.pk for row in doomed]).delete()
-    Authorship.objects.bulk_update(list(changed.values()), ["author", "affiliations"])
+    update_column(Authorship, "author", moved_to)
+    Authorship.objects.bulk_update(list(changed.values()), ["affiliations"])  # a few, if any
     return result
 
 

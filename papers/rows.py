@@ -53,6 +53,34 @@ def insert_ignoring_conflicts(model, objs):
         cursor.executemany(sql, rows)
 
 
+def update_column(model, name, values):
+    """Set field ``name`` of the rows of ``model`` whose primary keys are the keys of
+    ``values`` ({pk: new value}) in one statement; returns how many. On PostgreSQL an
+    UPDATE joined to two arrays (``unnest``); elsewhere ``bulk_update``, whose CASE of one
+    branch per row Django builds in Python (measured: 6 % of an arXiv import's time spent
+    building them for the authorships its folds move)."""
+    if not values:
+        return 0
+    field = model._meta.get_field(name)
+    if connection.vendor != "postgresql":
+        rows = [model(pk=pk, **{field.attname: value}) for pk, value in values.items()]
+        return model.objects.bulk_update(rows, [field.name])
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    table, pk_column, column = quote(model._meta.db_table), quote(pk.column), quote(field.column)
+    types = pk.db_type(connection), field.db_type(connection)
+    # Table, column and type names are the model's own, quoted; the values are parameters.
+    sql = (
+        f"UPDATE {table} SET {column} = v.value "  # noqa: S608
+        f"FROM unnest(%s::{types[0]}[], %s::{types[1]}[]) AS v(id, value) "
+        f"WHERE {table}.{pk_column} = v.id"
+    )
+    prepared = [field.get_db_prep_save(value, connection) for value in values.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(values), prepared])
+        return cursor.rowcount
+
+
 class ColumnIn(Expression):
     """A filter "``column`` is one of ``values``" on the query's own table, for thousands
     of values at once (a rebuild chunk's candidates): on PostgreSQL ``column = ANY(%s)``,

@@ -273,6 +273,23 @@ def test_matching_costs_five_queries_for_a_batch_whatever_its_size(django_assert
     assert {"Carl Boettiger", "Marcus Lapeyrolerie"} <= {a.name for a in found if a}
 
 
+def test_a_batch_reads_the_curators_splits_once_whatever_it_folds(django_assert_num_queries):
+    [later] = works(WITH_LAPEYROLERIE[1])
+    berkeley = list(later.authors[1].affiliations)
+    for n in range(2):  # two stored namesakes of each of its authors, each at Berkeley
+        for name in ("Carl Boettiger", "Marcus Lapeyrolerie"):
+            paper = Paper.objects.create(doi=f"10.5555/{name[0]}{n}", title=f"A paper {n}")
+            author = Author.objects.create(name=name)
+            Authorship.objects.create(paper=paper, author=author, position=0, affiliations=berkeley)
+    matcher = authors.Matcher([(later, later.authors)])
+
+    # Two folds (one a name), one query: the splits among all the batch's candidates.
+    with django_assert_num_queries(1):
+        found = [matcher.match(c, later) for c in later.authors]
+    assert [author.name for author in found] == ["Marcus Lapeyrolerie", "Carl Boettiger"]
+    assert sorted(len(others) for _, others in matcher.stored_folds()) == [1, 1]
+
+
 # --- merges ---
 
 

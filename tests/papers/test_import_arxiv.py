@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from papers import arxiv, corpus
 from papers.models import Paper
 from tests.conftest import ROOT
 
@@ -105,3 +106,21 @@ def test_it_has_help():
 
     assert result.returncode == 0
     assert "arXiv's public metadata snapshot" in result.stdout
+
+
+def test_a_long_file_is_parsed_in_a_second_process_into_the_same_items_in_order(tmp_path):
+    # The sample's listings, with a line that is not JSON and one without a title among them.
+    lines = gzip.open(LISTINGS, "rt", encoding="utf-8").read().splitlines()[:40]
+    lines[7] = "{not json"
+    lines[20] = lines[20].replace('"title":', '"old_title":')
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    here = list(corpus.parsed_works([path], arxiv.parse_record, chunk=len(lines) + 1))
+    forked = list(corpus.parsed_works([path], arxiv.parse_record, chunk=3))
+
+    assert [where for where, _ in forked] == [where for where, _ in here]
+    assert [str(item) for _, item in forked] == [str(item) for _, item in here]
+    assert [type(item) for _, item in forked] == [type(item) for _, item in here]
+    assert forked[7][1].args[0].startswith("not JSON") and "no title" in str(forked[20][1])
+    assert forked[0][1] == here[0][1] and forked[0][1].title  # a Work, as parsed here
