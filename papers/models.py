@@ -431,8 +431,15 @@ class PaperQuerySet(models.QuerySet):
 
     def for_page_row(self):
         """The paper page's row alone (paper+journal+rating summary, one query): what a page
-        served from its cached fragments needs. ``page_prefetches()`` loads the rest."""
-        return self.select_related("journal", "rating_summary")
+        served from its cached fragments needs. ``page_prefetches()`` loads the rest.
+
+        ``lists_generation``: the shown run's ``page_generation`` (0 before the first run), a
+        subquery of the same query; part of the fragments' cache key with ``content_version``.
+        """
+        generation = newest_finished_runs().values("page_generation")[:1]
+        return self.select_related("journal", "rating_summary").annotate(
+            lists_generation=Coalesce(models.Subquery(generation), 0)
+        )
 
     def one_per_version_group(self):
         """Leave out the papers another version of the same work stands for in lists (a
@@ -1150,6 +1157,12 @@ class RecommendationRun(models.Model):
         related_name="+",
         help_text="the run pages read when this one started: its lists are compared with it",
     )
+    page_generation = models.PositiveIntegerField(
+        default=0,
+        help_text="part of every paper page's cache key while this run is shown: a run that "
+        "changes many lists, or whose lists were not compared, takes the shown run's plus one "
+        "(every page's fragments rendered anew) instead of bumping each paper's version",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -1185,15 +1198,16 @@ class RebuildChunk(models.Model):
         return f"Chunk {self.number} of recommendation run {self.run_id}"
 
 
+def newest_finished_runs():
+    """Finished runs, the shown one (the newest) first."""
+    finished = RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
+    return finished.order_by("-finished_at", "-id")
+
+
 class RelatedPaperQuerySet(models.QuerySet):
     def current(self):
         """Rows of the newest finished run (a subquery: reading a list stays one query)."""
-        newest = (
-            RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
-            .order_by("-finished_at", "-id")
-            .values("pk")[:1]
-        )
-        return self.filter(run=models.Subquery(newest))
+        return self.filter(run=models.Subquery(newest_finished_runs().values("pk")[:1]))
 
     def for_paper(self, paper_id):
         """The shown list of one paper: current run, no retracted paper, best first; never

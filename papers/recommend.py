@@ -35,6 +35,7 @@ from papers.models import (
     RecommendationRun,
     RelatedPaper,
     VectorSpace,
+    newest_finished_runs,
 )
 from papers.rows import insert_tuples
 from papers.similarity import ContentIndex, Document
@@ -112,8 +113,7 @@ def _grouped(pairs, convert=None):
 
 def current_run():
     """The newest finished run (its index not loaded), or None before the first."""
-    finished = RecommendationRun.objects.filter(status=RecommendationRun.Status.FINISHED)
-    return finished.select_related("space").order_by("-finished_at", "-id").first()
+    return newest_finished_runs().select_related("space").first()
 
 
 def rebuild_related(*, co_rated=None, progress=None):
@@ -395,6 +395,9 @@ def _write_rows(rows):
 
 # Papers whose content_version one UPDATE of a finishing rebuild bumps (ids as parameters).
 BUMP_BATCH = 5000
+# Above this many changed lists a finishing rebuild keys every page anew (``_finish``):
+# re-rendering the pages read in the next few minutes costs less than bumping each paper.
+BUMP_ALL_ABOVE = 20_000
 
 
 class _ChangedLists:
@@ -437,23 +440,29 @@ class _ChangedLists:
 
 def _finish(run, *, paper_count, row_count, previous, changed):
     """Mark the run finished (now pages read it), bump the papers whose lists ``changed``
-    since ``previous`` (every paper if another run finished meanwhile: the lists were not
-    compared with the ones pages show), and drop the rows of older runs."""
+    since ``previous`` (or the run's ``page_generation``, which keys every page anew, when
+    another run finished meanwhile or more than ``BUMP_ALL_ABOVE`` changed), and drop the
+    rows of older runs."""
     with transaction.atomic():
         shown = current_run()  # what pages read until this run is marked finished
+        # Every page's "Recommended" list now reads this run: the pages whose list differs
+        # from the one they showed are rendered again, the others keep their fragments.
+        # When the lists were not compared with the shown ones (another run finished
+        # meanwhile), or many changed (a first run changes them all), the run's generation
+        # goes up instead: one row, and every page's fragments are keyed anew (an UPDATE of
+        # a million papers' versions took 6 minutes).
+        generation = shown.page_generation if shown else 0
+        if (shown and shown.pk) != (previous and previous.pk) or len(changed) > BUMP_ALL_ABOVE:
+            generation, changed = generation + 1, []
         RecommendationRun.objects.filter(pk=run.pk).update(
             status=RecommendationRun.Status.FINISHED,
             finished_at=timezone.now(),
             paper_count=paper_count,
             row_count=row_count,
+            page_generation=generation,
         )
-        # Every page's "Recommended" list now reads this run: the pages whose list differs
-        # from the one they showed are rendered again, the others keep their fragments.
-        if (shown and shown.pk) != (previous and previous.pk):
-            Paper.objects.bump_version()
-        else:
-            for start in range(0, len(changed), BUMP_BATCH):
-                Paper.objects.filter(pk__in=changed[start : start + BUMP_BATCH]).bump_version()
+        for start in range(0, len(changed), BUMP_BATCH):
+            Paper.objects.filter(pk__in=changed[start : start + BUMP_BATCH]).bump_version()
     # A rebuild still running elsewhere is left alone unless it is a day old (dead).
     stale = timezone.now() - timedelta(days=1)
     older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)

@@ -15,7 +15,9 @@ a new version is a new key, and the old entry is never read again (it expires).
 Writes to other rows shown on the page bump it too: a user's shown name renamed or their
 account deleted (``accounts.profiles.bump_pages_showing``), a related paper's title,
 journal or year (``papers.curation.pages_listing``), a journal, author, keyword or funder
-renamed, a rebuild of the related lists (the papers whose list changed).
+renamed, a rebuild of the related lists (the papers whose list changed; or, when a rebuild
+changes many lists, the run's ``page_generation``, also in the key and read with the paper as
+``lists_generation``, so that every page is keyed anew without writing a million rows).
 ``FRAGMENT_SECONDS`` only bounds what bypasses the write paths (a shell or SQL edit).
 
 What a fragment must never hold: anything of one reader (their name, votes, claim, forms)
@@ -241,7 +243,8 @@ def _render(template, context):
 def _key(request, paper):
     site = f"{request.scheme}://{request.get_host()}"
     digest = hashlib.sha256(site.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"paper-fragments:{LAYOUT}:{paper.pk}:{paper.content_version}:{digest}"
+    version = f"{paper.content_version}.{paper.lists_generation}"
+    return f"paper-fragments:{LAYOUT}:{paper.pk}:{version}:{digest}"
 
 
 def _get(key):

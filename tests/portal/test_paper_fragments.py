@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts import claims, profiles
 from accounts.forms import FREQUENCY_FIELDS
 from accounts.models import Claim
-from papers import curation, merge
+from papers import curation, merge, recommend
 from papers.crossref import parse_work
 from papers.ingest import UPDATED, ImportReport, import_works, upsert_work
 from papers.models import Keyword, Paper, PaperKeyword
@@ -434,6 +434,46 @@ def test_a_second_rebuild_bumps_only_the_papers_whose_list_changed(dave, setting
     assert now[garden.pk] == versions[garden.pk] + 1
     assert "Tea parties on the lake" in page_as(dave, garden)
     assert "Sauropod neck muscles" in page_as(dave, dinosaur)
+
+
+def test_a_rebuild_changing_many_lists_keys_every_page_anew_without_writing_papers(
+    dave, monkeypatch
+):
+    garden = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    rebuild_related()
+    assert "Tea parties on the lake" not in page_as(dave, garden)  # its fragments are cached
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+    generation = recommend.current_run().page_generation
+    PaperFactory(title="Tea parties on the lake", abstract="Tea, cakes and hats.")
+    # Two of the three lists change: "many" for this test.
+    monkeypatch.setattr(recommend, "BUMP_ALL_ABOVE", 1)
+
+    rebuild_related()
+
+    assert recommend.current_run().page_generation == generation + 1
+    old = {pk: v for pk, v in Paper.objects.values_list("pk", "content_version") if pk in versions}
+    assert old == versions  # no paper row written
+    assert "Tea parties on the lake" in page_as(dave, garden)
+
+
+def test_a_rebuild_whose_lists_were_not_compared_with_the_shown_ones_keys_pages_anew(dave):
+    garden = PaperFactory(title="Tea parties in the garden", abstract="Tea, cakes and hats.")
+    PaperFactory(title="Tea parties by the river", abstract="Tea, cakes and boats.")
+    rebuild_related()
+    page_as(dave, garden)
+    late = recommend.start_rebuild()  # compared with the run shown now...
+    rebuild_related()  # ...which another run replaces before it finishes
+    generation = recommend.current_run().page_generation
+    versions = dict(Paper.objects.values_list("pk", "content_version"))
+
+    for chunk in late.chunks.all():
+        recommend.rank_chunk(late.pk, chunk.number)
+
+    assert recommend.current_run().pk == late.pk
+    assert recommend.current_run().page_generation == generation + 1
+    assert dict(Paper.objects.values_list("pk", "content_version")) == versions
+    assert "Tea parties by the river" in page_as(dave, garden)
 
 
 @pytest.mark.parametrize("n", [2, 6])
