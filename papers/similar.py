@@ -28,6 +28,7 @@ from papers import vectors
 from papers.filters import SimilarFilter
 from papers.models import Paper
 from papers.recommend import load_documents
+from papers.rows import ColumnIn
 from papers.similarity import ContentIndex, Document
 
 MAX_TEXT_CHARS = 20_000
@@ -209,5 +210,6 @@ def _allowed(filterset, paper_ids, exclude):
     paper_ids = [pk for pk in paper_ids if pk not in exclude]
     if not paper_ids:
         return []
-    passing = filterset.filter_queryset(Paper.objects.filter(pk__in=paper_ids))
+    # One array parameter, not one placeholder an id: the widest step asks about thousands.
+    passing = filterset.filter_queryset(Paper.objects.filter(ColumnIn("id", paper_ids)))
     return sorted(passing.filter(is_retracted=False).values_list("pk", flat=True))
