@@ -212,4 +212,4 @@ def _allowed(filterset, paper_ids, exclude):
         return []
     # One array parameter, not one placeholder an id: the widest step asks about thousands.
     passing = filterset.filter_queryset(Paper.objects.filter(ColumnIn("id", paper_ids)))
-    return sorted(passing.filter(is_retracted=False).values_list("pk", flat=True))
+    return sorted(passing.filter(is_retracted=False).order_by().values_list("pk", flat=True))
