@@ -44,12 +44,14 @@ def message_to(user, *, kinds, subject, template, context, html=True):
     ``accounts/emails/_footer``), the same unsubscribe link and the preferences link.
     ``kinds`` are the EmailKind values unsubscribing stops. Renders; sends nothing.
     """
-    context = {**context, **unsubscribe.footer_context(user.pk, kinds)}
+    # One token for the header and the footer: signed twice, a second apart, they differ.
+    url = unsubscribe.unsubscribe_url(user.pk, kinds)
+    context = {**context, **unsubscribe.footer_context(url, kinds)}
     message = EmailMultiAlternatives(
         subject=one_line(subject),
         body=render_to_string(f"{template}.txt", context),
         to=[user.email],
-        headers=unsubscribe.headers(user.pk, kinds),
+        headers=unsubscribe.headers(url),
     )
     if html:
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")

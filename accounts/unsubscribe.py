@@ -52,19 +52,21 @@ def kinds_label(kinds):
     return ", ".join(EmailKind(kind).label.lower() for kind in kinds)
 
 
-def headers(user_id, kinds):
-    """RFC 2369 / RFC 8058 headers: mail clients show an "Unsubscribe" button that POSTs
-    ``List-Unsubscribe=One-Click`` to the URL, no log-in and no page in between."""
+def headers(url):
+    """RFC 2369 / RFC 8058 headers for the unsubscribe ``url`` (``unsubscribe_url``): mail
+    clients show an "Unsubscribe" button that POSTs ``List-Unsubscribe=One-Click`` to it, no
+    log-in and no page in between."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user_id, kinds)}>",
+        "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
 
-def footer_context(user_id, kinds):
-    """What every email's footer shows: the visible unsubscribe link and the preferences."""
+def footer_context(url, kinds):
+    """What every email's footer shows: the visible unsubscribe ``url`` and the
+    preferences."""
     return {
-        "unsubscribe_url": unsubscribe_url(user_id, kinds),
+        "unsubscribe_url": url,
         "unsubscribe_what": kinds_label(kinds),
         "preferences_url": preferences_url(),
         "site_name": settings.SITE_NAME,

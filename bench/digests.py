@@ -166,7 +166,10 @@ def ceiling_context():
         "period": "weekly",
         "picks": picks,
         "site_url": settings.SITE_URL,
-        **unsubscribe.footer_context(1, [EmailKind.RECOMMENDATIONS]),
+        **unsubscribe.footer_context(
+            unsubscribe.unsubscribe_url(1, [EmailKind.RECOMMENDATIONS]),
+            [EmailKind.RECOMMENDATIONS],
+        ),
     }
 
 

@@ -2,6 +2,9 @@
 (RFC 8058) and a visible unsubscribe link for its kind, and respects the preference centre:
 "at once" sends it, a digest frequency or "off" does not."""
 
+import itertools
+
+import django.core.signing
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -38,6 +41,21 @@ def test_a_claim_decision(alice, paper, curator):
     claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
     claims.approve_claim(claim, by=curator, reason="ok")
     mail.outbox.clear()
+
+    send_claim_decision(claim.decisions.get().pk)
+
+    assert_can_unsubscribe(mail.outbox[0], alice, EmailKind.CLAIM_DECISIONS)
+
+
+def test_the_header_and_the_footer_hold_one_link_even_when_the_clock_ticks_between(
+    alice, paper, curator, monkeypatch
+):
+    # Seen in CI on a loaded machine: the link was signed twice, a second apart.
+    claim = claims.claim_authorship(user=alice, authorship=authorship_of(paper, 1))
+    claims.approve_claim(claim, by=curator, reason="ok")
+    mail.outbox.clear()
+    seconds = itertools.count(1_800_000_000)  # every reading of the clock a second later
+    monkeypatch.setattr(django.core.signing.time, "time", lambda: next(seconds))
 
     send_claim_decision(claim.decisions.get().pk)
 
