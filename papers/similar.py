@@ -193,16 +193,31 @@ def _ranked(model, space, sparse, dense, *, limit, filterset, papers, exclude=fr
 def _candidates(model, space, dense, limit, filterset, exclude):
     """Ids of the papers to score: the index's nearest (with the exact search of papers
     placed since it was built) that pass the filters, widened until enough do; without
-    topics (a small catalogue), every paper that passes them."""
+    topics (a small catalogue), every paper that passes them.
+
+    Each widening checks only the papers the last step did not, and skips the steps that
+    the share passing so far says cannot give enough (a narrow filter goes from 200 straight
+    to the widest step)."""
     if not model.has_topics:
         return _allowed(filterset, vectors.all_paper_ids(space), exclude)
-    for step in CANDIDATE_STEPS:
+    enough = limit * 2
+    checked, allowed = set(), []
+    step = CANDIDATE_STEPS[0]
+    while True:
         wanted = max(step, limit * 5)
         near = vectors.nearest(space, dense[0], wanted, exclude=exclude)
-        allowed = _allowed(filterset, near, exclude)
-        if len(allowed) >= limit * 2 or len(near) < wanted:
-            break
-    return allowed
+        unchecked = [pk for pk in near if pk not in checked]
+        checked.update(unchecked)
+        allowed += _allowed(filterset, unchecked, exclude)
+        if len(allowed) >= enough or len(near) < wanted or step == CANDIDATE_STEPS[-1]:
+            return sorted(allowed)
+        step = _next_step(step, passing=len(allowed) / len(checked), enough=enough)
+
+
+def _next_step(step, *, passing, enough):
+    """The smallest wider step at which the share ``passing`` would give ``enough``."""
+    wider = [s for s in CANDIDATE_STEPS if s > step]
+    return next((s for s in wider if s * passing >= enough), wider[-1])
 
 
 def _allowed(filterset, paper_ids, exclude):

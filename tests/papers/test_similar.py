@@ -89,6 +89,35 @@ def test_filters_of_the_papers_list_apply(catalogue):
     assert none == []
 
 
+def test_a_narrow_filter_widens_the_candidates_to_what_checking_every_paper_finds(
+    catalogue, monkeypatch
+):
+    paper = with_abstracts(1)[0]
+    category = (
+        PaperCategory.objects.values("category__slug")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=15)
+        .order_by("n")
+        .values_list("category__slug", flat=True)[0]
+    )
+    filters = {"category": category}
+    monkeypatch.setattr(similar, "CANDIDATE_STEPS", (20, 100, 2000))
+    widened = similar.similar_to_text(paper.abstract, limit=5, filters=filters)
+    monkeypatch.setattr(similar, "CANDIDATE_STEPS", (2000,))
+    every_paper = similar.similar_to_text(paper.abstract, limit=5, filters=filters)
+
+    assert len(every_paper) == 5
+    assert [r.paper for r in widened] == [r.paper for r in every_paper]
+
+
+@pytest.mark.parametrize(
+    ("step", "passing", "expected"),
+    [(200, 0.5, 1000), (200, 0.01, 5000), (200, 0.0, 5000), (200, 0.2, 1000), (1000, 0.9, 5000)],
+)
+def test_a_widening_skips_the_steps_the_share_passing_cannot_fill(step, passing, expected):
+    assert similar._next_step(step, passing=passing, enough=40) == expected
+
+
 def test_filters_not_understood_are_an_error(catalogue):
     with pytest.raises(similar.InvalidFilters) as refused:
         similar.similar_to_text("graph neural networks", filters={"year_min": "soon"})
