@@ -698,10 +698,10 @@ def place_paper(paper_id):
     co_rated = {paper_id: _co_ratings_of(paper_id)} if _co_ratings_of else {}
     citations = {paper_id: cocitation.neighbours_of(paper_id)}
     lists = _ListMaker(co_rated=co_rated, index=index, paper_ids=[paper_id], citations=citations)
-    joins = [(other, score) for other, score in candidates if score >= lists.min_score]
-    gone = _no_longer_close(index, paper_id, owners - {o for o, _ in joins}, lists.min_score)
+    joins = _joins(candidates, citations[paper_id], lists.min_score)
+    gone = _no_longer_close(index, paper_id, owners - joins.keys(), lists.min_score)
     with transaction.atomic():
-        touched = sorted({paper_id, *(other for other, _score in joins), *gone})
+        touched = sorted({paper_id, *joins, *gone})
         list(Paper.objects.select_for_update().filter(pk__in=touched).values_list("pk"))
         RelatedPaper.objects.filter(run=run, paper_id=paper_id).delete()
         RelatedPaper.objects.bulk_create(lists.rows_for(paper_id, candidates, run=run))
@@ -731,6 +731,19 @@ def _placed_index(space, paper_id, *, also=()):
     else:  # a small catalogue (no topics learnt): every paper, by words
         near = vectors.all_paper_ids(space)
     return vectors.local_index(model, space, {paper_id, *near, *also})
+
+
+def _joins(candidates, citation_links, min_score):
+    """{other id: [score, reason, detail]} of the lists a placed paper may enter: its close
+    content neighbours and its citation neighbours (both relations are symmetric), scored
+    as a rebuild scores them (``add_citations``)."""
+    joins = {
+        other: [score, RelatedPaper.Reason.CONTENT, ""]
+        for other, score in candidates
+        if score >= min_score
+    }
+    add_citations(joins, citation_links)
+    return joins
 
 
 def _no_longer_close(index, paper_id, owners, min_score):
@@ -771,26 +784,26 @@ def register_co_ratings(function):
 
 
 def _insert_into_lists(run, paper_id, joins, lists):
-    """Put the paper into each neighbour's list where it beats that list's last entry
-    (or the list has room); a cold-start fill entry always gives way. Returns lists changed."""
+    """Put the paper into each list of ``joins`` ({other id: [score, reason, detail]})
+    where it beats that list's last entry (or the list has room); a cold-start fill entry
+    always gives way. Returns the number of lists changed."""
     current = {}
-    rows = RelatedPaper.objects.filter(run=run, paper_id__in=[other for other, _ in joins])
+    rows = RelatedPaper.objects.filter(run=run, paper_id__in=list(joins))
     for row in rows.exclude(related_id=paper_id):
         current.setdefault(row.paper_id, []).append(row)
     changed = []
-    for other, score in joins:
+    for other, (score, reason, detail) in sorted(joins.items()):
         entries = sorted(current.get(other, []), key=lambda row: row.rank)
         real = [row for row in entries if row.reason not in FILL_REASONS]
         if len(real) >= lists.shown and score <= real[-1].score:
             continue
-        terms = lists._terms(other, paper_id, RelatedPaper.Reason.CONTENT)
         new = RelatedPaper(
             run=run,
             paper_id=other,
             related_id=paper_id,
             score=score,
-            reason=RelatedPaper.Reason.CONTENT,
-            detail=terms[:300],
+            reason=reason,
+            detail=(detail or lists._terms(other, paper_id, reason))[:300],
             rank=0,
         )
         ordered = sorted(real + [new], key=lambda row: -row.score)

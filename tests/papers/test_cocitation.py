@@ -82,3 +82,24 @@ def test_a_placed_paper_gets_its_citation_neighbours():
     rows = related_papers(new.pk)
     cited_alike = {r.related_id for r in rows if r.reason == RelatedPaper.Reason.CITATIONS}
     assert {papers["a"].pk, papers["b"].pk} <= cited_alike
+
+
+@pytest.mark.django_db
+def test_a_placed_paper_enters_its_citation_neighbours_lists_with_the_reason():
+    papers = build("abcdxyz")
+    rebuild_related()
+    new = PaperFactory(title="Something else entirely")
+    cite(new, papers["x"], papers["y"], papers["z"])
+
+    place_paper(new.pk)
+
+    for name in "ab":
+        rows = {row.related_id: row for row in related_papers(papers[name].pk)}
+        assert new.pk in rows, name
+        assert rows[new.pk].reason == RelatedPaper.Reason.CITATIONS
+        assert rows[new.pk].detail == "both cite 3 papers"
+        assert [row.rank for row in rows.values()] == list(range(1, len(rows) + 1))
+    # Y is cited by the new paper, which makes it no citation neighbour (nothing else cites
+    # both): if Y's list shows the new paper, it is for their words.
+    reasons = {row.reason for row in related_papers(papers["y"].pk) if row.related_id == new.pk}
+    assert RelatedPaper.Reason.CITATIONS not in reasons
