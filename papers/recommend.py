@@ -167,6 +167,7 @@ def start_rebuild():
     nearest-neighbour index built, and the papers cut into RebuildChunk rows of
     ``settings.RELATED_REBUILD_CHUNK`` papers. The run names the space from the start, so a
     finishing rebuild never deletes the space of one still running."""
+    fail_abandoned_runs()
     run = RecommendationRun.objects.create(compared_with=current_run())
     try:
         ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
@@ -192,6 +193,23 @@ def start_rebuild():
         raise
     run.refresh_from_db()
     return run
+
+
+def fail_abandoned_runs():
+    """Fail the runs still "running" ``RELATED_RUN_ABANDONED_AFTER_HOURS`` after they
+    started: their chunk tasks were lost (a worker killed, a broker restarted), and their
+    vectors, kept while a run may still finish, are dropped. A chunk task delivered later
+    finds its run failed and does nothing. Returns the number failed."""
+    hours = settings.RELATED_RUN_ABANDONED_AFTER_HOURS
+    stale = RecommendationRun.objects.filter(
+        status=RecommendationRun.Status.RUNNING,
+        started_at__lt=timezone.now() - timedelta(hours=hours),
+    )
+    run_ids = list(stale.values_list("pk", flat=True))
+    for run_id in run_ids:
+        logger.warning("Rebuild run %s still running after %s h: marked failed", run_id, hours)
+        _fail(run_id, RuntimeError(f"abandoned: still running {hours} h after it started"))
+    return len(run_ids)
 
 
 def _fit_space(ids):
@@ -463,10 +481,10 @@ def _finish(run, *, paper_count, row_count, previous, changed):
         )
         for start in range(0, len(changed), BUMP_BATCH):
             Paper.objects.filter(pk__in=changed[start : start + BUMP_BATCH]).bump_version()
-    # A rebuild still running elsewhere is left alone unless it is a day old (dead).
-    stale = timezone.now() - timedelta(days=1)
+    # Older runs go, but a rebuild still running elsewhere is left alone (one that lost its
+    # chunk tasks was failed when a later rebuild started: fail_abandoned_runs).
     older = RecommendationRun.objects.filter(started_at__lt=run.started_at).exclude(pk=run.pk)
-    older.exclude(status=RecommendationRun.Status.RUNNING, started_at__gte=stale).delete()
+    older.exclude(status=RecommendationRun.Status.RUNNING).delete()
     vectors.delete_unused_spaces()
 
 

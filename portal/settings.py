@@ -498,6 +498,9 @@ RELATED_RECENT_YEARS = env.int("RELATED_RECENT_YEARS", default=5)
 # Papers whose lists one task of a rebuild computes (papers.recommend.rebuild_in_parallel):
 # more chunks spread a rebuild over more workers; each holds its chunk's candidates.
 RELATED_REBUILD_CHUNK = env.int("RELATED_REBUILD_CHUNK", default=20000)
+# A rebuild still "running" this many hours after it started lost its chunk tasks (a worker
+# killed, a broker restarted): the next rebuild marks it failed and drops its vectors.
+RELATED_RUN_ABANDONED_AFTER_HOURS = env.int("RELATED_RUN_ABANDONED_AFTER_HOURS", default=12)
 # Papers a rebuild learns its vocabulary and topics from (an evenly spread sample beyond).
 RELATED_FIT_SAMPLE = env.int("RELATED_FIT_SAMPLE", default=200000)
 PERSONAL_PICKS_KEPT = env.int("PERSONAL_PICKS_KEPT", default=20)

@@ -3,7 +3,10 @@ nearest-neighbour index and are scored exactly, any number of chunks gives the s
 a chunk run twice is written once, and the last chunk finishes the run. On the real arXiv
 listings of tests/fixtures/arxiv (598 papers: enough for topics, so the index is used)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from papers.models import PaperVector, RebuildChunk, RecommendationRun, RelatedPaper
 from papers.recommend import (
@@ -15,6 +18,7 @@ from papers.recommend import (
     start_rebuild,
 )
 from papers.similarity import ContentIndex
+from tests.factories import PaperFactory
 from tests.papers.test_similarity import listings
 from tests.papers.test_vectors import import_sample
 
@@ -121,3 +125,45 @@ def same_primary(lists, primary):
     content = RelatedPaper.Reason.CONTENT
     pairs = [(p, o) for p, entries in lists.items() for o, reason in entries if reason == content]
     return sum(primary[p] == primary[o] for p, o in pairs) / len(pairs)
+
+
+def test_a_run_whose_chunks_were_lost_is_failed_by_a_later_rebuild_and_its_vectors_dropped(
+    settings,
+):
+    for n in range(6):
+        PaperFactory(title=f"Graph networks for molecules, part {n}")
+    settings.RELATED_REBUILD_CHUNK = 2
+    lost = start_rebuild()  # prepared, its chunk tasks never delivered
+    recent = start_rebuild()
+    hours = settings.RELATED_RUN_ABANDONED_AFTER_HOURS
+    long_ago = timezone.now() - timedelta(hours=hours, minutes=1)
+    RecommendationRun.objects.filter(pk=lost.pk).update(started_at=long_ago)
+    assert PaperVector.objects.filter(space=lost.space).count() == 6
+
+    done = rebuild_related()
+
+    assert not RecommendationRun.objects.filter(pk=lost.pk).exists()  # failed, then dropped
+    assert not PaperVector.objects.filter(space_id=lost.space_id).exists()
+    recent.refresh_from_db()
+    assert recent.status == RecommendationRun.Status.RUNNING  # it may still finish
+    assert PaperVector.objects.filter(space=recent.space).count() == 6
+    assert current_run() == done
+    # A chunk task of the lost run delivered late writes nothing.
+    assert rank_chunk(lost.pk, 0) is False
+    assert not RelatedPaper.objects.filter(run_id=lost.pk).exists()
+
+
+def test_an_abandoned_run_is_marked_failed_with_the_reason(settings):
+    PaperFactory(title="Graph networks for molecules")
+    PaperFactory(title="Graph networks for proteins")
+    run = start_rebuild()
+    hours = settings.RELATED_RUN_ABANDONED_AFTER_HOURS
+    RecommendationRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - timedelta(hours=hours, minutes=1)
+    )
+    fresh = start_rebuild()
+
+    run.refresh_from_db()
+    assert run.status == RecommendationRun.Status.FAILED
+    assert f"abandoned: still running {hours} h after it started" in run.error
+    assert RecommendationRun.objects.get(pk=fresh.pk).status == RecommendationRun.Status.RUNNING
