@@ -269,6 +269,75 @@ def svm_lists(documents, author_names, queries):
     return lists
 
 
+def read_embeddings(directory, pk_by_doi, ids):
+    """The rows of ``bench/embed_corpus.py``'s vectors in ``directory`` in the order of
+    ``ids`` (paper pks), matched by the arXiv DOI."""
+    directory = Path(directory)
+    arxiv_ids = json.loads((directory / "ids.json").read_text())
+    vectors = np.vstack([np.load(path) for path in sorted(directory.glob("part-*.npy"))])
+    if len(vectors) != len(arxiv_ids):
+        sys.exit(f"{directory}: {len(vectors):,} of {len(arxiv_ids):,} papers encoded")
+    row_of = {}
+    for row, arxiv_id in enumerate(arxiv_ids):
+        pk = pk_by_doi.get(f"10.48550/arxiv.{arxiv_id}".lower())
+        if pk is not None:
+            row_of[pk] = row
+    return vectors[[row_of[pk] for pk in ids]]
+
+
+def embedding_neighbours(matrix, queries, row_of, ids, k):
+    """{query: [(other, cosine), ...]} of the k nearest embeddings, exact, never itself."""
+    found = {}
+    for start in range(0, len(queries), 500):
+        chunk = queries[start : start + 500]
+        scores = matrix[[row_of[q] for q in chunk]] @ matrix.T
+        for i, q in enumerate(chunk):
+            scores[i, row_of[q]] = -np.inf
+            best = np.argpartition(-scores[i], k)[:k]
+            best = best[np.argsort(-scores[i, best])]
+            found[q] = [(ids[b], float(scores[i, b])) for b in best]
+    return found
+
+
+def blended_lists(index, matrix, queries, row_of, nearest, weight, k=40):
+    """(1 - weight) x ours + weight x embedding cosine, over the union of both methods'
+    k best candidates of each query (ours scored exactly for the embedding's too), or over
+    ours' alone when ``nearest`` is None."""
+    lists = {}
+    for q in queries:
+        ours = dict(index.neighbours_of(q, k=k))
+        candidates = set(ours) | {other for other, _ in (nearest or {}).get(q, ())}
+        ours.update(index.scores_of(q, [o for o in candidates if o not in ours]))
+        query = matrix[row_of[q]]
+        score = {
+            o: (1 - weight) * ours.get(o, 0.0) + weight * float(matrix[row_of[o]] @ query)
+            for o in candidates
+        }
+        lists[q] = sorted(candidates, key=lambda o: (-score[o], o))[:10]
+    return lists
+
+
+def embedding_rows(args, index, ids, queries, pk_by_doi):
+    """The sentence-embedding methods' lists: the embedding alone and blends with ours."""
+    started = time.perf_counter()
+    matrix = read_embeddings(args.embeddings, pk_by_doi, ids)
+    row_of = {pk: row for row, pk in enumerate(ids)}
+    nearest = embedding_neighbours(matrix, queries, row_of, ids, 40)
+    lists = {
+        "sentence embedding alone (all-MiniLM-L6-v2)": {
+            q: [o for o, _ in nearest[q][:10]] for q in queries
+        }
+    }
+    for weight in args.blend:
+        name = f"blend {1 - weight:.2f} x ours + {weight:.2f} x embedding"
+        lists[name] = blended_lists(index, matrix, queries, row_of, nearest, weight)
+        lists[f"  same weights, ours' 40 candidates only ({weight:.2f})"] = blended_lists(
+            index, matrix, queries, row_of, None, weight
+        )
+    print(f"embeddings: read and ranked in {time.perf_counter() - started:.0f} s")
+    return lists
+
+
 def quality(args):
     from papers.models import Authorship, Paper
     from papers.recommend import load_documents
@@ -282,9 +351,10 @@ def quality(args):
     print(f"\n{len(documents):,} documents read in {time.perf_counter() - started:.0f} s")
     assert not any(d.categories for d in documents)  # the recommender must not see them
     papers = Paper.objects.values_list("pk", "doi", "published_year", "published_month")
-    categories, published = {}, {}
+    categories, published, pk_by_doi = {}, {}, {}
     for pk, doi, year, month in papers:
         categories[pk] = corpus_categories[doi]
+        pk_by_doi[doi] = pk
         published[pk] = (year or 0, month or 0)
     author_names = {d.paper_id: [] for d in documents}
     for paper_id, name in Authorship.objects.order_by("paper_id", "position").values_list(
@@ -318,6 +388,8 @@ def quality(args):
         documents, queries, sublinear_tf=True, min_df=2, max_df=0.5
     )
     print(f"plain TF-IDF: {time.perf_counter() - started:.0f} s")
+    if args.embeddings:
+        lists.update(embedding_rows(args, index, ids, queries, pk_by_doi))
     rows = table(lists, queries, categories)
     print_table(rows, f"Quality over {len(queries):,} query papers (seed {SEED}):")
     print_table(
@@ -485,6 +557,13 @@ def main():
     parser.add_argument("--svm-sample", type=int, default=200, help="of them, for the SVMs")
     parser.add_argument(
         "--sizes", nargs="*", default=["10000", "all", "100000"], help='papers ("all": the corpus)'
+    )
+    parser.add_argument(
+        "--embeddings",
+        help="a folder of bench/embed_corpus.py: adds the sentence embedding and blends",
+    )
+    parser.add_argument(
+        "--blend", type=float, nargs="*", default=[0.3, 0.4, 0.5], help="embedding weights"
     )
     parser.add_argument("--speed-only", action="store_true", help="no quality table")
     parser.add_argument("--skip-related", action="store_true", help="do not time rebuild_related")
