@@ -175,6 +175,7 @@ def start_rebuild():
             return run
         space = _fit_space(ids)
         RecommendationRun.objects.filter(pk=run.pk).update(space=space, paper_count=len(ids))
+        vectors.refresh_statistics()
         vectors.build_index(space)
         ids = sorted(vectors.all_paper_ids(space))
         size = settings.RELATED_REBUILD_CHUNK
