@@ -102,3 +102,12 @@ class ColumnIn(Expression):
         if connection.vendor == "postgresql":
             return f"{name} = ANY(%s)", [self.values]
         return f"{name} IN ({', '.join(['%s'] * len(self.values))})", self.values
+
+
+def analyze(model):
+    """Have the database's planner count a table's rows again (ANALYZE). Where a bulk write
+    adds or deletes a whole run's or space's rows, the planner otherwise keeps taking the
+    new run or space for a rare value until autovacuum comes by, and reads "this paper's
+    rows of run N" by filtering every row of run N (seconds a query at 1M papers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -32,11 +32,11 @@ import scipy.sparse as sp
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from papers.models import PaperVector, VectorIndex, VectorSpace
-from papers.rows import ColumnIn, insert_tuples
+from papers.rows import ColumnIn, analyze, insert_tuples
 from papers.similarity import ContentIndex, IndexFormatError
 
 logger = logging.getLogger(__name__)
@@ -265,8 +265,7 @@ def refresh_statistics():
     and meanwhile it takes the new space for a rare one: at 1,000,000 papers, reading a
     rebuild chunk's candidates by (space, paper ids) then filtered the whole space through
     the space_id index, 10-15 s a query instead of milliseconds."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(PaperVector._meta.db_table)}")
+    analyze(PaperVector)
 
 
 def build_index(space):
