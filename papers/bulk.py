@@ -372,7 +372,7 @@ def _store(pairs, *, source):
     _write_fundings(*funding_rows)
     _write_links(stale_links, new_links)
     _write_notices(plans, current)
-    _write_references(plans, stored_cited)
+    lost_citers = _write_references(plans, stored_cited)
     # Entries stored earlier that cite the batch's new papers (or newly known OpenAlex ids).
     references.link_arrivals([p.paper for p in changed if p.created or "openalex_id" in p.changed])
     # The versions the records name, and the links waiting for the batch's new papers.
@@ -393,7 +393,7 @@ def _store(pairs, *, source):
     if listed:
         # Other papers' "Recommended" lists show these papers' titles, journals and years.
         curation.bump_version_on_commit(curation.pages_listing(listed))
-    placed = []
+    placed = set(lost_citers)
     for plan in changed:
         if plan.paper.is_retracted and not plan.was_retracted and not plan.created:
             # Readers who rated it are told (reviews), once the import is committed.
@@ -403,7 +403,7 @@ def _store(pairs, *, source):
         if plan.created or {curation.lock_name(n) for n in plan.changed} & (
             curation.RECOMMENDER_FIELDS
         ):
-            placed.append(plan.paper.pk)
+            placed.add(plan.paper.pk)
     curation.place_batch_in_recommendations_on_commit(placed)
     return [(p.where, CREATED if p.created else UPDATED if p.changed else UNCHANGED) for p in plans]
 
@@ -1162,21 +1162,25 @@ def _plan_references(plans, *, source):
 def _write_references(plans, stored_cited):
     """Replace the reference lists of the plans that have a new one: one DELETE, the cited
     papers found (two queries), one INSERT; the papers that gain or lose a citing paper
-    (their "Cited by" blocks) are bumped once the transaction commits."""
+    (their "Cited by" blocks) are bumped once the transaction commits. Returns the papers
+    that lost a citing paper (``curation.lost_citers``), to be placed again."""
     new = [p for p in plans if p.references is not None]
     if not new:
-        return
+        return set()
     if stored_cited:
         Reference.objects.filter(citing_id__in=list(stored_cited)).delete()
     found = references.resolve([key for plan in new for key in plan.references])
-    rows, bumped = [], set()
+    rows, bumped, lost = [], set(), set()
     for plan in new:
         plan_rows = references.rows_for(plan.paper.pk, plan.references, found)
         rows += plan_rows
         cited_now = {row.cited_id for row in plan_rows if row.cited_id}
-        bumped |= cited_now ^ stored_cited.get(plan.paper.pk, set())
+        cited_before = stored_cited.get(plan.paper.pk, set())
+        bumped |= cited_now ^ cited_before
+        lost |= curation.lost_citers(cited_before, cited_now)
     insert_references(rows)
     curation.bump_version_on_commit(bumped)
+    return lost
 
 
 def insert_references(rows):

@@ -101,8 +101,9 @@ def catalogue_neighbours(only=None):
 
 
 def neighbours_of(paper_id, *, per_paper=PER_PAPER):
-    """{other id: CitationLink} of one paper, read from the database for placement: four
-    grouped queries, whatever the catalogue's size (no matrix)."""
+    """{other id: CitationLink} of one paper, best first, read from the database for
+    placement: four grouped queries, whatever the catalogue's size (no matrix).
+    ``per_paper`` best kept; None keeps every paper it has a link with."""
     references = Reference.objects.filter(citing_id=paper_id, cited__isnull=False)
     citers = Reference.objects.filter(cited_id=paper_id)
     cited_ids = references.values("cited_id")

@@ -58,6 +58,8 @@ RECOMMENDER_FIELDS = {
     "categories",
     "journal",
     "is_retracted",
+    # Its citation neighbours (shared references) come from its reference list.
+    "references",
 }
 # What an entry of another paper's "Recommended" list shows of a paper (lock names):
 # a change to one is on the pages that list the paper (``pages_listing``) at once.
@@ -201,6 +203,14 @@ def place_batch_in_recommendations_on_commit(paper_ids):
     """Once the transaction commits, (re)place these papers: one task for them all."""
     if paper_ids:
         place_related_papers.delay_on_commit(sorted(paper_ids))
+
+
+def lost_citers(cited_before, cited_now):
+    """The papers a changed reference list no longer cites: they lost a citing paper, so
+    their co-citations with the papers it still cites may be gone, and placing them again
+    takes them out of the lists that showed them only for those (``recommend.place_paper``).
+    The papers it newly cites gain links, which the next rebuild counts."""
+    return set(cited_before) - set(cited_now)
 
 
 # --- keyword and category links ---

@@ -374,7 +374,7 @@ def _sync_notices(paper, work):
 def _sync_references(paper, work, *, source):
     """Replace the paper's reference list with the record's when it gives one
     (``references.wanted_list``); returns True if it changed. Bumps the papers that gain or
-    lose this paper as a citing paper."""
+    lose this paper as a citing paper, and places those that lose it again."""
     stored_rows = list(
         paper.references.order_by("position").values("cited_id", *references.ENTRY_COLUMNS)
     )
@@ -388,6 +388,7 @@ def _sync_references(paper, work, *, source):
     bulk.insert_references(rows)
     cited_now = {row.cited_id for row in rows if row.cited_id}
     curation.bump_version_on_commit(cited_before ^ cited_now)
+    curation.place_batch_in_recommendations_on_commit(curation.lost_citers(cited_before, cited_now))
     return True
 
 

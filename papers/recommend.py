@@ -710,19 +710,21 @@ def place_paper(paper_id):
             bump_version_on_commit(listing.values_list("paper_id", flat=True))
             listing.delete()
         return 0
-    # The lists showing it for its content: those it no longer fits leave it below.
+    # The lists showing it for its content or its citation links: those it no longer fits
+    # (content changed, references gone) leave it below.
     owners = set(
         RelatedPaper.objects.filter(
-            run=run, related_id=paper_id, reason=RelatedPaper.Reason.CONTENT
+            run=run, related_id=paper_id, reason__in=LEAVING_REASONS
         ).values_list("paper_id", flat=True)
     )
     index = _placed_index(run.space, paper_id, also=owners)
     candidates = index.neighbours_of(paper_id, k=CANDIDATES) if index else []
     co_rated = {paper_id: _co_ratings_of(paper_id)} if _co_ratings_of else {}
-    citations = {paper_id: cocitation.neighbours_of(paper_id)}
+    links = cocitation.neighbours_of(paper_id, per_paper=None)
+    citations = {paper_id: dict(list(links.items())[: cocitation.PER_PAPER])}
     lists = _ListMaker(co_rated=co_rated, index=index, paper_ids=[paper_id], citations=citations)
     joins = _joins(candidates, citations[paper_id], lists.min_score)
-    gone = _no_longer_close(index, paper_id, owners - joins.keys(), lists.min_score)
+    gone = _no_longer_close(index, paper_id, owners - joins.keys() - links.keys(), lists.min_score)
     with transaction.atomic():
         touched = sorted({paper_id, *joins, *gone})
         list(Paper.objects.select_for_update().filter(pk__in=touched).values_list("pk"))
@@ -770,8 +772,9 @@ def _joins(candidates, citation_links, min_score):
 
 
 def _no_longer_close(index, paper_id, owners, min_score):
-    """Of the papers whose lists show ``paper_id`` for its content, those it is no longer
-    close to (its content changed): their exact score is now below ``min_score``."""
+    """Of the papers whose lists show ``paper_id`` and that it has no citation link with
+    any more, those it is no longer close to in content either (its content or its
+    references changed): their exact content score is now below ``min_score``."""
     if not owners:
         return set()
     if index is None:
@@ -843,6 +846,9 @@ def _insert_into_lists(run, paper_id, joins, lists):
 
 
 FILL_REASONS = {RelatedPaper.Reason.CATEGORY_BEST, RelatedPaper.Reason.CATALOGUE_BEST}
+# The entries that placing their paper again re-checks (the others, shared authors and
+# co-ratings, change with the authors and ratings, which rebuild them).
+LEAVING_REASONS = {RelatedPaper.Reason.CONTENT, RelatedPaper.Reason.CITATIONS}
 
 
 def related_papers(paper_id):

@@ -4,8 +4,8 @@ cite the same papers, and papers cited together, are listed with the reason."""
 import pytest
 
 from papers import cocitation
-from papers.models import Reference, RelatedPaper
-from papers.recommend import place_paper, rebuild_related, related_papers
+from papers.models import Paper, Reference, RelatedPaper
+from papers.recommend import FILL_REASONS, place_paper, rebuild_related, related_papers
 from tests.factories import PaperFactory
 
 # A and B cite X, Y and Z; C cites X; D cites A and B (so A and B are also cited together).
@@ -103,3 +103,47 @@ def test_a_placed_paper_enters_its_citation_neighbours_lists_with_the_reason():
     # both): if Y's list shows the new paper, it is for their words.
     reasons = {row.reason for row in related_papers(papers["y"].pk) if row.related_id == new.pk}
     assert RelatedPaper.Reason.CITATIONS not in reasons
+
+
+@pytest.mark.django_db
+def test_a_paper_whose_citation_links_are_gone_leaves_the_lists_showing_it_for_them():
+    papers = build("abcdxyz")
+    for name, title in zip("abcdxyz", UNRELATED, strict=True):  # no shared word
+        Paper.objects.filter(pk=papers[name].pk).update(title=title)
+    rebuild_related()
+    shown = {row.related_id: row for row in related_papers(papers["a"].pk)}
+    assert shown[papers["b"].pk].reason == RelatedPaper.Reason.CITATIONS
+    # B's references go, and so does the one paper citing A and B together: no link is left.
+    Reference.objects.filter(citing=papers["b"]).delete()
+    Reference.objects.filter(citing=papers["d"], cited=papers["b"]).delete()
+
+    place_paper(papers["b"].pk)
+
+    rows = related_papers(papers["a"].pk)
+    assert papers["b"].pk not in {r.related_id for r in rows if r.reason not in FILL_REASONS}
+    assert [row.rank for row in rows] == list(range(1, len(rows) + 1))
+
+
+UNRELATED = [
+    "Volcanic ash dispersion",
+    "Medieval manuscript bindings",
+    "Sourdough fermentation kinetics",
+    "Glacier calving fronts",
+    "Bee colony foraging",
+    "Tidal turbine wakes",
+    "Opera libretto translation",
+]
+
+
+@pytest.mark.django_db
+def test_a_paper_keeps_its_place_while_any_citation_link_is_left():
+    papers = build("abcdxyz")
+    rebuild_related()
+    # B no longer cites X, Y and Z, but D still cites A and B together.
+    Reference.objects.filter(citing=papers["b"]).delete()
+
+    place_paper(papers["b"].pk)
+
+    row = next(row for row in related_papers(papers["a"].pk) if row.related_id == papers["b"].pk)
+    assert row.reason == RelatedPaper.Reason.CITATIONS
+    assert row.detail == "cited together by 1 paper"

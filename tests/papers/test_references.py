@@ -18,7 +18,9 @@ from django.urls import reverse
 
 from papers import crossref, openalex, references
 from papers.ingest import ImportReport, import_records, import_works, read_records, upsert_work
-from papers.models import Paper, Reference
+from papers.models import Paper, Reference, RelatedPaper
+from papers.recommend import rebuild_related, related_papers
+from portal.celery import app as celery_app
 from tests.factories import PaperFactory
 from tests.records import crossref_record
 
@@ -220,6 +222,42 @@ def test_a_re_import_replaces_the_list_and_the_cited_paper_loses_its_citing_pape
     assert cited_dois(NOISE) == []
     assert not references.citing_papers(paper(EARLY_WARNING).pk).exists()
     assert version(EARLY_WARNING) > before
+
+
+@pytest.fixture
+def tasks_run_in_process():
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@PATHS
+def test_a_re_import_dropping_a_reference_places_the_paper_it_no_longer_cites(
+    store, tasks_run_in_process
+):
+    # Long transients cites Noise and Early warning: the two are cited together, and Early
+    # warning's list shows Noise for it.
+    store(*(chain_work(doi) for doi in (EARLY_WARNING, NOISE, LONG_TRANSIENTS)))
+    rebuild_related()
+    early, noise = paper(EARLY_WARNING), paper(NOISE)
+    shown = {row.related_id: row for row in related_papers(early.pk)}
+    assert shown[noise.pk].reason == RelatedPaper.Reason.CITATIONS
+    assert shown[noise.pk].detail == "cited together by 1 paper"
+
+    long_transients = chain_work(LONG_TRANSIENTS)
+    shorter = dataclasses.replace(
+        long_transients,
+        references=tuple(e for e in long_transients.references if e.doi != NOISE),
+    )
+    store(shorter)
+
+    # Noise lost its citing paper and was placed again (after the commit): no citation
+    # link is left between the two, so it is not listed for one.
+    rows = related_papers(early.pk)
+    assert all(
+        row.reason != RelatedPaper.Reason.CITATIONS for row in rows if row.related_id == noise.pk
+    )
 
 
 @PATHS
