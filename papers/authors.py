@@ -37,6 +37,7 @@ transaction-level advisory lock on each of its names, so that two imports runnin
 never both create the same person (``lock_names``).
 """
 
+import functools
 import itertools
 import zlib
 from collections import Counter, defaultdict
@@ -72,8 +73,23 @@ def is_matchable(contributor):
     """Only people with a full given name (not initials) and a family name are matched."""
     if contributor.is_organization or contributor.orcid:
         return False
-    given = name_key(contributor.given)
-    return bool(name_key(contributor.family)) and any(len(part) > 1 for part in given.split())
+    return _person(contributor.given, contributor.family)[1]
+
+
+def contributor_key(contributor):
+    """``name_key`` of the contributor's display name."""
+    if contributor.is_organization:
+        return name_key(contributor.name or "")
+    return _person(contributor.given, contributor.family)[0]
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _person(given, family):
+    """(name key, whether matchable) of a person's names. Cached: a batch asks several times
+    for each of its thousands of contributors, and a corpus meets the same names again."""
+    display = " ".join(part for part in (given, family) if part)  # Contributor.display_name
+    full_given = any(len(part) > 1 for part in name_key(given).split())
+    return name_key(display), bool(name_key(family)) and full_given
 
 
 def affiliation_words(text):
@@ -154,22 +170,23 @@ class _WorkNames:
     """A record's authors' name keys (counted) and the DOIs it cites, computed once per
     record: a paper with hundreds of authors asked for each of them would be quadratic."""
 
-    __slots__ = ("work", "keys", "counts", "cited")
+    __slots__ = ("work", "keys", "counts", "names", "cited")
 
     def __init__(self, work):
         self.work = work
-        self.keys = {id(c): name_key(c.display_name) for c in work.authors}
+        self.keys = {id(c): contributor_key(c) for c in work.authors}
         self.counts = Counter(self.keys.values())
+        self.names = frozenset(key for key in self.counts if key)
         self.cited = _cited_dois(work)
 
     def key(self, contributor):
         found = self.keys.get(id(contributor))
-        return name_key(contributor.display_name) if found is None else found
+        return contributor_key(contributor) if found is None else found
 
     def co_authors(self, own):
         """The names of the others on the record: a namesake of ``own`` counts only when
         there are two of that name."""
-        return {key for key, n in self.counts.items() if key and (key != own or n > 1)}
+        return self.names if self.counts[own] > 1 else self.names - {own}
 
 
 def _places(contributor):
@@ -195,7 +212,7 @@ class Matcher:
         self._splits = None  # pairs of them a curator split (read at the first fold)
         self.folded = {}  # id(author folded) -> (that author, the author it was folded into)
         self._names = {}  # id(work) -> _WorkNames
-        keys = {name_key(c.display_name) for c in matchable}
+        keys = {contributor_key(c) for c in matchable}
         if keys:
             # The names on the batch's records: the only co-author names a record's
             # contributors can share with a candidate (_Clues.co_authors).
@@ -446,25 +463,37 @@ def lock_names(works):
     may be matched, in one query, in a fixed order (so two batches never wait on each other
     in a circle). Call it first in the batch's transaction, before any row is locked or
     written: another import of the same names then waits for this one to commit and finds
-    its authors. Nothing elsewhere (SQLite has one writer at a time)."""
+    its authors. Nothing elsewhere (SQLite has one writer at a time).
+
+    A name locks one of ``NAME_LOCK_BUCKETS`` keys (its CRC's bucket), so that a batch holds
+    at most that many locks whatever its size: one lock a name made a batch of 2,000 arXiv
+    papers (7,000 names) run out of the server's lock table (``max_locks_per_transaction``
+    × connections). Two names of one bucket wait on each other as one name would; two
+    batches of thousands of names share common names anyway."""
     if connection.vendor != "postgresql":
         return
-    keys = sorted(
-        {
-            zlib.crc32(name_key(c.display_name).encode())
-            for work in works
-            for c in work.authors
-            if is_matchable(c)
-        }
-    )
+    keys = name_lock_keys(works)
     if keys:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, key) "
                 "FROM unnest(%s::integer[]) AS key ORDER BY key",
-                [NAME_LOCK_SPACE, [key - 2**31 for key in keys]],
+                [NAME_LOCK_SPACE, keys],
             )
 
 
-# The first half of the advisory lock keys: names of authors (the second is a name's CRC).
+def name_lock_keys(works):
+    """The sorted lock keys (buckets) of the names of ``works`` that may be matched."""
+    return sorted(
+        {
+            zlib.crc32(contributor_key(c).encode()) % NAME_LOCK_BUCKETS
+            for work in works
+            for c in work.authors
+            if is_matchable(c)
+        }
+    )
+
+
+# The first half of the advisory lock keys: names of authors (the second is a name's bucket).
 NAME_LOCK_SPACE = 7301
+NAME_LOCK_BUCKETS = 512

@@ -718,7 +718,7 @@ def earlier_authors(contributors, stored):
         by_name[authors.name_key(stored[position].name)].append(stored[position])
     found = {}
     for contributor in sorted(contributors, key=lambda c: c.position):
-        namesakes = by_name.get(authors.name_key(contributor.display_name))
+        namesakes = by_name.get(authors.contributor_key(contributor))
         if not contributor.orcid and namesakes:
             found[contributor.position] = namesakes.pop()
     return found

@@ -455,3 +455,28 @@ def test_a_family_name_with_a_non_ascii_capital_is_matched_on_every_database():
 
     [astrom] = Author.objects.filter(family_name="Åström")
     assert papers_of(astrom) == set(WITH_LAPEYROLERIE)
+
+
+def test_a_batch_holds_a_bounded_number_of_name_locks_whatever_its_size():
+    # Thousands of names (a batch of 2,000 arXiv papers has 7,000) take at most
+    # NAME_LOCK_BUCKETS locks: one a name ran out of the server's lock table.
+    people = tuple(
+        dataclasses.replace(
+            works(WITH_LAPEYROLERIE[0])[0].authors[0], given=f"Given{n}", family=f"Family{n}"
+        )
+        for n in range(3000)
+    )
+    batch = [dataclasses.replace(works(WITH_LAPEYROLERIE[0])[0], authors=people)]
+
+    authors.lock_names(batch)
+
+    keys = authors.name_lock_keys(batch)
+    assert authors.NAME_LOCK_BUCKETS / 2 < len(keys) <= authors.NAME_LOCK_BUCKETS
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+                "AND pid = pg_backend_pid()",
+                [authors.NAME_LOCK_SPACE],
+            )
+            assert cursor.fetchone()[0] == len(keys)
