@@ -18,6 +18,7 @@ from pathlib import Path
 
 from papers.ingest import ImportReport, import_works
 from papers.records import RecordError
+from papers.rows import commits_not_waited_for
 
 # Rejected lines listed one by one in a report; beyond this they are only counted, so that a
 # snapshot with millions of unusable lines (OpenAlex's works without a DOI) stays in memory.
@@ -135,8 +136,10 @@ def import_corpus(paths, parse, *, source, batch_size=500, progress=iter):
     is the provenance stamped on what is written; ``progress`` wraps the stream of items (a
     progress bar). Returns the ``ImportReport``: created / updated / unchanged counts and the
     rejected lines with their reasons (all counted, the first LISTED_REJECTIONS listed).
+    Batches commit without waiting for the disk (``rows.commits_not_waited_for``).
     """
     report = ImportReport()
     report.rejected = Rejections()
     items = progress(parsed_works(paths, parse))
-    return import_works(items, report=report, source=source, batch_size=batch_size)
+    with commits_not_waited_for():
+        return import_works(items, report=report, source=source, batch_size=batch_size)

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from papers import arxiv, corpus
 from papers.models import Paper
@@ -124,3 +125,30 @@ def test_a_long_file_is_parsed_in_a_second_process_into_the_same_items_in_order(
     assert [type(item) for _, item in forked] == [type(item) for _, item in here]
     assert forked[7][1].args[0].startswith("not JSON") and "no title" in str(forked[20][1])
     assert forked[0][1] == here[0][1] and forked[0][1].title  # a Work, as parsed here
+
+
+def synchronous_commit():
+    """The session's ``synchronous_commit`` on PostgreSQL; None elsewhere (no such thing)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_a_corpus_import_commits_without_waiting_for_the_disk_and_then_waits_again():
+    before = synchronous_commit()
+    during = []
+
+    def progress(items):
+        for item in items:
+            during.append(synchronous_commit())
+            yield item
+
+    report = corpus.import_corpus(
+        [SNAPSHOT], arxiv.parse_record, source=arxiv.SOURCE, progress=progress
+    )
+
+    assert report.created == 5
+    assert set(during) == ({"off"} if connection.vendor == "postgresql" else {None})
+    assert synchronous_commit() == before
