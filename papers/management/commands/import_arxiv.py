@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from papers import arxiv
+from papers.corpus import BATCH_SIZE
 from papers.management.commands.import_openalex import run_import
 
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="JSON-lines files")
         parser.add_argument(
-            "--batch-size", type=int, default=500, help="records per transaction (default 500)"
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"records per transaction (default {BATCH_SIZE})",
         )
 
     def handle(self, *args, files, batch_size, **options):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papers import openalex
-from papers.corpus import import_corpus
+from papers.corpus import BATCH_SIZE, import_corpus
 from papers.models import LinkSource
 
 
@@ -17,7 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="JSON-lines files")
         parser.add_argument(
-            "--batch-size", type=int, default=500, help="records per transaction (default 500)"
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"records per transaction (default {BATCH_SIZE})",
         )
 
     def handle(self, *args, files, batch_size, **options):
