@@ -9,7 +9,9 @@ ContentIndex and keeps three things, none of them pickled:
 - every paper's vectors, one PaperVector row each (``write_vectors``): the dense vector as
   float32 bytes, and the sparse word and tag weights;
 - an approximate nearest-neighbour index of the dense vectors (``build_index``, LIBRARY),
-  as a file in the storage named by a VectorIndex row: that row is its version.
+  as a file in the storage named by a VectorIndex row: that row is its version; beside it,
+  the year, retraction and categories of each indexed paper (``papers.index_columns``),
+  which a filtered "find papers like this" tests its candidates against.
 
 Placing a paper (``papers.recommend.place_paper``) writes its PaperVector row at once, so
 any worker on any machine sees it; ``nearest`` asks the current index (each process loads
@@ -35,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from papers.index_columns import IndexColumns
 from papers.models import PaperVector, VectorIndex, VectorSpace
 from papers.rows import ColumnIn, analyze, insert_tuples
 from papers.similarity import ContentIndex, IndexFormatError
@@ -281,6 +284,8 @@ def build_index(space):
         f"{STORAGE_FOLDER}/index-{space.pk}-{read_at:%Y%m%d-%H%M%S}.hnsw",
         ContentFile(_ann_bytes(ann)),
     )
+    columns = IndexColumns.read(ids)
+    default_storage.save(_columns_name(name), ContentFile(columns.to_bytes()))
     built = VectorIndex.objects.create(
         space=space,
         file=name,
@@ -290,9 +295,13 @@ def build_index(space):
         build_seconds=time.perf_counter() - started,
     )
     _loaded.clear()
-    _loaded[space.pk] = (built.file, ann)  # this process has it already
+    _loaded[space.pk] = (built.file, ann, columns)  # this process has them already
     delete_old_indexes(space, keep=built)
     return built
+
+
+def _columns_name(index_name):
+    return f"{index_name}.columns.npz"
 
 
 def delete_old_indexes(space, *, keep):
@@ -300,6 +309,7 @@ def delete_old_indexes(space, *, keep):
     one in memory keeps using it until it sees the new version)."""
     for old in VectorIndex.objects.filter(space=space, pk__lt=keep.pk):
         default_storage.delete(old.file)
+        default_storage.delete(_columns_name(old.file))
         old.delete()
 
 
@@ -332,7 +342,7 @@ def current_space():
     return run.space if run else None
 
 
-_loaded = {}  # space id -> (VectorIndex file, the loaded index), per process
+_loaded = {}  # space id -> (VectorIndex file, the loaded index, its IndexColumns), per process
 
 
 def loaded_index(space):
@@ -351,9 +361,37 @@ def loaded_index(space):
             logger.exception("Vector index %s cannot be read; searching exactly", newest.pk)
             return None, None
         _loaded.clear()
-        _loaded[space.pk] = (newest.file, ann)
+        _loaded[space.pk] = (newest.file, ann, _read_columns(newest))
         held = _loaded[space.pk]
     return newest, held[1]
+
+
+def _read_columns(built):
+    """The IndexColumns saved beside an index, or None (an index built before they were,
+    or an unreadable file: filtered searches then check their candidates in the database)."""
+    try:
+        with default_storage.open(_columns_name(built.file), "rb") as file:
+            return IndexColumns.from_bytes(file.read())
+    except (OSError, ValueError, KeyError):
+        logger.warning("Vector index %s has no readable columns file", built.pk)
+        return None
+
+
+def loaded_columns(space):
+    """(VectorIndex row, the loaded index, its IndexColumns), None in place of each that is
+    missing: what a filtered search tests its candidates against. Loads the newest version
+    as ``loaded_index`` does (one query when unchanged)."""
+    built, ann = loaded_index(space)
+    held = _loaded.get(space.pk) if ann is not None else None
+    return built, ann, (held[2] if held else None)
+
+
+def fresh_vectors(space, built):
+    """(ids, dense rows) of the vectors written since the index ``built`` read them (every
+    vector when None): what a search scores exactly beside the index. One query."""
+    since = built.vectors_read_at - FRESH_OVERLAP if built else None
+    ids, _sparse, dense = read_vectors(space, since=since)
+    return ids, dense
 
 
 def nearest(space, vector, n, *, exclude=()):
@@ -362,8 +400,7 @@ def nearest(space, vector, n, *, exclude=()):
     the vectors written since it read them (all of the space's vectors when no index is
     built yet). Papers in ``exclude`` are left out. Two or three queries."""
     built, ann = loaded_index(space)
-    since = built.vectors_read_at - FRESH_OVERLAP if built else None
-    fresh_ids, _sparse, fresh_dense = read_vectors(space, since=since)
+    fresh_ids, fresh_dense = fresh_vectors(space, built)
     scores = {}
     if ann is not None:
         for paper_id, score in zip(*search_ann(ann, vector, n + len(exclude)), strict=True):

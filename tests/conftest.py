@@ -80,6 +80,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def tasks_in_process():
+    """Celery tasks sent during the test run at once in this process (what a test that
+    runs the on-commit callbacks needs to see a task's effect; the worker wiring is tested
+    against real workers in the service tests)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def redis_url():
     """The Redis of the service tests (TEST_REDIS_URL), checked reachable."""
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -20,7 +20,6 @@ from accounts.models import Claim
 from papers import curation, ingest, openalex
 from papers.models import Paper, RelatedPaper
 from papers.recommend import rebuild_related
-from portal.celery import app as celery_app
 from tests.factories import KeywordFactory
 from tests.papers.test_admin import JCLINPATH, change_url, form_data, record
 from tests.papers.test_recommend import BLOGS, OTHER_TOPICS, import_all, similar
@@ -31,14 +30,6 @@ pytestmark = pytest.mark.django_db
 FAR = OTHER_TOPICS[0]  # a PLOS biology paper: far from the science blogs and newsletters
 BLOG_WORDS = ["science blogs", "science newsletters"]
 PATHS = ["import", "curator", "author"]
-
-
-@pytest.fixture
-def tasks_in_process():
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

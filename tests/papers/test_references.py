@@ -20,7 +20,6 @@ from papers import crossref, openalex, references
 from papers.ingest import ImportReport, import_records, import_works, read_records, upsert_work
 from papers.models import Paper, Reference, RelatedPaper
 from papers.recommend import rebuild_related, related_papers
-from portal.celery import app as celery_app
 from tests.factories import PaperFactory
 from tests.records import crossref_record
 
@@ -224,17 +223,9 @@ def test_a_re_import_replaces_the_list_and_the_cited_paper_loses_its_citing_pape
     assert version(EARLY_WARNING) > before
 
 
-@pytest.fixture
-def tasks_run_in_process():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 @PATHS
 def test_a_re_import_dropping_a_reference_places_the_paper_it_no_longer_cites(
-    store, tasks_run_in_process
+    store, tasks_in_process
 ):
     # Long transients cites Noise and Early warning: the two are cited together, and Early
     # warning's list shows Noise for it.

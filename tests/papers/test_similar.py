@@ -5,6 +5,7 @@ candidates come from the HNSW index and the exact search beside it)."""
 import re
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db.models import Count
 
 from papers import similar, vectors
@@ -116,6 +117,81 @@ def test_a_narrow_filter_widens_the_candidates_to_what_checking_every_paper_find
 )
 def test_a_widening_skips_the_steps_the_share_passing_cannot_fill(step, passing, expected):
     assert similar._next_step(step, passing=passing, enough=40) == expected
+
+
+def category_with(low, high):
+    """The slug of a category of ``low`` to ``high`` papers."""
+    return (
+        PaperCategory.objects.values("category__slug")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=low, n__lte=high)
+        .order_by("n", "category__slug")
+        .values_list("category__slug", flat=True)[0]
+    )
+
+
+def without_columns():
+    """The index as one built before its columns were saved: searches check candidates in
+    the database only."""
+    for built in VectorIndex.objects.all():
+        default_storage.delete(f"{built.file}.columns.npz")
+    vectors._loaded.clear()
+
+
+def test_a_filter_by_category_and_years_tested_on_the_index_columns_finds_what_the_database_does(
+    catalogue, monkeypatch
+):
+    texts = [p.abstract for p in with_abstracts(4)]
+    years = sorted({p.published_year for p in Paper.objects.all() if p.published_year})
+    filter_sets = [
+        {"category": category_with(15, 150)},
+        {"category": category_with(15, 150), "year_min": years[-1]},
+        {"year_max": years[0]},
+    ]
+    assert vectors.loaded_columns(vectors.current_space())[2] is not None
+    by_columns = [
+        [r.paper for r in similar.similar_to_text(text, limit=5, filters=filters)]
+        for text in texts
+        for filters in filter_sets
+    ]
+    without_columns()
+    monkeypatch.setattr(similar, "CANDIDATE_STEPS", (2000,))  # check every paper
+    by_database = [
+        [r.paper for r in similar.similar_to_text(text, limit=5, filters=filters)]
+        for text in texts
+        for filters in filter_sets
+    ]
+
+    assert by_columns == by_database
+    assert all(by_columns[:2])
+
+
+def test_when_many_papers_pass_the_index_is_searched_and_finds_the_same(catalogue, monkeypatch):
+    text = with_abstracts(1)[0].abstract
+    filters = {"category": category_with(15, 150)}
+    exact = similar.similar_to_text(text, limit=5, filters=filters)
+    monkeypatch.setattr(similar, "EXACT_PASSING", 0)
+
+    searched = similar.similar_to_text(text, limit=5, filters=filters)
+
+    assert exact and [r.paper for r in searched] == [r.paper for r in exact]
+
+
+def test_a_paper_that_left_the_category_since_the_build_is_not_shown_for_it(catalogue):
+    slug = category_with(15, 150)
+    text = with_abstracts(1)[0].abstract
+    first = similar.similar_to_text(text, limit=5, filters={"category": slug})[0].paper
+    PaperCategory.objects.filter(paper=first, category__slug=slug).delete()  # a curator's edit
+
+    results = similar.similar_to_text(text, limit=5, filters={"category": slug})
+
+    assert results and first not in [r.paper for r in results]
+
+
+def test_an_unknown_category_finds_nothing(catalogue):
+    text = with_abstracts(1)[0].abstract
+
+    assert similar.similar_to_text(text, filters={"category": "no-such-category"}) == []
 
 
 def test_filters_not_understood_are_an_error(catalogue):
