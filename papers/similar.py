@@ -233,9 +233,10 @@ def _candidates(model, space, dense, limit, filterset, exclude):
 
 def _column_candidates(space, dense, limit, filterset, exclude):
     """The candidates of a search filtered by category and years only, tested against the
-    index's columns: the nearest ``CANDIDATE_STEPS[0]`` papers of the index that pass them,
-    and the nearest of those placed since the build, then checked in the database (one
-    query). None when another filter is set, or the index has no columns."""
+    index's columns: the nearest papers of the index that pass them (as many as the first
+    widening step, or five times the limit), and as many of the papers placed since the
+    build, then checked in the database (one query). None when another filter is set, or
+    the index has no columns."""
     data = filterset.form.cleaned_data
     asked = {name for name, value in data.items() if value not in (None, "")}
     if not asked or not asked <= COLUMN_FILTERS:
