@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install
+.PHONY: run test install embeddings
 
 # A virtualenv with everything installed; redone when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -13,6 +13,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# The optional sentence-embedding extra (papers.embeddings): the portal runs without it;
+# the test command installs it, since the suite tests the recommender with and without it.
+$(VENV)/.embeddings: $(VENV)/.installed requirements-embeddings.txt
+	$(BIN)/pip install --quiet -r requirements-embeddings.txt
+	touch $@
+
+embeddings: $(VENV)/.embeddings
 
 # The portal on http://127.0.0.1:8000 with a worker and beat and the demo catalogue, and
 # the demo reader's email digest sent by the worker to the console; Ctrl-C stops all three.
@@ -24,5 +32,5 @@ run: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 # Gates, then the suite on SQLite and on PostgreSQL, with service and browser tests.
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(VENV)/.embeddings
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/test

@@ -301,12 +301,12 @@ def embedding_neighbours(matrix, queries, row_of, ids, k):
 
 def blended_lists(index, matrix, queries, row_of, nearest, weight, k=40):
     """(1 - weight) x ours + weight x embedding cosine, over the union of both methods'
-    k best candidates of each query (ours scored exactly for the embedding's too), or over
-    ours' alone when ``nearest`` is None."""
+    k best candidates of each query (ours scored exactly for the embedding's too): what
+    searching the embeddings' own nearest neighbours as well would add."""
     lists = {}
     for q in queries:
         ours = dict(index.neighbours_of(q, k=k))
-        candidates = set(ours) | {other for other, _ in (nearest or {}).get(q, ())}
+        candidates = set(ours) | {other for other, _ in nearest[q]}
         ours.update(index.scores_of(q, [o for o in candidates if o not in ours]))
         query = matrix[row_of[q]]
         score = {
@@ -317,10 +317,47 @@ def blended_lists(index, matrix, queries, row_of, nearest, weight, k=40):
     return lists
 
 
+def store_embeddings(matrix, ids):
+    """The bench's vectors as the portal's PaperEmbedding rows (what ``manage.py
+    embed_papers`` would write, without the hour of encoding), unless stored already.
+    Their text hash is the stored paper's text, so the portal takes them as current."""
+    from papers import embeddings
+    from papers.models import Paper, PaperEmbedding
+
+    rows = PaperEmbedding.objects.filter(model=embeddings.MODEL_NAME)
+    if rows.count() == len(ids):
+        return
+    rows.delete()
+    texts = dict(
+        (pk, embeddings.paper_text(title, abstract))
+        for pk, title, abstract in Paper.objects.values_list("pk", "title", "abstract")
+    )
+    now = timezone_now()
+    for start in range(0, len(ids), 5000):
+        PaperEmbedding.objects.bulk_create(
+            PaperEmbedding(
+                paper_id=pk,
+                model=embeddings.MODEL_NAME,
+                vector=matrix[row].tobytes(),
+                text_hash=embeddings.text_hash(texts[pk]),
+                updated_at=now,
+            )
+            for row, pk in enumerate(ids[start : start + 5000], start=start)
+        )
+    print(f"embeddings: {len(ids):,} stored as PaperEmbedding rows")
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
 def embedding_rows(args, index, ids, queries, pk_by_doi):
     """The sentence-embedding methods' lists: the embedding alone and blends with ours."""
     started = time.perf_counter()
     matrix = read_embeddings(args.embeddings, pk_by_doi, ids)
+    store_embeddings(matrix, ids)
     row_of = {pk: row for row, pk in enumerate(ids)}
     nearest = embedding_neighbours(matrix, queries, row_of, ids, 40)
     lists = {
@@ -329,10 +366,14 @@ def embedding_rows(args, index, ids, queries, pk_by_doi):
         }
     }
     for weight in args.blend:
-        name = f"blend {1 - weight:.2f} x ours + {weight:.2f} x embedding"
-        lists[name] = blended_lists(index, matrix, queries, row_of, nearest, weight)
-        lists[f"  same weights, ours' 40 candidates only ({weight:.2f})"] = blended_lists(
-            index, matrix, queries, row_of, None, weight
+        # What the portal does with the extra (papers.embeddings): ours' candidates, each
+        # pair scored by ContentIndex.with_embeddings.
+        blended = index.with_rows(index.ids, index.vectors, index.dense)
+        blended.with_embeddings(matrix, weight)
+        name = f"portal blend {1 - weight:.2f} x ours + {weight:.2f} x embedding"
+        lists[name] = {q: [o for o, _ in blended.neighbours_of(q, k=10)] for q in queries}
+        lists[f"  same, candidates of both methods ({weight:.2f})"] = blended_lists(
+            index, matrix, queries, row_of, nearest, weight
         )
     print(f"embeddings: read and ranked in {time.perf_counter() - started:.0f} s")
     return lists
@@ -445,8 +486,10 @@ def tuples(row):
 
 
 def related_child(database_url):
-    """In a child process: papers.recommend.rebuild_related() on the catalogue."""
+    """In a child process: papers.recommend.rebuild_related() on the catalogue (with the
+    stored sentence embeddings blended in unless RELATED_EMBEDDINGS is "off")."""
     setup_django(database_url)
+    from papers import embeddings
     from papers.recommend import rebuild_related
 
     started = time.perf_counter()
@@ -458,6 +501,43 @@ def related_child(database_url):
                 "papers": run.paper_count,
                 "rows": run.row_count,
                 "seconds": seconds,
+                "peak_mb": memory_mb("VmHWM"),
+                "embeddings": embeddings.enabled(),
+            }
+        )
+    )
+
+
+def encode_child(database_url, count=20):
+    """In a child process: what the sentence-embedding extra adds to a worker: loading the
+    model (time, memory), encoding one paper at a time (a placement's share), and a batch
+    of 1,000 (the backfill's rate). Prints JSON."""
+    setup_django(database_url)
+    from papers import embeddings
+    from papers.models import Paper
+
+    papers = list(Paper.objects.order_by("?").values_list("title", "abstract")[: 1000 + count])
+    texts = [embeddings.paper_text(title, abstract) for title, abstract in papers]
+    before = memory_mb("VmRSS")
+    started = time.perf_counter()
+    embeddings.encode(texts[:1])
+    load = time.perf_counter() - started
+    loaded = memory_mb("VmRSS")
+    singles = []
+    for text in texts[1 : 1 + count]:
+        started = time.perf_counter()
+        embeddings.encode([text])
+        singles.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    embeddings.encode(texts[count:])
+    batch = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "load_s": load,
+                "model_mb": loaded - before,
+                "single_ms": [1000 * t for t in singles],
+                "batch_papers_s": (len(texts) - count) / batch,
                 "peak_mb": memory_mb("VmHWM"),
             }
         )
@@ -475,10 +555,14 @@ def memory_mb(field):
     raise LookupError(field)
 
 
-def child(arguments):
+def child(arguments, env=None):
     """Run this script in a child process; its last line of output as JSON."""
     result = subprocess.run(
-        [sys.executable, __file__, *arguments], capture_output=True, text=True, check=False
+        [sys.executable, __file__, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     if result.returncode:
         print(result.stdout[-2000:], result.stderr[-4000:])
@@ -540,11 +624,24 @@ def speed(args, index, documents):
     from papers import recommend
 
     if hasattr(recommend, "rebuild_related") and not args.skip_related:
-        r = child(["--related-child", args.database_url])
+        modes = ["off", "auto"] if args.embeddings else ["off"]
+        for mode in modes:
+            r = child(["--related-child", args.database_url], {"RELATED_EMBEDDINGS": mode})
+            print(
+                f"\npapers.recommend.rebuild_related() (load documents, fit, neighbours, "
+                f"{r['rows']:,} RelatedPaper rows written) for {r['papers']:,} papers, "
+                f"{'with the stored embeddings blended in' if r['embeddings'] else 'content alone'}"
+                f": {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+            )
+    if args.embeddings:
+        r = child(["--encode-child", args.database_url], {"RELATED_EMBEDDINGS": "auto"})
+        singles = r["single_ms"]
         print(
-            f"\npapers.recommend.rebuild_related() (load documents, fit, neighbours, "
-            f"{r['rows']:,} RelatedPaper rows written) for {r['papers']:,} papers: "
-            f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+            f"\nsentence model in a worker: loaded in {r['load_s']:.1f} s, "
+            f"+{r['model_mb']:,.0f} MB resident; one paper encoded in "
+            f"{statistics.median(singles):.0f} ms median, {max(singles):.0f} ms max "
+            f"({len(singles)} papers); a batch of 1,000: {r['batch_papers_s']:.1f} papers/s; "
+            f"peak {r['peak_mb']:,.0f} MB"
         )
 
 
@@ -569,6 +666,7 @@ def main():
     parser.add_argument("--skip-related", action="store_true", help="do not time rebuild_related")
     parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
     parser.add_argument("--related-child", help=argparse.SUPPRESS)
+    parser.add_argument("--encode-child", help=argparse.SUPPRESS)
     shared_data.add_argument(parser)
     args = parser.parse_args()
     if args.data_dir:  # the child processes read it too
@@ -577,6 +675,8 @@ def main():
         return rebuild_child(args.rebuild_child)
     if args.related_child:
         return related_child(args.related_child)
+    if args.encode_child:
+        return encode_child(args.encode_child)
     load_catalogue(args.database_url, reload=args.reload)
     if args.load_only:
         return

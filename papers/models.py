@@ -931,6 +931,27 @@ class PaperVector(models.Model):
         return f"Vector of paper {self.paper_id} in space {self.space_id}"
 
 
+class PaperEmbedding(models.Model):
+    """One paper's sentence embedding by one model (``papers.embeddings``, the optional
+    extra): the unit-length vector of its title and abstract as float32 bytes, and the hash
+    of the text it was computed from, so that a paper whose text changed is encoded again
+    and one whose text did not is not."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="embeddings")
+    model = models.CharField(max_length=100)
+    vector = models.BinaryField()
+    text_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "paper"], name="papers_embedding_once")
+        ]
+
+    def __str__(self):
+        return f"Embedding of paper {self.paper_id} by {self.model}"
+
+
 class VectorIndex(models.Model):
     """One build of the approximate nearest-neighbour index of a space: its file in the
     storage (``file``), the library that wrote it, and from when vectors may be missing

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from papers import cocitation, vectors
+from papers import cocitation, embeddings, vectors
 from papers.models import (
     Author,
     Authorship,
@@ -292,7 +292,7 @@ def _chunk_rows(chunk, co_rated):
         return [], []
     if model.has_topics:
         found = vectors.nearest_many(space, dense, CANDIDATES + 1)
-        index = vectors.local_index(model, space, {*ids, *found.ravel().tolist()})
+        index = _scoring_index(model, space, {*ids, *found.ravel().tolist()})
         rows = [index.row_of[paper_id] for paper_id in ids]
         # A paper deleted since the index was built has no row: it stands in as the paper
         # itself, which is excluded.
@@ -307,7 +307,7 @@ def _chunk_rows(chunk, co_rated):
         ranked = index.rank_candidates(rows, candidates, k=CANDIDATES, excluded=excluded)
         neighbours = zip(ids, ranked, strict=True)
     else:
-        index = vectors.local_index(model, space, None)
+        index = _scoring_index(model, space, None)
         neighbours = (
             (paper_id, candidates)
             for paper_id, candidates in index.neighbours(k=CANDIDATES)
@@ -687,7 +687,9 @@ def place_papers(paper_ids):
     if run is None or run.paper_count == 0:
         rebuild_related()
         return 1
-    return sum(place_paper(paper_id) for paper_id in sorted(set(paper_ids)))
+    paper_ids = sorted(set(paper_ids))
+    embeddings.embed_papers(paper_ids)  # the batch encoded at once (with the extra)
+    return sum(place_paper(paper_id) for paper_id in paper_ids)
 
 
 def place_paper(paper_id):
@@ -751,11 +753,18 @@ def _placed_index(space, paper_id, *, also=()):
         return None
     sparse, dense = model.vectorize(load_documents([paper_id]))
     vectors.write_vectors(space, [paper_id], sparse, dense)
+    embeddings.embed_papers([paper_id])  # with the extra: nothing when its text is known
     if model.has_topics:
         near = vectors.nearest(space, dense[0], CANDIDATES + 10, exclude=[paper_id])
     else:  # a small catalogue (no topics learnt): every paper, by words
         near = vectors.all_paper_ids(space)
-    return vectors.local_index(model, space, {paper_id, *near, *also})
+    return _scoring_index(model, space, {paper_id, *near, *also})
+
+
+def _scoring_index(model, space, paper_ids):
+    """The stored vectors of these papers (None: all) as a ContentIndex that scores them,
+    with their sentence embeddings blended in when the extra is enabled."""
+    return embeddings.blend_into(vectors.local_index(model, space, paper_ids))
 
 
 def _joins(candidates, citation_links, min_score):

@@ -374,6 +374,7 @@ CELERY_IMPORTS = [
     "papers.metadata",
     "papers.recommend",
     "papers.vectors",
+    "papers.embeddings",
     "accounts.emails",
     "reviews.ratings",
     "reviews.notifications",
@@ -408,6 +409,11 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-ratings": {
         "task": "reviews.ratings.recompute_ratings",
         "schedule": crontab(hour=3, minute=41),
+    },
+    # Papers still without a sentence embedding (the optional extra; nothing without it).
+    "embed-new-papers": {
+        "task": "papers.embeddings.embed_missing_papers",
+        "schedule": crontab(minute=23),
     },
     # Every related-papers list rebuilt (with the day's ratings blended in), then every
     # user's picks; new and changed papers are placed as they come in between.
@@ -504,3 +510,16 @@ RELATED_RUN_ABANDONED_AFTER_HOURS = env.int("RELATED_RUN_ABANDONED_AFTER_HOURS",
 # Papers a rebuild learns its vocabulary and topics from (an evenly spread sample beyond).
 RELATED_FIT_SAMPLE = env.int("RELATED_FIT_SAMPLE", default=200000)
 PERSONAL_PICKS_KEPT = env.int("PERSONAL_PICKS_KEPT", default=20)
+# The optional sentence-embedding extra (requirements-embeddings.txt, papers.embeddings):
+# "auto" blends each paper's sentence embedding into its related-papers scores when the
+# extra is installed, "off" never does (the portal is complete without it); the weight of the
+# embedding's cosine in the blend; PyTorch threads per process (0: PyTorch's choice); and
+# how many papers without an embedding one hourly backfill sends to the workers.
+RELATED_EMBEDDINGS = env.str("RELATED_EMBEDDINGS", default="auto")
+if RELATED_EMBEDDINGS not in ("auto", "off"):
+    raise ImproperlyConfigured(
+        f"RELATED_EMBEDDINGS must be auto or off, not {RELATED_EMBEDDINGS!r}"
+    )
+RELATED_EMBEDDING_WEIGHT = env.float("RELATED_EMBEDDING_WEIGHT", default=0.4)
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
+EMBEDDING_BACKFILL_PAPERS = env.int("EMBEDDING_BACKFILL_PAPERS", default=50000)

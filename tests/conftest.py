@@ -62,6 +62,14 @@ def _fresh_page_cache():
     caches["default"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _content_scores_only(settings):
+    """Recommendations score by content alone (as without the optional sentence-embedding
+    extra), whether or not the extra is installed here: tests/papers/test_embeddings.py
+    turns it on where it is tested."""
+    settings.RELATED_EMBEDDINGS = "off"
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium, quietly: no background calls to outside hosts."""
@@ -136,6 +144,7 @@ class WorkerProcess:
             # Tasks that tasks send (a rebuild's chunks, the picks refresh after it) go to
             # the queue the worker reads, as they do in production.
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "RELATED_EMBEDDINGS": "off",  # as in this process (_content_scores_only)
             **(env or {}),
         }
         if broker_url:

@@ -1,9 +1,11 @@
 """Related-papers lists (papers.recommend) on real recorded Crossref records."""
 
+import importlib.util
+
 import pytest
 from django.urls import reverse
 
-from papers.models import Paper, RecommendationRun, RelatedPaper, VectorSpace
+from papers.models import Paper, PaperEmbedding, RecommendationRun, RelatedPaper, VectorSpace
 from papers.recommend import current_run, place_paper, rebuild_related, related_papers
 from tests.factories import CategoryFactory, PaperFactory
 from tests.records import FIXTURES, import_record
@@ -318,3 +320,29 @@ def test_placing_a_paper_blends_the_readers_who_liked_it_and_another(alice, bob)
 
     row = next(row for row in related_papers(blogs.pk) if row.related == far)
     assert row.reason_display == "Rated highly by the same readers: 2 readers"
+
+
+def test_without_the_embedding_extra_a_paper_is_placed_by_content_alone(settings, monkeypatch):
+    """The sentence-embedding extra is detected when the portal runs: where its packages
+    cannot be found, "auto" blends nothing and encodes nothing."""
+    from papers import embeddings
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name in embeddings.PACKAGES else found(name, *args),
+    )
+    embeddings.installed.cache_clear()
+    monkeypatch.setattr(settings, "RELATED_EMBEDDINGS", "auto")
+    try:
+        papers = import_all()
+        run = rebuild_related()
+        paper = PaperFactory(title=papers[BLOGS].title, abstract=papers[BLOGS].abstract)
+        place_paper(paper.pk)
+
+        assert not embeddings.enabled()
+        assert not PaperEmbedding.objects.exists()
+        assert RelatedPaper.objects.filter(run=run, paper=paper, related=papers[BLOGS]).exists()
+    finally:
+        embeddings.installed.cache_clear()

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from papers.similarity import (
+    CLOSE_EMBEDDING_COSINE,
     CLOSE_WORD_COSINE,
     VAGUE_WORDS,
     ContentIndex,
@@ -215,6 +216,47 @@ def test_close_neighbours_are_on_topic_more_often_than_the_rest():
 def test_without_topics_the_bar_is_a_word_cosine():
     index = ContentIndex.fit(documents()[:50])
     assert index.close_score == CLOSE_WORD_COSINE
+
+
+def copy_of(index):
+    """The fitted index's rows in a new index (embeddings attach to it, not to the cache)."""
+    return index.with_rows(index.ids, index.vectors, index.dense)
+
+
+def unit_rows(count, seed=0):
+    rows = np.abs(np.random.default_rng(seed).normal(size=(count, 8))).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_embeddings_blend_into_the_score_of_pairs_that_both_have_one():
+    content = fitted()
+    without, *others = [other for other, _ in content.neighbours_of(2, k=10)]
+    embedded = unit_rows(len(content.ids))
+    embedded[content.row_of[without]] = 0  # this neighbour has no embedding
+    blended = copy_of(content).with_embeddings(embedded, 0.4)
+
+    before = dict(content.scores_of(2, [without, *others]))
+    after = dict(blended.scores_of(2, [without, *others]))
+    assert after[without] == pytest.approx(before[without])  # content alone
+    for other in others:
+        cosine = embedded[content.row_of[2]] @ embedded[content.row_of[other]]
+        assert after[other] == pytest.approx(0.6 * before[other] + 0.4 * cosine, abs=1e-6)
+    assert blended.close_score == pytest.approx(
+        0.6 * content.close_score + 0.4 * CLOSE_EMBEDDING_COSINE
+    )
+
+
+def test_a_paper_with_the_same_embedding_moves_up_its_neighbours_list():
+    content = fitted()
+    tenth = content.neighbours_of(2, k=10)[-1][0]
+    embedded = np.zeros((len(content.ids), 2), dtype=np.float32)
+    embedded[:, 1] = 1  # every paper alike ...
+    embedded[[content.row_of[2], content.row_of[tenth]]] = [1, 0]  # ... but these two
+
+    blended = copy_of(content).with_embeddings(embedded, 0.9)
+    assert blended.neighbours_of(2, k=10)[0][0] == tenth
+    with pytest.raises(ValueError, match="embeddings for"):
+        copy_of(content).with_embeddings(embedded[:5], 0.4)
 
 
 def test_shared_terms_leave_out_words_that_name_no_topic():
