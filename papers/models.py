@@ -947,6 +947,8 @@ class PaperEmbedding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["model", "paper"], name="papers_embedding_once")
         ]
+        # The embeddings written since the last index build (papers.vectors).
+        indexes = [models.Index(fields=["model", "updated_at"], name="papers_embedding_fresh")]
 
     def __str__(self):
         return f"Embedding of paper {self.paper_id} by {self.model}"
@@ -960,6 +962,12 @@ class VectorIndex(models.Model):
 
     space = models.ForeignKey(VectorSpace, on_delete=models.CASCADE, related_name="indexes")
     file = models.CharField(max_length=300, help_text="name of the index file in the storage")
+    embeddings_file = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="name of the index of the papers' sentence embeddings, built beside it "
+        "(empty without the embedding extra)",
+    )
     library = models.CharField(max_length=50)
     paper_count = models.PositiveIntegerField(default=0)
     vectors_read_at = models.DateTimeField()

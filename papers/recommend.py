@@ -38,7 +38,7 @@ from papers.models import (
     newest_finished_runs,
 )
 from papers.rows import analyze, insert_tuples
-from papers.similarity import ContentIndex, Document
+from papers.similarity import ContentIndex, Document, repeated_columns
 from papers.versions import bump_version_on_commit
 
 logger = logging.getLogger(__name__)
@@ -291,19 +291,15 @@ def _chunk_rows(chunk, co_rated):
     if model is None or not ids:
         return [], []
     if model.has_topics:
-        found = vectors.nearest_many(space, dense, CANDIDATES + 1)
-        index = _scoring_index(model, space, {*ids, *found.ravel().tolist()})
-        rows = [index.row_of[paper_id] for paper_id in ids]
-        # A paper deleted since the index was built has no row: it stands in as the paper
-        # itself, which is excluded.
-        candidates = np.array(
+        # The nearest by content and, with the embedding extra, by sentence embedding.
+        found = np.hstack(
             [
-                [index.row_of.get(other, row) for other in others]
-                for row, others in zip(rows, found.tolist(), strict=True)
-            ],
-            dtype=np.int64,
+                vectors.nearest_many(space, dense, CANDIDATES + 1),
+                vectors.nearest_embedded_many(space, ids, CANDIDATES + 1),
+            ]
         )
-        excluded = candidates == np.asarray(rows)[:, None]
+        index = _scoring_index(model, space, {*ids, *found.ravel().tolist()})
+        rows, candidates, excluded = candidate_rows(index, ids, found)
         ranked = index.rank_candidates(rows, candidates, k=CANDIDATES, excluded=excluded)
         neighbours = zip(ids, ranked, strict=True)
     else:
@@ -330,6 +326,24 @@ def _chunk_rows(chunk, co_rated):
         ]
     changes.compare()
     return rows, changes.changed
+
+
+def candidate_rows(index, ids, found):
+    """(rows, candidates, excluded) for ``index.rank_candidates``: the rows of these papers
+    in ``index``, and of the papers ``found`` for each (ids, one row per paper, from the
+    nearest-neighbour indexes). A paper deleted since the index was built has no row: it
+    stands in as the paper itself, which is excluded, as is a paper found twice (by both
+    indexes) the second time."""
+    rows = [index.row_of[paper_id] for paper_id in ids]
+    candidates = np.array(
+        [
+            [index.row_of.get(other, row) for other in others]
+            for row, others in zip(rows, found.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    excluded = candidates == np.asarray(rows)[:, None]
+    return rows, candidates, excluded | repeated_columns(candidates)
 
 
 def _complete(run_id):
@@ -756,6 +770,7 @@ def _placed_index(space, paper_id, *, also=()):
     embeddings.embed_papers([paper_id])  # with the extra: nothing when its text is known
     if model.has_topics:
         near = vectors.nearest(space, dense[0], CANDIDATES + 10, exclude=[paper_id])
+        near += vectors.nearest_embedded(space, paper_id, CANDIDATES + 10)
     else:  # a small catalogue (no topics learnt): every paper, by words
         near = vectors.all_paper_ids(space)
     return _scoring_index(model, space, {paper_id, *near, *also})

@@ -26,9 +26,10 @@ How two papers are compared, top to bottom:
    1.5 GB on 2 cores; ``place()`` in ~25 ms.
 5. Sentence embeddings (optional, ``papers.embeddings``). ``with_embeddings`` blends a
    sentence model's unit vectors into the score of every pair whose papers both have one:
-   (1 - w) x the score of 3 + w x their cosine, the candidates of 4 unchanged. On the
-   arXiv corpus this lifts the share of the 10 neighbours in the paper's own primary
-   category (bench/README.md).
+   (1 - w) x the score of 3 + w x their cosine; and the CANDIDATES nearest embeddings of a
+   paper are candidates too, beside those of 4 (two papers about one thing in other words
+   may be far apart in words and topics). On the arXiv corpus this lifts the share of the
+   10 neighbours in the paper's own primary category (bench/README.md).
 6. Storage. ``dumps()`` keeps the vocabulary (JSON), the SVD axes and the sparse vectors
    (float16 weights) as a compressed NumPy archive; the dense vectors are recomputed on
    ``loads()``, which reads arrays only (no pickle: a stored row can never run code).
@@ -135,7 +136,9 @@ class ContentIndex:
         ``embeddings`` has one unit-length row per paper of the index, all zero for a paper
         without one. A pair of papers that both have one is scored (1 - weight) x the
         content score + weight x the cosine of their embeddings; any other pair by content
-        alone. Candidates are still found by the content vectors. Returns the index."""
+        alone. Candidates are found by the content vectors and by the embeddings (their
+        nearest rows, exactly; a rebuild's chunks get both sets from the nearest-neighbour
+        indexes of ``papers.vectors`` instead). Returns the index."""
         embeddings = np.asarray(embeddings, dtype=np.float32)
         if embeddings.shape[0] != len(self.ids):
             raise ValueError(f"{embeddings.shape[0]} embeddings for {len(self.ids)} papers")
@@ -232,14 +235,34 @@ class ContentIndex:
             approximate = (vectors @ self.vectors.T).toarray()
         if exclude is not None:
             approximate[np.arange(len(exclude)), exclude] = -np.inf  # never the paper itself
-        candidates = _top_columns(approximate, max(CANDIDATES, k + 10))
+        n = max(CANDIDATES, k + 10)
+        candidates = _top_columns(approximate, n)
         excluded = np.take_along_axis(approximate, candidates, 1) == -np.inf
+        del approximate  # a rebuild chunk's: as large as the embeddings' products below
+        if embedded is not None and self.embeddings is not None:
+            nearest, missing = self._nearest_embeddings(embedded, n, exclude)
+            candidates = np.hstack([candidates, nearest])
+            excluded = np.hstack([excluded, missing]) | repeated_columns(candidates)
         return self._score(vectors, dense, candidates, k=k, excluded=excluded, embedded=embedded)
+
+    def _nearest_embeddings(self, embedded, n, exclude):
+        """(columns, left out) of each query row's n nearest sentence embeddings among this
+        index's rows, exactly: the second set of candidates when embeddings are blended in.
+        Never the paper itself, nor a row without an embedding; a query without one has
+        none (all left out)."""
+        scores = embedded @ self.embeddings.T
+        if exclude is not None:
+            scores[np.arange(len(exclude)), exclude] = -np.inf
+        scores[:, ~self.embedded] = -np.inf
+        columns = _top_columns(scores, n)
+        missing = np.take_along_axis(scores, columns, 1) == -np.inf
+        return columns, missing | ~embedded.any(axis=1)[:, None]
 
     def rank_candidates(self, rows, candidates, *, k, excluded=None):
         """The k best of the given candidate rows (an array, one row of row numbers per
         row in ``rows``, found elsewhere: an approximate index), scored exactly; where the
-        boolean array ``excluded`` is set, a candidate is left out (the paper itself)."""
+        boolean array ``excluded`` is set, a candidate is left out (the paper itself, or one
+        found twice: ``repeated_columns``)."""
         rows = list(rows)
         return self._score(
             self.vectors[rows],
@@ -570,6 +593,18 @@ def _top_columns(scores, n):
     values[beyond] = -np.inf
     chosen = np.argpartition(-values, n - 1, axis=1)[:, :n]
     return np.take_along_axis(columns, chosen, 1)
+
+
+def repeated_columns(columns):
+    """True where a row's entry equals an earlier entry of the same row: a candidate that
+    two methods both found, to be scored once (see ``ContentIndex.rank_candidates``)."""
+    order = np.argsort(columns, axis=1, kind="stable")  # equal entries keep their order
+    ordered = np.take_along_axis(columns, order, 1)
+    repeated = np.zeros(columns.shape, dtype=bool)
+    repeated[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
+    found = np.empty_like(repeated)
+    np.put_along_axis(found, order, repeated, 1)
+    return found
 
 
 def _row_dots(queries, matrix, columns):

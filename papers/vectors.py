@@ -11,7 +11,12 @@ ContentIndex and keeps three things, none of them pickled:
 - an approximate nearest-neighbour index of the dense vectors (``build_index``, LIBRARY),
   as a file in the storage named by a VectorIndex row: that row is its version; beside it,
   the year, retraction and categories of each indexed paper (``papers.index_columns``),
-  which a filtered "find papers like this" tests its candidates against.
+  which a filtered "find papers like this" tests its candidates against;
+- with the sentence-embedding extra (``papers.embeddings``), a second such index, of the
+  papers' embeddings, built at the same time and named by the same row
+  (``VectorIndex.embeddings_file``): a rebuild's chunks and a placement take the nearest
+  embeddings as candidates too (``nearest_embedded_many``, ``nearest_embedded``). A
+  process loads it only when it asks for those (web processes do not).
 
 Placing a paper (``papers.recommend.place_paper``) writes its PaperVector row at once, so
 any worker on any machine sees it; ``nearest`` asks the current index (each process loads
@@ -37,6 +42,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from papers import embeddings
 from papers.index_columns import IndexColumns
 from papers.models import PaperVector, VectorIndex, VectorSpace
 from papers.rows import ColumnIn, analyze, insert_tuples
@@ -76,8 +82,9 @@ def save_space(index, *, paper_count):
 
 def delete_space(space):
     """A space, its vectors, its index rows and its files."""
-    for name in [space.file, *space.indexes.values_list("file", flat=True)]:
-        default_storage.delete(name)
+    for built in space.indexes.all():
+        _delete_files(built)
+    default_storage.delete(space.file)
     space.delete()
 
 
@@ -215,18 +222,24 @@ def local_index(model, space, paper_ids):
 
 def build_ann(ids, vectors):
     """An HNSW index (inner product) of these dense vectors, labelled by paper id."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    ann = empty_ann(vectors.shape[1], len(ids))
+    if len(ids):
+        ann.add_items(vectors, np.asarray(ids, dtype=np.int64))
+    return ann
+
+
+def empty_ann(dimensions, capacity):
+    """An empty HNSW index (inner product) for up to ``capacity`` vectors."""
     import hnswlib
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    ann = hnswlib.Index(space="ip", dim=vectors.shape[1])
+    ann = hnswlib.Index(space="ip", dim=dimensions)
     ann.init_index(
-        max_elements=max(len(ids), 1),
+        max_elements=max(capacity, 1),
         M=HNSW_M,
         ef_construction=HNSW_EF_CONSTRUCTION,
         random_seed=0,
     )
-    if len(ids):
-        ann.add_items(vectors, np.asarray(ids, dtype=np.int64))
     ann.set_ef(HNSW_EF_SEARCH)
     return ann
 
@@ -286,9 +299,16 @@ def build_index(space):
     )
     columns = IndexColumns.read(ids)
     default_storage.save(_columns_name(name), ContentFile(columns.to_bytes()))
+    similar = build_embedding_ann(ids) if embeddings.enabled() else None
+    embeddings_file = ""
+    if similar is not None:
+        embeddings_file = default_storage.save(
+            f"{name}.embeddings.hnsw", ContentFile(_ann_bytes(similar))
+        )
     built = VectorIndex.objects.create(
         space=space,
         file=name,
+        embeddings_file=embeddings_file,
         library=f"{LIBRARY} {_library_version()}",
         paper_count=len(ids),
         vectors_read_at=read_at,
@@ -296,8 +316,25 @@ def build_index(space):
     )
     _loaded.clear()
     _loaded[space.pk] = (built.file, ann, columns)  # this process has them already
+    _loaded_embeddings.clear()
+    if similar is not None:
+        _loaded_embeddings[embeddings_file] = similar
     delete_old_indexes(space, keep=built)
     return built
+
+
+def build_embedding_ann(ids):
+    """An HNSW index of the sentence embeddings of these papers (those that have one),
+    labelled by paper id, read and added embeddings.READ_BATCH papers at a time (so a
+    million papers' vectors are never held beside it)."""
+    ann = empty_ann(embeddings.MODEL_DIMENSIONS, len(ids))
+    for start in range(0, len(ids), embeddings.READ_BATCH):
+        batch = np.asarray(ids[start : start + embeddings.READ_BATCH], dtype=np.int64)
+        matrix = embeddings.read_embeddings(batch.tolist())
+        has = matrix.any(axis=1)
+        if has.any():
+            ann.add_items(matrix[has], batch[has])
+    return ann
 
 
 def _columns_name(index_name):
@@ -308,9 +345,14 @@ def delete_old_indexes(space, *, keep):
     """Drop the older index rows of a space and their files (a process that still holds
     one in memory keeps using it until it sees the new version)."""
     for old in VectorIndex.objects.filter(space=space, pk__lt=keep.pk):
-        default_storage.delete(old.file)
-        default_storage.delete(_columns_name(old.file))
+        _delete_files(old)
         old.delete()
+
+
+def _delete_files(built):
+    for name in (built.file, _columns_name(built.file), built.embeddings_file):
+        if name:
+            default_storage.delete(name)
 
 
 def _library_version():
@@ -364,6 +406,28 @@ def loaded_index(space):
         _loaded[space.pk] = (newest.file, ann, _read_columns(newest))
         held = _loaded[space.pk]
     return newest, held[1]
+
+
+_loaded_embeddings = {}  # embeddings file -> the loaded index of embeddings, per process
+
+
+def loaded_embedding_index(built):
+    """The index of sentence embeddings built beside ``built`` (a VectorIndex row), from
+    this process's memory or the storage; None when there is none (built without the
+    extra) or it cannot be read (logged: placement then takes content candidates alone)."""
+    if built is None or not built.embeddings_file:
+        return None
+    ann = _loaded_embeddings.get(built.embeddings_file)
+    if ann is None:
+        try:
+            with default_storage.open(built.embeddings_file, "rb") as file:
+                ann = _ann_from(file.read(), embeddings.MODEL_DIMENSIONS)
+        except (OSError, RuntimeError):
+            logger.exception("Embedding index of vector index %s cannot be read", built.pk)
+            return None
+        _loaded_embeddings.clear()  # one version at a time
+        _loaded_embeddings[built.embeddings_file] = ann
+    return ann
 
 
 def _read_columns(built):
@@ -434,6 +498,46 @@ def nearest_many(space, queries, n):
         order = np.argsort(-np.take_along_axis(scores, best, 1), axis=1, kind="stable")
         found.append(ids[np.take_along_axis(best, order, 1)])
     return np.vstack(found) if found else np.zeros((0, k), np.int64)
+
+
+def nearest_embedded_many(space, paper_ids, n):
+    """For each of these papers, the ids of about the n papers whose sentence embeddings
+    are nearest its own (the current embedding index's answer, in one batched call), as an
+    array of shape (papers, n or fewer); a paper without an embedding, or every paper when
+    the extra is off or no embedding index is built, gets its own id instead (which a
+    caller leaves out). What a rebuild's chunk asks beside ``nearest_many``."""
+    own = np.asarray(paper_ids, dtype=np.int64)[:, None]
+    built, _ann = loaded_index(space) if embeddings.enabled() else (None, None)
+    ann = loaded_embedding_index(built)
+    k = min(n, ann.get_current_count()) if ann is not None else 0
+    if k == 0:
+        return own
+    queries = embeddings.read_embeddings(paper_ids)
+    has = queries.any(axis=1)
+    found = np.repeat(own, k, axis=1)
+    if has.any():
+        found[has] = ann.knn_query(queries[has], k=k)[0]
+    return found
+
+
+def nearest_embedded(space, paper_id, n):
+    """The ids of about the n papers whose sentence embeddings are nearest the paper's
+    own: the current embedding index's answer merged with an exact search of the
+    embeddings written since it was built (a placed paper's included). [] when the paper
+    has no embedding, the extra is off or no embedding index is built. Three queries."""
+    if not embeddings.enabled():
+        return []
+    built, _ann = loaded_index(space)
+    ann = loaded_embedding_index(built)
+    vector = embeddings.read_embeddings([paper_id])[0]
+    if ann is None or not vector.any():
+        return []
+    scores = dict(zip(*search_ann(ann, vector, n + 1), strict=True))
+    since = built.vectors_read_at - FRESH_OVERLAP
+    fresh_ids, fresh = embeddings.embeddings_since(since, limit=FEW_ROWS)
+    scores.update(zip(fresh_ids, (fresh @ vector).tolist(), strict=True))
+    scores.pop(paper_id, None)
+    return sorted(scores, key=lambda other: -scores[other])[:n]
 
 
 def all_paper_ids(space):

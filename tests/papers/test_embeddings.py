@@ -7,14 +7,18 @@ without the model in test_similarity.py.
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from papers import embeddings
-from papers.models import PaperEmbedding, RelatedPaper
+from papers import embeddings, vectors
+from papers.models import PaperEmbedding, RelatedPaper, VectorIndex
 from papers.recommend import place_paper, rebuild_related
 from tests.conftest import skip_or_fail
 from tests.factories import PaperFactory
 from tests.papers.test_recommend import BLOGS, import_all
+from tests.papers.test_similarity import far_paper, fitted, listings
+from tests.papers.test_vectors import import_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +32,7 @@ def extra(settings):
 
 
 def stored(paper):
-    row = PaperEmbedding.objects.get(paper=paper, model=embeddings.MODEL_NAME)
+    row = PaperEmbedding.objects.get(paper=paper, model=embeddings.MODEL)
     return np.frombuffer(bytes(row.vector), dtype=np.float32)
 
 
@@ -139,3 +143,77 @@ def test_placing_a_paper_encodes_it_and_blends_its_list(settings):
     content = RelatedPaper.objects.get(run=run, paper=follow_up, related=blogs).score
     weight = settings.RELATED_EMBEDDING_WEIGHT
     assert row.score == pytest.approx((1 - weight) * content + weight * cosine, abs=1e-5)
+
+
+# --- the nearest embeddings as candidates, on the 598 arXiv listings (topics, an index) ---
+
+
+def store(paper, vector):
+    """A hand-made embedding for a paper, as current as one the model wrote (the hash of
+    its text), so that nothing encodes it again."""
+    PaperEmbedding.objects.update_or_create(
+        paper=paper,
+        model=embeddings.MODEL,
+        defaults=dict(
+            vector=np.asarray(vector, dtype=np.float32).tobytes(),
+            text_hash=embeddings.text_hash(embeddings.paper_text(paper.title, paper.abstract)),
+            updated_at=timezone.now(),
+        ),
+    )
+
+
+def unit(vector):
+    return vector / np.linalg.norm(vector)
+
+
+def alike_and_apart(count, seed=0):
+    """``count`` embeddings close to one another, and one far from all of them."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=embeddings.MODEL_DIMENSIONS)
+    alike = [unit(base + 0.1 * rng.normal(size=base.shape)) for _ in range(count)]
+    return alike, unit(rng.normal(size=base.shape))
+
+
+def listed(paper):
+    return [row.related_id for row in RelatedPaper.objects.for_paper(paper.pk)]
+
+
+def test_a_rebuild_takes_the_nearest_embeddings_as_candidates(settings):
+    settings.RELATED_MIN_SCORE = 0.01  # every candidate sharing a word may be listed
+    far = far_paper(fitted(), 2)
+    papers = import_sample(range(1, len(listings()) + 1))
+    alike, apart = alike_and_apart(len(papers))
+    for (number, paper), vector in zip(papers.items(), alike, strict=True):
+        store(paper, apart if number in (2, far) else vector)
+
+    rebuild_related()
+    built = VectorIndex.objects.get()
+    assert built.embeddings_file and default_storage.exists(built.embeddings_file)
+    assert papers[far].pk in listed(papers[2])
+
+    settings.RELATED_EMBEDDINGS = "off"  # content alone: too far down to be a candidate
+    rebuild_related()
+    assert papers[far].pk not in listed(papers[2])
+    assert VectorIndex.objects.get().embeddings_file == ""
+    assert not default_storage.exists(built.embeddings_file)
+
+
+def test_a_placement_takes_the_nearest_embeddings_written_since_the_index(settings):
+    settings.RELATED_MIN_SCORE = 0.01
+    far = far_paper(fitted(), 2)
+    papers = import_sample([n for n in range(1, len(listings()) + 1) if n != 2])
+    alike, apart = alike_and_apart(len(papers))
+    for paper, vector in zip(papers.values(), alike, strict=True):
+        store(paper, vector)
+    run = rebuild_related()
+    placed = import_sample([2])[2]
+
+    store(papers[far], apart)  # after the index was built: searched exactly beside it
+    store(placed, apart)
+    assert vectors.nearest_embedded(run.space, placed.pk, 5)[0] == papers[far].pk
+    place_paper(placed.pk)
+    assert papers[far].pk in listed(placed)
+
+    settings.RELATED_EMBEDDINGS = "off"
+    place_paper(placed.pk)
+    assert papers[far].pk not in listed(placed)

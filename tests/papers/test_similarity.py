@@ -24,6 +24,7 @@ from papers.similarity import (
     ContentIndex,
     Document,
     IndexFormatError,
+    repeated_columns,
 )
 from tests.conftest import ROOT
 
@@ -257,6 +258,46 @@ def test_a_paper_with_the_same_embedding_moves_up_its_neighbours_list():
     assert blended.neighbours_of(2, k=10)[0][0] == tenth
     with pytest.raises(ValueError, match="embeddings for"):
         copy_of(content).with_embeddings(embedded[:5], 0.4)
+
+
+def far_paper(index, paper_id, beyond=150):
+    """A paper that shares a word with ``paper_id`` but comes far down its list by content,
+    well past the candidates the content vectors find."""
+    ranked = index.neighbours_of(paper_id, k=len(index.ids))
+    assert len(ranked) > beyond
+    return ranked[beyond][0]
+
+
+def test_the_nearest_embeddings_are_candidates_too():
+    content = fitted()
+    far = far_paper(content, 2)
+    embedded = np.zeros((len(content.ids), 2), dtype=np.float32)
+    embedded[:, 1] = 1  # every paper alike ...
+    embedded[[content.row_of[2], content.row_of[far]]] = [1, 0]  # ... but these two
+
+    blended = copy_of(content).with_embeddings(embedded, 0.4)
+    assert far not in [other for other, _ in content.neighbours_of(2, k=10)]
+    assert blended.neighbours_of(2, k=10)[0][0] == far
+
+
+def test_a_paper_both_methods_find_is_listed_once():
+    content = fitted()
+    # Embeddings that find much the same candidates as the content vectors.
+    embedded = content.dense / np.linalg.norm(content.dense, axis=1, keepdims=True)
+    blended = copy_of(content).with_embeddings(embedded, 0.4)
+
+    for paper_id in (2, 3, 4):
+        listed = [other for other, _ in blended.neighbours_of(paper_id, k=30)]
+        assert len(listed) >= 10
+        assert len(listed) == len(set(listed))
+
+
+def test_repeated_columns_marks_every_repeat_after_the_first():
+    columns = np.array([[5, 3, 5, 1, 3, 5], [0, 1, 2, 3, 4, 5]])
+    assert repeated_columns(columns).tolist() == [
+        [False, False, True, False, True, True],
+        [False] * 6,
+    ]
 
 
 def test_shared_terms_leave_out_words_that_name_no_topic():
