@@ -361,6 +361,8 @@ def store_embeddings(matrix, ids):
     """The bench's vectors as the portal's PaperEmbedding rows (what ``manage.py
     embed_papers`` would write, without the hour of encoding), unless stored already.
     Their text hash is the stored paper's text, so the portal takes them as current."""
+    from django.utils import timezone
+
     from papers import embeddings
     from papers.models import Paper, PaperEmbedding
 
@@ -368,11 +370,11 @@ def store_embeddings(matrix, ids):
     if rows.count() == len(ids):
         return
     rows.delete()
-    texts = dict(
-        (pk, embeddings.paper_text(title, abstract))
+    texts = {
+        pk: embeddings.paper_text(title, abstract)
         for pk, title, abstract in Paper.objects.values_list("pk", "title", "abstract")
-    )
-    now = timezone_now()
+    }
+    now = timezone.now()
     for start in range(0, len(ids), 5000):
         PaperEmbedding.objects.bulk_create(
             PaperEmbedding(
@@ -385,12 +387,6 @@ def store_embeddings(matrix, ids):
             for row, pk in enumerate(ids[start : start + 5000], start=start)
         )
     print(f"embeddings: {len(ids):,} stored as PaperEmbedding rows")
-
-
-def timezone_now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def embedding_rows(args, index, ids, queries, pk_by_doi):

@@ -120,7 +120,8 @@ def embed_papers(paper_ids):
             "paper_id", "text_hash"
         )
     )
-    todo = sorted(pk for pk, text in texts.items() if stored.get(pk) != text_hash(texts[pk]))
+    hashes = {pk: text_hash(text) for pk, text in texts.items()}
+    todo = sorted(pk for pk, digest in hashes.items() if stored.get(pk) != digest)
     if not todo:
         return 0
     vectors = encode(texts[pk] for pk in todo)
@@ -131,7 +132,7 @@ def embed_papers(paper_ids):
                 paper_id=pk,
                 model=MODEL,
                 vector=vector.tobytes(),
-                text_hash=text_hash(texts[pk]),
+                text_hash=hashes[pk],
                 updated_at=now,
             )
             for pk, vector in zip(todo, vectors, strict=True)
