@@ -487,7 +487,9 @@ def nearest_many(space, queries, n):
     _built, ann = loaded_index(space)
     if ann is not None:
         k = min(n, ann.get_current_count())
-        return ann.knn_query(queries, k=k)[0] if k else np.zeros((len(queries), 0), np.int64)
+        if k == 0:
+            return np.zeros((len(queries), 0), np.int64)
+        return ann.knn_query(queries, k=k)[0].astype(np.int64)  # hnswlib's labels: uint64
     ids, dense = read_dense(space)
     ids = np.asarray(ids, dtype=np.int64)
     k = min(n, len(ids))
