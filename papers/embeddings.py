@@ -15,10 +15,11 @@ indexes (``papers.vectors``): the content vectors' and, built beside it with the
 these embeddings' own, so that a paper written in other words but about the same thing is
 found too. A pair where either paper has no embedding yet keeps its content score.
 
-When: placement encodes the paper it places (26 ms median on 2 cores; the model loads
-once per process, in ~4 s, +386 MB resident); the hourly ``embed_missing_papers`` task
-sends the papers still without one to the workers in chunks (a new catalogue's backfill:
-~49 papers/s per 2-core worker, so ~26 minutes for 75,000 papers; more workers share it);
+When: placement encodes the paper it places (26 ms median on 2 cores at 128 tokens, about
+twice that at 256; the model loads once per process, in ~4 s, +386 MB resident); the
+hourly ``embed_missing_papers`` task sends the papers still without one to the workers in
+chunks (a new catalogue's backfill: 13-28 papers/s per 2-core worker at 256 tokens, so
+45-95 minutes for 75,000 papers; more workers share it);
 ``manage.py embed_papers`` does the same in one process with a progress bar. Figures:
 bench/README.md.
 
